@@ -1,0 +1,18 @@
+# genlib pipeline: prepare -> train -> sample -> evaluate -> report, over datasets x models x seeds.
+# Every rule is one `python -m genlib <verb>` call; all logic lives in the genlib package.
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/prepare.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/sample.smk"
+include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/report.smk"
+
+
+rule all:
+    input:
+        f"results/{EXPERIMENT}/report/index.html",
+    default_target: True

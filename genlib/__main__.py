@@ -1,0 +1,3 @@
+from genlib.cli import main
+
+raise SystemExit(main())

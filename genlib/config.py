@@ -1,0 +1,165 @@
+"""Experiment configs: validation against the schema, the run matrix, and per-run settings.
+
+A config names datasets, model variants and seeds (see config/config.yaml for every key). It is
+validated as a whole before any job starts, and each problem is reported with the key it sits at
+and the values that key allows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from genlib.settings import (
+    MODEL_CATALOGUE,
+    DatasetSettings,
+    RunSettings,
+    SettingsError,
+    from_dict,
+)
+
+
+class ConfigError(ValueError):
+    """A config that cannot run; the message lists every problem found."""
+
+
+@dataclass(frozen=True)
+class RunKey:
+    """Coordinates of one run in the matrix."""
+
+    dataset: str
+    model: str
+    seed: int
+
+
+def load_config(path: str | Path) -> dict[str, Any]:
+    """Read a YAML config file."""
+    with open(path) as handle:
+        config = yaml.safe_load(handle)
+    if not isinstance(config, dict):
+        raise ConfigError(f"{path}: a config must be a mapping of keys to values")
+    return config
+
+
+def validate_config(config: dict[str, Any], schema_path: str | Path) -> None:
+    """Raise ConfigError naming every bad key and its allowed values; return None when all is well."""
+    with open(schema_path) as handle:
+        schema = yaml.safe_load(handle)
+    validator = jsonschema.Draft202012Validator(schema)
+    problems = [_describe(error) for error in sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))]
+    if not problems:
+        problems = _semantic_problems(config)
+    if problems:
+        raise ConfigError("invalid config:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+def model_names(config: dict[str, Any]) -> list[str]:
+    """Every model name a config may use: the catalogue's and its own custom models."""
+    return sorted(set(MODEL_CATALOGUE) | set(config.get("custom_models") or {}))
+
+
+def run_matrix(config: dict[str, Any]) -> list[RunKey]:
+    """All (dataset, model, seed) runs of a config, in config order."""
+    return [
+        RunKey(dataset, model, seed)
+        for dataset in config["datasets"]
+        for model in config["models"]
+        for seed in config["seeds"]
+    ]
+
+
+def dataset_settings(config: dict[str, Any], name: str) -> DatasetSettings:
+    """Settings of one dataset: the config's `data` section over the defaults."""
+    return from_dict(DatasetSettings, {"name": name, **(config.get("data") or {})}, where="data")
+
+
+def run_settings(config: dict[str, Any], key: RunKey) -> RunSettings:
+    """Settings of one run: catalogue variant < config `training` < config `model_overrides`."""
+    variant = {**MODEL_CATALOGUE, **(config.get("custom_models") or {})}[key.model]
+    values = {
+        **variant,
+        **(config.get("training") or {}),
+        **((config.get("model_overrides") or {}).get(key.model) or {}),
+        "dataset": key.dataset,
+        "model": key.model,
+        "seed": key.seed,
+    }
+    return from_dict(RunSettings, values, where=f"model {key.model}")
+
+
+def config_hash(config: dict[str, Any]) -> str:
+    """Short SHA-256 of the config's canonical JSON form."""
+    return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def _semantic_problems(config: dict[str, Any]) -> list[str]:
+    """Problems the schema cannot see: model names, per-model values, duplicates."""
+    problems = []
+    allowed = model_names(config)
+    for name in config["models"]:
+        if name not in allowed:
+            problems.append(f"models: unknown model {name!r}; allowed values: {', '.join(allowed)}")
+    for name in (config.get("model_overrides") or {}):
+        if name not in config["models"]:
+            problems.append(f"model_overrides.{name}: not a model of this config; models: {', '.join(config['models'])}")
+    for section in ("datasets", "models", "seeds"):
+        duplicates = sorted({str(v) for v in config[section] if config[section].count(v) > 1})
+        if duplicates:
+            problems.append(f"{section}: listed twice: {', '.join(duplicates)}")
+    if problems:
+        return problems
+    try:
+        for dataset in config["datasets"]:
+            dataset_settings(config, dataset)
+        for key in _first_seed_runs(config):
+            run_settings(config, key)
+    except SettingsError as error:
+        problems.append(str(error))
+    return problems
+
+
+def _first_seed_runs(config: dict[str, Any]) -> Iterator[RunKey]:
+    for model in config["models"]:
+        yield RunKey(config["datasets"][0], model, config["seeds"][0])
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    where = _key_path(error.absolute_path)
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        extra = sorted(set(error.instance) - set(allowed))
+        key = f"{where}.{extra[0]}" if where != "(top level)" else extra[0]
+        return f"{key}: unknown key; allowed keys: {', '.join(allowed)}"
+    if error.validator == "enum":
+        return f"{where}: {error.instance!r} is not allowed; allowed values: {', '.join(map(str, error.validator_value))}"
+    if error.validator == "required":
+        return f"{where}: {error.message}"
+    if error.validator == "type":
+        return f"{where}: expected {_type_words(error.validator_value)}, got {error.instance!r}"
+    if error.validator in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
+        return f"{where}: {error.instance!r} is out of range ({error.validator} {error.validator_value})"
+    return f"{where}: {error.message}"
+
+
+def _key_path(path: Any) -> str:
+    parts: list[str] = []
+    for part in path:
+        if isinstance(part, int):
+            parts[-1] = f"{parts[-1]}[{part}]" if parts else f"[{part}]"
+        else:
+            parts.append(str(part))
+    return ".".join(parts) or "(top level)"
+
+
+def _type_words(value: Any) -> str:
+    names = value if isinstance(value, list) else [value]
+    return " or ".join({"integer": "an integer", "number": "a number", "string": "a string",
+                        "boolean": "true or false", "array": "a list", "object": "a mapping",
+                        "null": "null"}.get(n, n) for n in names)

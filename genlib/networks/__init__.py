@@ -1,0 +1,1 @@
+"""Generator and discriminator networks. Networks know nothing of losses."""

@@ -1,0 +1,244 @@
+"""Adversarial training: seeded, resumable, with a per-step loss log and divergence detection.
+
+One generator step is `n_critic` discriminator steps followed by one generator step (Arjovsky et
+al. 2017, Algorithm 1; with n_critic = 1 it is Goodfellow et al. 2014, Algorithm 1 with k = 1).
+All randomness (initialisation, batches, noise, dropout) comes from the run's seed, and the
+resumable checkpoint holds every random state, so a run interrupted and resumed ends with the same
+parameters as one trained straight through.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import logging
+import math
+import shutil
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from genlib.atomic import atomic_path
+from genlib.checkpoint import load_checkpoint, save_checkpoint
+from genlib.networks.mlp import MLPDiscriminator2D, MLPGenerator2D
+from genlib.objectives import gradient_penalty, objective
+from genlib.settings import RunSettings, from_dict, to_dict
+
+log = logging.getLogger(__name__)
+
+LOSS_COLUMNS = ("step", "d_loss", "g_loss", "penalty")
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    status: str  # "completed" or "diverged"
+    step: int  # generator steps done
+    resumed_from: int  # step the run resumed from (0 for a fresh start)
+
+
+def build_generator(settings: RunSettings) -> nn.Module:
+    """The generator a run's settings describe."""
+    return MLPGenerator2D(
+        latent_dim=settings.latent_dim, width=settings.g_width, depth=settings.g_depth,
+        batch_norm=settings.g_batch_norm,
+    )
+
+
+def build_discriminator(settings: RunSettings) -> nn.Module:
+    """The discriminator a run's settings describe."""
+    return MLPDiscriminator2D(width=settings.d_width, depth=settings.d_depth, spectral_norm=settings.spectral_norm)
+
+
+def build_optimizer(params: Any, settings: RunSettings, lr: float) -> torch.optim.Optimizer:
+    """Adam or RMSprop with the run's hyper-parameters."""
+    if settings.optimizer == "adam":
+        return torch.optim.Adam(params, lr=lr, betas=(settings.beta1, settings.beta2))
+    return torch.optim.RMSprop(params, lr=lr)
+
+
+def resume_dir_for(checkpoint_path: str | Path) -> Path:
+    """Folder of the in-progress state of the run whose final checkpoint is `checkpoint_path`."""
+    return Path(checkpoint_path).parent / "resume"
+
+
+@torch.no_grad()
+def _update_ema(ema: nn.Module, model: nn.Module, decay: float) -> None:
+    for ema_param, param in zip(ema.parameters(), model.parameters()):
+        ema_param.lerp_(param, 1.0 - decay)
+    for ema_buffer, buffer in zip(ema.buffers(), model.buffers()):
+        ema_buffer.copy_(buffer)
+
+
+def train_gan(
+    settings: RunSettings,
+    data: torch.Tensor,
+    checkpoint_path: str | Path,
+    losses_path: str | Path,
+    *,
+    on_step: Callable[[int], None] | None = None,
+    progress: bool = True,
+) -> TrainResult:
+    """Train one GAN on `data` (N, ...) and write its final checkpoint and loss log atomically.
+
+    In-progress state lives in `resume_dir_for(checkpoint_path)` and is resumed from when its
+    settings match; it is removed once the final checkpoint is in place. `on_step(step)` is called
+    after every generator step, once that step's checkpoint (if any) is written.
+    """
+    pair = objective(settings.objective)
+    resume_dir = resume_dir_for(checkpoint_path)
+    resume_state, resume_log = resume_dir / "state.pt", resume_dir / "losses.csv"
+
+    torch.manual_seed(settings.seed)  # initialisation and dropout
+    rng = torch.Generator().manual_seed(settings.seed)  # batches, noise, penalty interpolation
+    generator, discriminator = build_generator(settings), build_discriminator(settings)
+    ema = copy.deepcopy(generator).requires_grad_(False) if settings.ema_decay is not None else None
+    opt_g = build_optimizer(generator.parameters(), settings, settings.lr_g)
+    opt_d = build_optimizer(discriminator.parameters(), settings, settings.lr_d)
+
+    def state(step: int, status: str) -> dict[str, Any]:
+        return {
+            "format": "genlib.gan/1",
+            "settings": to_dict(settings),
+            "step": step,
+            "status": status,
+            "generator": generator.state_dict(),
+            "discriminator": discriminator.state_dict(),
+            "ema": ema.state_dict() if ema is not None else None,
+            "opt_g": opt_g.state_dict(),
+            "opt_d": opt_d.state_dict(),
+            "rng": rng.get_state(),
+            "torch_rng": torch.get_rng_state(),
+        }
+
+    start = 0
+    if resume_state.is_file():
+        saved = load_checkpoint(resume_state)
+        if saved.get("settings") == to_dict(settings):
+            generator.load_state_dict(saved["generator"])
+            discriminator.load_state_dict(saved["discriminator"])
+            if ema is not None:
+                ema.load_state_dict(saved["ema"])
+            opt_g.load_state_dict(saved["opt_g"])
+            opt_d.load_state_dict(saved["opt_d"])
+            rng.set_state(saved["rng"])
+            torch.set_rng_state(saved["torch_rng"])
+            start = int(saved["step"])
+            log.info("resuming %s from step %d", checkpoint_path, start)
+        else:
+            log.warning("settings changed since %s was written: starting afresh", resume_state)
+            shutil.rmtree(resume_dir)
+    rows = _read_loss_rows(resume_log, up_to_step=start) if start else []
+    resume_dir.mkdir(parents=True, exist_ok=True)
+    _write_loss_rows(resume_log, rows)
+    pending: list[dict[str, float]] = []
+
+    generator.train()
+    discriminator.train()
+    n, batch = data.shape[0], settings.batch_size
+    status, step = "completed", start
+    bar = tqdm(
+        total=settings.steps, initial=start, desc=f"{settings.dataset}/{settings.model}/seed{settings.seed}",
+        unit="step", disable=not progress, file=sys.stderr, mininterval=0.5 if sys.stderr.isatty() else 10.0,
+    )
+    with bar:
+        for step in range(start + 1, settings.steps + 1):
+            # Discriminator: n_critic steps descending its loss (ascending its objective).
+            d_total, penalty_total = 0.0, 0.0
+            for _ in range(settings.n_critic):
+                real = data[torch.randint(0, n, (batch,), generator=rng)]
+                with torch.no_grad():
+                    fake = generator(torch.randn(batch, settings.latent_dim, generator=rng))
+                # One forward pass over real and fake together: half the per-call overhead.
+                real_scores, fake_scores = discriminator(torch.cat([real, fake])).split(batch)
+                d_loss = pair.discriminator_loss(real_scores, fake_scores)
+                if settings.gradient_penalty > 0:
+                    penalty = gradient_penalty(discriminator, real, fake, generator=rng)
+                    d_loss = d_loss + settings.gradient_penalty * penalty
+                    penalty_total += penalty.item()
+                opt_d.zero_grad(set_to_none=True)
+                d_loss.backward()
+                opt_d.step()
+                if settings.weight_clip is not None:
+                    with torch.no_grad():
+                        for param in discriminator.parameters():
+                            param.clamp_(-settings.weight_clip, settings.weight_clip)
+                d_total += d_loss.item()
+            # Generator: one step descending its loss.
+            fake = generator(torch.randn(batch, settings.latent_dim, generator=rng))
+            g_loss = pair.generator_loss(discriminator(fake))
+            opt_g.zero_grad(set_to_none=True)
+            g_loss.backward()
+            opt_g.step()
+            if ema is not None:
+                _update_ema(ema, generator, settings.ema_decay)
+
+            row = {
+                "step": step, "d_loss": d_total / settings.n_critic, "g_loss": g_loss.item(),
+                "penalty": penalty_total / settings.n_critic,
+            }
+            if step % settings.log_every == 0 or not _finite(row):
+                pending.append(row)
+            bar.update(1)
+            if not _finite(row):
+                # A diverged run is a result (Lucic et al. 2018): stop and record it.
+                status = "diverged"
+                log.warning("non-finite loss at step %d: the run is marked diverged", step)
+                break
+            if step % settings.log_every == 0:
+                bar.set_postfix(d=f"{row['d_loss']:.3f}", g=f"{row['g_loss']:.3f}", refresh=False)
+            if step % settings.checkpoint_every == 0 and step < settings.steps:
+                _append_loss_rows(resume_log, pending)
+                pending = []
+                save_checkpoint(resume_state, state(step, "running"))
+            if on_step is not None:
+                on_step(step)
+
+    final = state(step, status)
+    if status == "diverged":
+        final["diverged_at_step"] = step
+    _append_loss_rows(resume_log, pending)
+    save_checkpoint(checkpoint_path, final)
+    with atomic_path(losses_path) as tmp:
+        shutil.copyfile(resume_log, tmp)
+    shutil.rmtree(resume_dir)
+    return TrainResult(status=status, step=step, resumed_from=start)
+
+
+def load_generator(checkpoint: dict[str, Any], *, use_ema: bool = True) -> tuple[nn.Module, RunSettings]:
+    """The trained generator of a checkpoint (its EMA copy when there is one), in eval mode."""
+    settings = from_dict(RunSettings, checkpoint["settings"], where="checkpoint settings")
+    generator = build_generator(settings)
+    weights = checkpoint["ema"] if use_ema and checkpoint.get("ema") is not None else checkpoint["generator"]
+    generator.load_state_dict(weights)
+    return generator.eval(), settings
+
+
+def _finite(row: dict[str, float]) -> bool:
+    return all(math.isfinite(value) for value in row.values())
+
+
+def _read_loss_rows(path: Path, *, up_to_step: int) -> list[dict[str, float]]:
+    if not path.is_file():
+        return []
+    with open(path, newline="") as handle:
+        rows = [{k: float(v) for k, v in row.items()} for row in csv.DictReader(handle)]
+    return [dict(row, step=int(row["step"])) for row in rows if row["step"] <= up_to_step]
+
+
+def _write_loss_rows(path: Path, rows: list[dict[str, float]]) -> None:
+    with atomic_path(path) as tmp:
+        with open(tmp, "w", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=LOSS_COLUMNS)
+            writer.writeheader()
+            writer.writerows(rows)
+
+
+def _append_loss_rows(path: Path, rows: list[dict[str, float]]) -> None:
+    with open(path, "a", newline="") as handle:
+        csv.DictWriter(handle, fieldnames=LOSS_COLUMNS).writerows(rows)

@@ -1,0 +1,137 @@
+"""Config validation: every bad input fails before any job, naming the key and the allowed values."""
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from genlib.config import ConfigError, RunKey, load_config, run_matrix, run_settings, validate_config
+from genlib.settings import MODEL_CATALOGUE, TUNABLE_RUN_FIELDS, RunSettings, SettingsError, from_dict
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+
+
+@pytest.fixture
+def config() -> dict:
+    return load_config(ROOT / "config" / "config.yaml")
+
+
+def problems_of(config: dict) -> str:
+    with pytest.raises(ConfigError) as error:
+        validate_config(config, SCHEMA)
+    return str(error.value)
+
+
+def test_default_config_is_valid_and_has_the_full_matrix(config):
+    validate_config(config, SCHEMA)
+    runs = run_matrix(config)
+    assert len(runs) == 6 * 2 * 3
+    assert {r.model for r in runs} == set(MODEL_CATALOGUE)
+
+
+def test_misspelt_top_level_key_is_named_with_the_allowed_keys(config):
+    config["seedz"] = config.pop("seeds")
+    message = problems_of(config)
+    assert "seedz: unknown key; allowed keys:" in message and "seeds" in message
+
+
+def test_misspelt_training_key_is_named_with_the_allowed_keys(config):
+    config["training"]["stepz"] = 10
+    message = problems_of(config)
+    assert "training.stepz: unknown key; allowed keys:" in message and "steps" in message
+
+
+def test_unknown_model_lists_the_known_models(config):
+    config["models"].append("wgna")
+    message = problems_of(config)
+    assert "unknown model 'wgna'; allowed values:" in message and "wgan-gp" in message
+
+
+def test_unknown_dataset_lists_the_known_datasets(config):
+    config["datasets"] = ["ring9"]
+    assert "datasets[0]: 'ring9' is not allowed; allowed values: ring8, grid25" in problems_of(config)
+
+
+def test_wrong_type_names_the_key_and_the_expected_type(config):
+    config["training"]["batch_size"] = "big"
+    assert "training.batch_size: expected an integer, got 'big'" in problems_of(config)
+
+
+def test_negative_step_count_is_rejected(config):
+    config["training"]["steps"] = -5
+    assert "training.steps: -5 is out of range (minimum 1)" in problems_of(config)
+
+
+def test_bad_value_in_a_model_override_is_named(config):
+    config["model_overrides"] = {"wgan": {"optimizer": "sgd"}}
+    assert "model_overrides.wgan.optimizer: 'sgd' is not allowed; allowed values: adam, rmsprop" in problems_of(config)
+
+
+def test_override_of_a_model_not_in_the_config_is_rejected(config):
+    config["model_overrides"] = {"vae": {"steps": 3}}
+    assert "model_overrides.vae: not a model of this config" in problems_of(config)
+
+
+def test_custom_model_needs_an_objective_and_then_runs(config):
+    config["custom_models"] = {"my-gan": {"n_critic": 2}}
+    config["models"].append("my-gan")
+    assert "'objective' is a required property" in problems_of(config)
+    config["custom_models"]["my-gan"]["objective"] = "hinge"
+    validate_config(config, SCHEMA)
+    settings = run_settings(config, RunKey("ring8", "my-gan", 0))
+    assert settings.objective == "hinge" and settings.n_critic == 2
+
+
+def test_precedence_is_catalogue_then_training_then_model_overrides(config):
+    config["training"]["lr_g"] = 1e-3
+    config["model_overrides"] = {"wgan": {"lr_g": 7e-5}}
+    assert run_settings(config, RunKey("ring8", "wgan", 0)).lr_g == 7e-5
+    assert run_settings(config, RunKey("ring8", "lsgan", 0)).lr_g == 1e-3
+    wgan_gp = run_settings(config, RunKey("ring8", "wgan-gp", 1))
+    assert (wgan_gp.beta1, wgan_gp.n_critic, wgan_gp.gradient_penalty) == (0.0, 5, 10.0)
+    assert wgan_gp.steps == config["training"]["steps"] and wgan_gp.seed == 1
+
+
+def test_duplicate_seeds_are_rejected(config):
+    config["seeds"] = [0, 1, 1]
+    assert "seeds: listed twice: 1" in problems_of(config)
+
+
+def test_every_problem_is_reported_at_once(config):
+    config["training"]["steps"] = 0
+    config["datasets"] = ["mnist"]
+    message = problems_of(config)
+    assert "training.steps" in message and "datasets[0]" in message
+
+
+def test_schema_run_fields_match_the_settings_dataclass():
+    schema = yaml.safe_load(SCHEMA.read_text())
+    assert set(schema["$defs"]["runFields"]["properties"]) == set(TUNABLE_RUN_FIELDS)
+
+
+@pytest.mark.parametrize("model", sorted(MODEL_CATALOGUE))
+def test_catalogue_variants_are_valid_settings(model):
+    settings = from_dict(RunSettings, {**MODEL_CATALOGUE[model], "dataset": "ring8", "model": model, "seed": 0})
+    assert settings.model == model
+
+
+def test_settings_error_names_the_key_and_allowed_keys():
+    with pytest.raises(SettingsError, match=r"x: unknown key 'lr'; allowed keys: dataset, model, seed, objective"):
+        from_dict(RunSettings, {"dataset": "ring8", "model": "m", "seed": 0, "objective": "hinge", "lr": 1}, where="x")
+    with pytest.raises(SettingsError, match="ema_decay must lie in"):
+        from_dict(RunSettings, {"dataset": "ring8", "model": "m", "seed": 0, "objective": "hinge", "ema_decay": 1.5})
+
+
+def test_config_with_a_non_mapping_top_level_is_rejected(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(["ring8"]))
+    with pytest.raises(ConfigError, match="must be a mapping"):
+        load_config(path)
+
+
+def test_validation_does_not_modify_the_config(config):
+    before = copy.deepcopy(config)
+    validate_config(config, SCHEMA)
+    assert config == before

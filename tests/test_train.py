@@ -1,0 +1,141 @@
+"""Training: determinism, exact resume after an interruption, checkpoint contents, divergence."""
+
+import csv
+
+import pytest
+import torch
+
+from genlib import objectives
+from genlib.checkpoint import load_checkpoint
+from genlib.data.mixtures import ring8
+from genlib.settings import MODEL_CATALOGUE, RunSettings
+from genlib.train import resume_dir_for, train_gan
+
+import numpy as np
+
+
+def tiny_settings(model: str = "wgan-gp", **overrides) -> RunSettings:
+    values = dict(
+        MODEL_CATALOGUE[model], dataset="ring8", model=model, seed=3, latent_dim=2, g_width=16, g_depth=2,
+        d_width=16, d_depth=2, steps=12, batch_size=32, checkpoint_every=4, log_every=1,
+    )
+    values.update(overrides)
+    return RunSettings(**values)
+
+
+@pytest.fixture(scope="module")
+def data() -> torch.Tensor:
+    return torch.from_numpy(ring8().sample(512, np.random.default_rng(0)))
+
+
+def read_losses(path):
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+class Interrupt(Exception):
+    pass
+
+
+def interrupt_at(step_to_stop: int):
+    def on_step(step: int) -> None:
+        if step == step_to_stop:
+            raise Interrupt
+
+    return on_step
+
+
+def assert_same_parameters(a: dict, b: dict) -> None:
+    for name in ("generator", "discriminator", "opt_g", "opt_d"):
+        flat_a, flat_b = _tensors(a[name]), _tensors(b[name])
+        assert flat_a.keys() == flat_b.keys()
+        for key in flat_a:
+            assert torch.equal(flat_a[key], flat_b[key]), f"{name}.{key} differs"
+
+
+def _tensors(tree, prefix=""):
+    out = {}
+    if isinstance(tree, dict):
+        for key, value in tree.items():
+            out.update(_tensors(value, f"{prefix}{key}."))
+    elif isinstance(tree, (list, tuple)):
+        for i, value in enumerate(tree):
+            out.update(_tensors(value, f"{prefix}{i}."))
+    elif isinstance(tree, torch.Tensor):
+        out[prefix] = tree
+    return out
+
+
+@pytest.mark.parametrize("model", ["wgan-gp", "hinge-sn", "gan-nonsaturating"])
+def test_interrupted_and_resumed_run_equals_straight_run(tmp_path, data, model):
+    settings = tiny_settings(model, ema_decay=0.9)
+    straight = tmp_path / "straight" / "checkpoint.pt"
+    train_gan(settings, data, straight, tmp_path / "straight" / "losses.csv", progress=False)
+
+    resumed = tmp_path / "resumed" / "checkpoint.pt"
+    with pytest.raises(Interrupt):
+        train_gan(settings, data, resumed, tmp_path / "resumed" / "losses.csv", on_step=interrupt_at(6), progress=False)
+    assert not resumed.exists(), "an interrupted run must not leave a final checkpoint"
+    assert load_checkpoint(resume_dir_for(resumed) / "state.pt")["step"] == 4
+    result = train_gan(settings, data, resumed, tmp_path / "resumed" / "losses.csv", progress=False)
+
+    assert result.resumed_from == 4 and result.step == 12 and result.status == "completed"
+    a, b = load_checkpoint(straight), load_checkpoint(resumed)
+    assert_same_parameters(a, b)
+    for key in a["ema"]:
+        assert torch.equal(a["ema"][key], b["ema"][key])
+    assert read_losses(tmp_path / "straight" / "losses.csv") == read_losses(tmp_path / "resumed" / "losses.csv")
+    assert not resume_dir_for(resumed).exists(), "in-progress state is removed once the run is complete"
+
+
+def test_same_seed_gives_identical_runs_and_another_seed_does_not(tmp_path, data):
+    paths = {}
+    for name, seed in (("a", 3), ("b", 3), ("c", 4)):
+        paths[name] = tmp_path / name / "checkpoint.pt"
+        train_gan(tiny_settings(seed=seed), data, paths[name], tmp_path / name / "losses.csv", progress=False)
+    a, b, c = (load_checkpoint(paths[k]) for k in "abc")
+    assert_same_parameters(a, b)
+    assert not torch.equal(a["generator"]["net.0.weight"], c["generator"]["net.0.weight"])
+
+
+def test_checkpoint_holds_networks_optimisers_step_rng_and_settings(tmp_path, data):
+    settings = tiny_settings()
+    train_gan(settings, data, tmp_path / "c.pt", tmp_path / "losses.csv", progress=False)
+    checkpoint = load_checkpoint(tmp_path / "c.pt")
+    assert {"generator", "discriminator", "opt_g", "opt_d", "rng", "torch_rng", "settings", "step", "status"} <= set(checkpoint)
+    assert checkpoint["step"] == 12 and checkpoint["status"] == "completed"
+    assert checkpoint["settings"]["model"] == "wgan-gp" and checkpoint["settings"]["gradient_penalty"] == 10.0
+    rows = read_losses(tmp_path / "losses.csv")
+    assert [int(r["step"]) for r in rows] == list(range(1, 13))
+    assert all(float(r["penalty"]) > 0 for r in rows)
+
+
+def test_weight_clipping_bounds_every_critic_weight(tmp_path, data):
+    train_gan(tiny_settings("wgan", weight_clip=0.01), data, tmp_path / "c.pt", tmp_path / "l.csv", progress=False)
+    for name, tensor in load_checkpoint(tmp_path / "c.pt")["discriminator"].items():
+        assert tensor.abs().max() <= 0.01 + 1e-7, name
+
+
+def test_resume_state_from_other_settings_is_discarded(tmp_path, data):
+    checkpoint = tmp_path / "checkpoint.pt"
+    with pytest.raises(Interrupt):
+        train_gan(tiny_settings(), data, checkpoint, tmp_path / "l.csv", on_step=interrupt_at(5), progress=False)
+    result = train_gan(tiny_settings(lr_g=3e-4), data, checkpoint, tmp_path / "l.csv", progress=False)
+    assert result.resumed_from == 0 and result.step == 12
+
+
+def test_non_finite_loss_marks_the_run_diverged_instead_of_crashing(tmp_path, data, monkeypatch):
+    calls = {"n": 0}
+
+    def exploding_generator_loss(fake):
+        calls["n"] += 1
+        loss = objectives.nonsaturating_generator_loss(fake)
+        return loss * float("nan") if calls["n"] >= 7 else loss
+
+    pair = objectives.ObjectivePair(objectives.minimax_discriminator_loss, exploding_generator_loss)
+    monkeypatch.setitem(objectives.OBJECTIVES, "nonsaturating", pair)
+    result = train_gan(tiny_settings("gan-nonsaturating"), data, tmp_path / "c.pt", tmp_path / "l.csv", progress=False)
+    assert result.status == "diverged" and result.step == 7
+    checkpoint = load_checkpoint(tmp_path / "c.pt")
+    assert checkpoint["status"] == "diverged" and checkpoint["diverged_at_step"] == 7
+    assert read_losses(tmp_path / "l.csv")[-1]["g_loss"] == "nan"
