@@ -15,4 +15,6 @@ include: "workflow/rules/report.smk"
 rule all:
     input:
         f"results/{EXPERIMENT}/report/index.html",
+        # Checkpoints are products too: one deleted is retrained, with what depends on it.
+        [f"{run_dir}/checkpoint.pt" for run_dir in run_dirs(EXPERIMENT)],
     default_target: True
