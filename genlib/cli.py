@@ -61,12 +61,14 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from genlib.data.mixtures import load_mixture, load_points
-    from genlib.evaluate import evaluate_mixture_run, write_metrics
+    from genlib.atomic import write_json
+    from genlib.evaluate import evaluate_mixture_samples
     from genlib.plots import save_figure, scatter_figure
     from genlib.sample_archive import read_samples
 
-    result = evaluate_mixture_run(args.samples, args.data)
-    samples, _ = read_samples(args.samples)
+    samples, info = read_samples(args.samples)
+    dist, reference = load_mixture(args.data), load_points(args.data, "test")
+    result = evaluate_mixture_samples(samples, info, dist, reference)
     title = f"{result['dataset']} / {result['model']} / seed {result['seed']}"
     if result["metrics"] is not None:
         m = result["metrics"]
@@ -74,9 +76,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     else:
         title += f"\n{result['status']} at step {result['diverged_at_step'] or result['train_steps']}"
         samples = samples[:0]
-    figure = scatter_figure(load_points(args.data, "test"), samples, load_mixture(args.data).modes, title)
+    figure = scatter_figure(reference, samples, dist.modes, title)
     save_figure(figure, args.scatter)
-    write_metrics(args.metrics, result)
+    write_json(args.metrics, result)
     return 0
 
 

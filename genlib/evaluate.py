@@ -1,27 +1,25 @@
-"""Evaluation of one run's samples: metrics JSON with its protocol card, and a scatter plot."""
+"""Evaluation of one run's samples: metrics with their protocol card (features, sample counts, rules, versions)."""
 
 from __future__ import annotations
 
 import platform
 from importlib import metadata
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 import genlib
-from genlib.atomic import write_json
-from genlib.data.mixtures import load_mixture, load_points
+from genlib.data.mixtures import Mixture
 from genlib.metrics.frechet import frechet_distance, gaussian_stats
 from genlib.metrics.modes import mode_metrics
-from genlib.sample_archive import read_samples
 
 HIGH_QUALITY_STD = 3.0  # PacGAN: a sample is high quality within 3 std of a mode
 
 
-def evaluate_mixture_run(samples_path: str | Path, data_dir: str | Path) -> dict[str, Any]:
-    """Metrics of 2-D samples against the mixture they imitate and its held-out test split."""
-    samples, info = read_samples(samples_path)
+def evaluate_mixture_samples(
+    samples: np.ndarray, info: dict[str, Any], dist: Mixture, reference: np.ndarray
+) -> dict[str, Any]:
+    """Metrics of 2-D samples (with the sample step's `info`) against their mixture and held-out points."""
     settings = info["settings"]
     result: dict[str, Any] = {
         "dataset": settings["dataset"],
@@ -32,16 +30,12 @@ def evaluate_mixture_run(samples_path: str | Path, data_dir: str | Path) -> dict
         "train_steps": info["step"],
         "diverged_at_step": info.get("diverged_at_step"),
         "metrics": None,
-        "protocol": _protocol(len(samples), data_dir),
+        "protocol": _protocol(len(samples), len(reference)),
     }
-    if info["status"] == "diverged":
-        return result
-    if not np.isfinite(samples).all():
+    if info["status"] == "diverged" or not np.isfinite(samples).all():
         result["status"] = "diverged"
         return result
-    dist = load_mixture(data_dir)
     modes = mode_metrics(samples, dist.modes, dist.std, threshold=HIGH_QUALITY_STD)
-    reference = load_points(data_dir, "test")
     result["metrics"] = {
         "modes_covered": modes.modes_covered,
         "n_modes": len(dist.modes),
@@ -53,12 +47,12 @@ def evaluate_mixture_run(samples_path: str | Path, data_dir: str | Path) -> dict
     return result
 
 
-def _protocol(n_generated: int, data_dir: str | Path) -> dict[str, Any]:
+def _protocol(n_generated: int, n_reference: int) -> dict[str, Any]:
     return {
         "features": "raw 2-D coordinates",
         "n_generated": n_generated,
         "reference_split": "test",
-        "n_reference": int(load_points(data_dir, "test").shape[0]),
+        "n_reference": n_reference,
         "high_quality_rule": f"within {HIGH_QUALITY_STD:g} std of the nearest mode (PacGAN)",
         "reverse_kl": "KL(histogram of samples over nearest modes || uniform), nats",
         "versions": {
@@ -75,8 +69,3 @@ def _version(package: str) -> str | None:
         return metadata.version(package)
     except metadata.PackageNotFoundError:
         return None
-
-
-def write_metrics(path: str | Path, result: dict[str, Any]) -> None:
-    """Write a metrics dict as JSON atomically."""
-    write_json(path, result)
