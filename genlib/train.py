@@ -172,9 +172,11 @@ def train_gan(
                 d_total += d_loss.item()
             # Generator: one step descending its loss.
             fake = generator(torch.randn(batch, settings.latent_dim, generator=rng))
+            discriminator.requires_grad_(False)  # its weight gradients would be discarded: skip them
             g_loss = pair.generator_loss(discriminator(fake))
             opt_g.zero_grad(set_to_none=True)
             g_loss.backward()
+            discriminator.requires_grad_(True)
             opt_g.step()
             if ema is not None:
                 _update_ema(ema, generator, settings.ema_decay)
