@@ -1,11 +1,16 @@
 # genlib pipeline: prepare -> train -> sample -> evaluate -> report, over datasets x models x seeds.
 # Every rule is one `python -m genlib <verb>` call; all logic lives in the genlib package.
 
-configfile: "config/config.yaml"
+# The default experiment, unless the command line names its own config file(s): Snakemake would
+# otherwise merge the two, leaking the default's keys into every other experiment.
+if not workflow.overwrite_configfiles:
+
+    configfile: "config/config.yaml"
 
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/prepare.smk"
+include: "workflow/rules/backbone.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/sample.smk"
 include: "workflow/rules/evaluate.smk"

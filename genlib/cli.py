@@ -7,6 +7,8 @@ import logging
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from genlib.atomic import read_json
 
 
@@ -26,47 +28,184 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 
 
 def cmd_prepare(args: argparse.Namespace) -> int:
-    from genlib.data.mixtures import prepare_mixture
-    from genlib.settings import DatasetSettings, from_dict
+    from genlib.settings import MIXTURE_NAMES, ImageDatasetSettings, MixtureSettings, from_dict
 
-    settings = from_dict(DatasetSettings, read_json(args.settings), where=str(args.settings))
-    prepare_mixture(settings, args.out_dir)
+    values = read_json(args.settings)
+    if values.get("name") in MIXTURE_NAMES:
+        from genlib.data.mixtures import prepare_mixture
+
+        prepare_mixture(from_dict(MixtureSettings, values, where=str(args.settings)), args.out_dir)
+    else:
+        from genlib.data.images import prepare_images
+
+        prepare_images(from_dict(ImageDatasetSettings, values, where=str(args.settings)), args.out_dir)
     return 0
+
+
+def _is_image_data(data_dir: Path) -> bool:
+    return read_json(data_dir / "meta.json")["kind"] == "images"
 
 
 def cmd_train(args: argparse.Namespace) -> int:
     import torch
 
-    from genlib.data.mixtures import load_points
+    from genlib.device import Accelerator
     from genlib.settings import RunSettings, from_dict
-    from genlib.train import train_gan
+    from genlib.train import TrainingData, train_gan
 
     _set_threads(args.threads)
     settings = from_dict(RunSettings, read_json(args.settings), where=str(args.settings))
-    data = torch.from_numpy(load_points(args.data, "train"))
-    result = train_gan(settings, data, args.checkpoint, args.losses, progress=not args.no_progress)
+    accelerator = Accelerator.choose(args.device)
+    monitor = None
+    if _is_image_data(args.data):
+        from genlib.data.images import load_image_meta, load_images
+
+        images, labels = load_images(args.data, "train")
+        data = TrainingData(torch.from_numpy(images), torch.from_numpy(labels), load_image_meta(args.data)["num_classes"])
+        if settings.monitor_every and args.reference is not None:
+            monitor = _fid_monitor(args, settings, data, accelerator)
+    else:
+        from genlib.data.mixtures import load_points
+
+        data = TrainingData(torch.from_numpy(load_points(args.data, "train")))
+    print(f"training on {accelerator.describe()}", flush=True)
+    result = train_gan(
+        settings, data, args.checkpoint, args.losses, accelerator=accelerator, monitor=monitor,
+        progress=not args.no_progress,
+    )
     print(f"{args.checkpoint}: {result.status} after {result.step} steps (resumed from step {result.resumed_from})")
     return 0
 
 
-def cmd_sample(args: argparse.Namespace) -> int:
-    from genlib.sample import sample_points
-    from genlib.sample_archive import write_samples
+def _fid_monitor(args, settings, data, accelerator):
+    """FID of `monitor_samples` images from fixed noise against the reference, for FID-over-training curves."""
+    import torch
+
+    from genlib.backbones import load_backbone, read_reference
+    from genlib.evaluate_images import fid_against
+    from genlib.sample import class_labels, generate_images
+
+    backbone = load_backbone(args.backbone, args.backbone_weights, device=accelerator.device)
+    reference = read_reference(args.reference)
+    rng = torch.Generator().manual_seed(args.monitor_seed)
+    noise = torch.randn(settings.monitor_samples, settings.latent_dim, generator=rng)
+    conditional = settings.conditioning != "none"
+    labels = class_labels(settings.monitor_samples, data.num_classes, rng) if conditional else None
+
+    def monitor(generator: torch.nn.Module) -> dict[str, float]:
+        return {"fid": fid_against(backbone, reference, generate_images(generator, noise, labels))}
+
+    return monitor
+
+
+def cmd_train_classifier(args: argparse.Namespace) -> int:
+    from genlib.backbones import train_classifier
+    from genlib.checkpoint import save_checkpoint
+    from genlib.data.images import load_image_meta, load_images
 
     _set_threads(args.threads)
-    samples, info = sample_points(args.checkpoint, args.n_samples, args.seed)
-    write_samples(args.out, samples, info)
+    images, labels = load_images(args.data, "train")
+    meta = load_image_meta(args.data)
+    if meta["num_classes"] < 2:
+        raise ValueError(f"{args.data} has no class labels: the classifier backbone needs them; use evaluation.backbone: inception")
+    checkpoint = train_classifier(
+        images, labels, load_images(args.data, "test"), num_classes=meta["num_classes"], epochs=args.epochs,
+        seed=args.seed, progress=not args.no_progress,
+    )
+    save_checkpoint(args.out, checkpoint)
+    print(f"{args.out}: {100 * checkpoint['reference_accuracy']:.2f}% accuracy on the reference set")
     return 0
 
 
+def cmd_fetch_inception(args: argparse.Namespace) -> int:
+    from genlib.backbones import fetch_inception_weights
+
+    fetch_inception_weights(args.weights or None, args.out)
+    return 0
+
+
+def cmd_reference(args: argparse.Namespace) -> int:
+    from genlib.backbones import load_backbone, write_reference
+    from genlib.data.images import load_images
+    from genlib.device import Accelerator
+
+    _set_threads(args.threads)
+    backbone = load_backbone(args.backbone, args.weights, device=Accelerator.choose(args.device).device, antialias=args.antialias)
+    images, labels = load_images(args.data, "test")
+    write_reference(args.out, backbone, images, labels)
+    return 0
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from genlib.sample_archive import write_samples
+
+    _set_threads(args.threads)
+    if args.pictures is None:
+        from genlib.sample import sample_points
+
+        samples, info = sample_points(args.checkpoint, args.n_samples, args.seed)
+        write_samples(args.out, samples, info)
+        return 0
+    from genlib.device import Accelerator
+    from genlib.sample import sample_images
+
+    device = Accelerator.choose(args.device).device
+    images, labels, info = sample_images(args.checkpoint, args.n_samples, args.seed, device=device)
+    write_samples(args.out, images, info, labels=labels)
+    _draw_pictures(args, device)
+    return 0
+
+
+def _draw_pictures(args: argparse.Namespace, device) -> None:
+    """Fixed-noise grid, per-class grid (conditional models) and slerp interpolations of one checkpoint."""
+    import torch
+
+    from genlib.checkpoint import load_checkpoint
+    from genlib.pictures import interpolation_noise, save_png, tile
+    from genlib.sample import generate_images
+    from genlib.train import load_generator
+
+    checkpoint = load_checkpoint(args.checkpoint)
+    out = args.pictures
+    out.mkdir(parents=True, exist_ok=True)
+    if checkpoint["status"] == "diverged":
+        blank = np.full((1, *checkpoint["data_spec"]["shape"]), 255, dtype=np.uint8)
+        for name in ("grid.png", "interpolation.png", "classes.png"):
+            save_png(tile(blank, 1), out / name)
+        return
+    generator, settings = load_generator(checkpoint)
+    generator = generator.to(device)
+    num_classes = checkpoint["data_spec"]["num_classes"] if settings.conditioning != "none" else 0
+    side = int(args.grid_size**0.5)
+    # The same noise (seed 0) for every run and step: grids are comparable across runs.
+    noise = torch.randn(args.grid_size, settings.latent_dim, generator=torch.Generator().manual_seed(0))
+    labels = torch.arange(args.grid_size) % num_classes if num_classes else None
+    save_png(tile(generate_images(generator, noise, labels), side), out / "grid.png")
+    steps, rows = 10, 6
+    path = interpolation_noise(settings.latent_dim, rows, steps, seed=1)
+    labels = (torch.arange(rows) % num_classes).repeat_interleave(steps) if num_classes else None
+    save_png(tile(generate_images(generator, path, labels), steps), out / "interpolation.png")
+    if num_classes:
+        per_class = 8
+        noise = torch.randn(per_class, settings.latent_dim, generator=torch.Generator().manual_seed(2)).repeat(num_classes, 1)
+        labels = torch.arange(num_classes).repeat_interleave(per_class)
+        save_png(tile(generate_images(generator, noise, labels), per_class), out / "classes.png")
+    else:
+        save_png(tile(np.full((1, *checkpoint["data_spec"]["shape"]), 255, dtype=np.uint8), 1), out / "classes.png")
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from genlib.data.mixtures import load_mixture, load_points
     from genlib.atomic import write_json
-    from genlib.evaluate import evaluate_mixture_samples
-    from genlib.plots import save_figure, scatter_figure
     from genlib.sample_archive import read_samples
 
     samples, info = read_samples(args.samples)
+    if _is_image_data(args.data):
+        write_json(args.metrics, _evaluate_images(args, samples, info))
+        return 0
+    from genlib.data.mixtures import load_mixture, load_points
+    from genlib.evaluate import evaluate_mixture_samples
+    from genlib.plots import save_figure, scatter_figure
+
     dist, reference = load_mixture(args.data), load_points(args.data, "test")
     result = evaluate_mixture_samples(samples, info, dist, reference)
     title = f"{result['dataset']} / {result['model']} / seed {result['seed']}"
@@ -82,11 +221,41 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _evaluate_images(args: argparse.Namespace, images, info) -> dict:
+    from genlib.backbones import load_backbone, read_reference
+    from genlib.data.images import load_image_meta, load_images
+    from genlib.device import Accelerator
+    from genlib.evaluate_images import evaluate_image_samples
+    from genlib.pictures import save_neighbour_panel
+    from genlib.sample_archive import read_labels
+    from genlib.settings import EvaluationSettings, from_dict
+
+    _set_threads(args.threads)
+    settings = from_dict(EvaluationSettings, read_json(args.evaluation), where=str(args.evaluation))
+    device = Accelerator.choose(args.device).device
+    backbone = load_backbone(args.backbone, args.weights, device=device, antialias=settings.inception_antialias)
+    meta = load_image_meta(args.data)
+    result = evaluate_image_samples(
+        images, read_labels(args.samples), info, backbone, read_reference(args.reference), settings, meta["reference"],
+    )
+    training, _ = load_images(args.data, "train")
+    shown = images[:10] if len(images) else np.full((1, *training.shape[1:]), 255, dtype=np.uint8)
+    title = f"{result['dataset']} / {result['model']} / seed {result['seed']}: samples and their nearest training images (pixel L2)"
+    save_neighbour_panel(shown, training, title, args.neighbours)
+    return result
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from genlib.report import build_report
 
-    build_report(args.runs, published_csv=args.published, out_dir=args.out_dir, config_path=args.config)
+    build_report(args.runs, published_csvs=args.published, out_dir=args.out_dir, config_path=args.config)
     return 0
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--threads", type=int, default=1, help="torch threads")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="cpu", help="where to compute")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -108,28 +277,61 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", type=Path, required=True, help="prepared dataset folder")
     p.add_argument("--checkpoint", type=Path, required=True, help="final checkpoint to write")
     p.add_argument("--losses", type=Path, required=True, help="loss log CSV to write")
-    p.add_argument("--threads", type=int, default=1, help="torch threads")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--backbone", choices=("classifier", "inception"), help="backbone of the FID-over-training monitor")
+    p.add_argument("--backbone-weights", type=Path, help="its weights (classifier.pt or the Inception file)")
+    p.add_argument("--reference", type=Path, help="reference statistics .npz of the monitor")
+    p.add_argument("--monitor-seed", type=int, default=0, help="seed of the monitor's fixed noise")
+    _add_common(p)
     p.set_defaults(func=cmd_train)
 
-    p = verbs.add_parser("sample", help="draw the evaluation samples of a checkpoint")
+    p = verbs.add_parser("train-classifier", help="train the offline classifier backbone on a dataset's training split")
+    p.add_argument("--data", type=Path, required=True, help="prepared image dataset folder")
+    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", type=Path, required=True, help="classifier checkpoint to write")
+    _add_common(p)
+    p.set_defaults(func=cmd_train_classifier)
+
+    p = verbs.add_parser("fetch-inception", help="put the InceptionV3 weights where the pipeline reads them")
+    p.add_argument("--weights", default="", help="weights file to use; empty: the torch hub cache, downloaded when online")
+    p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(func=cmd_fetch_inception)
+
+    p = verbs.add_parser("reference", help="features and statistics of a dataset's reference set under one backbone")
+    p.add_argument("--data", type=Path, required=True, help="prepared image dataset folder")
+    p.add_argument("--backbone", choices=("classifier", "inception"), required=True)
+    p.add_argument("--weights", type=Path, required=True, help="backbone weights")
+    p.add_argument("--antialias", action="store_true", help="Inception: antialiased resize to 299 px")
+    p.add_argument("--out", type=Path, required=True, help="reference .npz to write")
+    _add_common(p)
+    p.set_defaults(func=cmd_reference)
+
+    p = verbs.add_parser("sample", help="draw the evaluation samples of a checkpoint (and, for images, its pictures)")
     p.add_argument("--checkpoint", type=Path, required=True)
     p.add_argument("--n-samples", type=int, required=True)
     p.add_argument("--seed", type=int, required=True, help="seed of the noise")
     p.add_argument("--out", type=Path, required=True, help="samples .npz to write")
-    p.add_argument("--threads", type=int, default=1, help="torch threads")
+    p.add_argument("--pictures", type=Path, help="images: folder for grid.png, classes.png, interpolation.png")
+    p.add_argument("--grid-size", type=int, default=64, help="images in the fixed-noise grid (a square number)")
+    _add_common(p)
     p.set_defaults(func=cmd_sample)
 
-    p = verbs.add_parser("evaluate", help="metrics and scatter plot of one run's samples")
+    p = verbs.add_parser("evaluate", help="metrics (and a picture) of one run's samples")
     p.add_argument("--samples", type=Path, required=True)
     p.add_argument("--data", type=Path, required=True, help="prepared dataset folder")
     p.add_argument("--metrics", type=Path, required=True, help="metrics JSON to write")
-    p.add_argument("--scatter", type=Path, required=True, help="scatter PNG to write")
+    p.add_argument("--scatter", type=Path, help="2-D: scatter PNG to write")
+    p.add_argument("--evaluation", type=Path, help="images: evaluation settings JSON")
+    p.add_argument("--backbone", choices=("classifier", "inception"), help="images: feature backbone")
+    p.add_argument("--weights", type=Path, help="images: backbone weights")
+    p.add_argument("--reference", type=Path, help="images: reference statistics .npz of the same backbone")
+    p.add_argument("--neighbours", type=Path, help="images: nearest-training-neighbour panel PNG to write")
+    _add_common(p)
     p.set_defaults(func=cmd_evaluate)
 
     p = verbs.add_parser("report", help="HTML report and summary CSV over runs")
     p.add_argument("--runs", type=Path, nargs="+", required=True, help="run folders (metrics.json, losses.csv, scatter.png)")
-    p.add_argument("--published", type=Path, required=True, help="published numbers CSV")
+    p.add_argument("--published", type=Path, nargs="+", required=True, help="published numbers CSVs")
     p.add_argument("--config", type=Path, default=None, help="resolved config (YAML or JSON) for provenance")
     p.add_argument("--out-dir", type=Path, required=True)
     p.set_defaults(func=cmd_report)
@@ -145,6 +347,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ConfigError, SettingsError, FileNotFoundError) as error:
+    except (ConfigError, SettingsError, FileNotFoundError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -18,8 +18,11 @@ import jsonschema
 import yaml
 
 from genlib.settings import (
+    MIXTURE_NAMES,
     MODEL_CATALOGUE,
-    DatasetSettings,
+    EvaluationSettings,
+    ImageDatasetSettings,
+    MixtureSettings,
     RunSettings,
     SettingsError,
     from_dict,
@@ -75,9 +78,26 @@ def run_matrix(config: dict[str, Any]) -> list[RunKey]:
     ]
 
 
-def dataset_settings(config: dict[str, Any], name: str) -> DatasetSettings:
-    """Settings of one dataset: the config's `data` section over the defaults."""
-    return from_dict(DatasetSettings, {"name": name, **(config.get("data") or {})}, where="data")
+def is_image_dataset(name: str) -> bool:
+    """Whether a dataset name is an image dataset (every name but the 2-D mixtures)."""
+    return name not in MIXTURE_NAMES
+
+
+def dataset_settings(config: dict[str, Any], name: str) -> MixtureSettings | ImageDatasetSettings:
+    """Settings of one dataset: the config's `data.<name>` section over the defaults."""
+    values = {"name": name, **((config.get("data") or {}).get(name) or {})}
+    cls = ImageDatasetSettings if is_image_dataset(name) else MixtureSettings
+    return from_dict(cls, values, where=f"data.{name}")
+
+
+def evaluation_settings(config: dict[str, Any]) -> EvaluationSettings:
+    """How samples are scored: the config's `evaluation` section over the defaults."""
+    return from_dict(EvaluationSettings, config.get("evaluation") or {}, where="evaluation")
+
+
+def image_datasets(config: dict[str, Any]) -> list[str]:
+    """The config's image datasets, in config order."""
+    return [name for name in config["datasets"] if is_image_dataset(name)]
 
 
 def run_settings(config: dict[str, Any], key: RunKey) -> RunSettings:
@@ -106,6 +126,9 @@ def _semantic_problems(config: dict[str, Any]) -> list[str]:
     for name in config["models"]:
         if name not in allowed:
             problems.append(f"models: unknown model {name!r}; allowed values: {', '.join(allowed)}")
+    for name in (config.get("data") or {}):
+        if name not in config["datasets"]:
+            problems.append(f"data.{name}: not a dataset of this config; datasets: {', '.join(config['datasets'])}")
     for name in (config.get("model_overrides") or {}):
         if name not in config["models"]:
             problems.append(f"model_overrides.{name}: not a model of this config; models: {', '.join(config['models'])}")
@@ -115,19 +138,45 @@ def _semantic_problems(config: dict[str, Any]) -> list[str]:
             problems.append(f"{section}: listed twice: {', '.join(duplicates)}")
     if problems:
         return problems
+    datasets = {}
+    for name in config["datasets"]:
+        try:
+            datasets[name] = dataset_settings(config, name)
+        except SettingsError as error:
+            problems.append(str(error))
     try:
-        for dataset in config["datasets"]:
-            dataset_settings(config, dataset)
-        for key in _first_seed_runs(config):
-            run_settings(config, key)
+        evaluation_settings(config)
     except SettingsError as error:
         problems.append(str(error))
-    return problems
+    for key in _first_seed_runs(config):
+        try:
+            settings = run_settings(config, key)
+        except SettingsError as error:
+            problems.append(f"dataset {key.dataset}: {error}")
+            continue
+        if key.dataset in datasets and is_image_dataset(key.dataset):
+            problem = _network_problem(settings, datasets[key.dataset])
+            if problem:
+                problems.append(f"model {key.model} on {key.dataset}: {problem}")
+    return list(dict.fromkeys(problems))
+
+
+def _network_problem(settings: RunSettings, dataset: ImageDatasetSettings) -> str | None:
+    """Why the run's networks cannot take the dataset's images, or None when they can."""
+    from genlib.data.images import class_count, prepared_shape
+    from genlib.networks import DataSpec, check_compatible
+
+    try:
+        check_compatible(settings, DataSpec(prepared_shape(dataset), class_count(dataset)))
+    except ValueError as error:
+        return str(error)
+    return None
 
 
 def _first_seed_runs(config: dict[str, Any]) -> Iterator[RunKey]:
-    for model in config["models"]:
-        yield RunKey(config["datasets"][0], model, config["seeds"][0])
+    for dataset in config["datasets"]:
+        for model in config["models"]:
+            yield RunKey(dataset, model, config["seeds"][0])
 
 
 def _describe(error: jsonschema.ValidationError) -> str:

@@ -55,12 +55,18 @@ def _protocol(n_generated: int, n_reference: int) -> dict[str, Any]:
         "n_reference": n_reference,
         "high_quality_rule": f"within {HIGH_QUALITY_STD:g} std of the nearest mode (PacGAN)",
         "reverse_kl": "KL(histogram of samples over nearest modes || uniform), nats",
-        "versions": {
-            "genlib": genlib.__version__,
-            "numpy": np.__version__,
-            "python": platform.python_version(),
-            "torch": _version("torch"),
-        },
+        "versions": versions(),
+    }
+
+
+def versions() -> dict[str, str | None]:
+    """Versions of the software a number depends on."""
+    return {
+        "genlib": genlib.__version__,
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+        "torch": _version("torch"),
+        "torchmetrics": _version("torchmetrics"),
     }
 
 

@@ -22,14 +22,30 @@ import genlib
 from genlib.atomic import atomic_path, read_json, write_text
 from genlib.plots import plt, save_figure
 
-# Metrics of the 2-D benchmark, in table order: (column, heading, better direction, format).
-METRICS = (
+# Metrics in table order: (column, heading, better direction, format).
+POINT_METRICS = (
     ("modes_covered", "modes covered", "higher", "{:.1f}"),
     ("high_quality_percent", "high quality %", "higher", "{:.1f}"),
     ("reverse_kl", "reverse KL", "lower", "{:.3f}"),
     ("frechet_distance", "Frechet distance", "lower", "{:.4f}"),
 )
+IMAGE_METRICS = (
+    ("fid", "FID", "lower", "{:.2f}"),
+    ("kid_mean", "KID", "lower", "{:.4f}"),
+    ("precision", "precision", "higher", "{:.3f}"),
+    ("recall", "recall", "higher", "{:.3f}"),
+    ("score_mean", "score", "higher", "{:.2f}"),
+    ("classes_covered", "classes covered", "higher", "{:.1f}"),
+    ("class_kl", "class KL", "lower", "{:.3f}"),
+    ("label_accuracy", "label accuracy", "higher", "{:.3f}"),
+)
+METRICS = POINT_METRICS + IMAGE_METRICS
 PUBLISHED_COLUMNS = ("dataset", "method", "metric", "value", "spread", "spread_kind", "n_runs", "n_generated", "source", "protocol")
+
+
+def metrics_of(kind: str) -> tuple[tuple[str, str, str, str], ...]:
+    """The metric columns of a dataset kind ("points" or "images")."""
+    return IMAGE_METRICS if kind == "images" else POINT_METRICS
 
 
 def collect_runs(run_dirs: list[Path]) -> pd.DataFrame:
@@ -38,12 +54,15 @@ def collect_runs(run_dirs: list[Path]) -> pd.DataFrame:
     for run_dir in run_dirs:
         result = read_json(Path(run_dir) / "metrics.json")
         row = {key: result[key] for key in ("dataset", "model", "objective", "seed", "status", "train_steps")}
+        row["kind"] = "images" if "backbone" in result else "points"
+        row["backbone"] = result.get("backbone", "raw 2-D coordinates")
         row["diverged_at_step"] = result.get("diverged_at_step")
         row["n_generated"] = result["protocol"]["n_generated"]
         row["run_dir"] = str(run_dir)
         for column, *_ in METRICS:
             row[column] = (result["metrics"] or {}).get(column, np.nan)
         row["n_modes"] = (result["metrics"] or {}).get("n_modes", np.nan)
+        row["kid_std"] = (result["metrics"] or {}).get("kid_std", np.nan)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -55,11 +74,12 @@ def summarise(runs: pd.DataFrame) -> pd.DataFrame:
         done = group[group["status"] == "completed"]
         record: dict[str, Any] = {
             "dataset": dataset, "model": model, "objective": group["objective"].iloc[0],
+            "backbone": group["backbone"].iloc[0],
             "n_seeds": len(group), "n_completed": len(done), "n_diverged": int((group["status"] == "diverged").sum()),
             "train_steps": int(group["train_steps"].max()),
         }
-        for column, *_ in METRICS:
-            values = done[column].astype(float)
+        for column, *_ in metrics_of(group["kind"].iloc[0]):
+            values = done[column].astype(float).dropna()
             record[f"{column}_mean"] = values.mean() if len(values) else np.nan
             record[f"{column}_std"] = values.std(ddof=1) if len(values) > 1 else np.nan
         records.append(record)
@@ -72,16 +92,25 @@ def load_published(path: Path) -> pd.DataFrame:
     missing = [c for c in PUBLISHED_COLUMNS if c not in table.columns]
     if missing:
         raise ValueError(f"{path}: missing columns {', '.join(missing)}; expected {', '.join(PUBLISHED_COLUMNS)}")
+    if "backbone" not in table.columns:
+        table["backbone"] = "raw 2-D coordinates"
     return table
 
 
-def build_report(run_dirs: list[Path], *, published_csv: Path, out_dir: Path, config_path: Path | None = None) -> None:
+def build_report(run_dirs: list[Path], *, published_csvs: list[Path], out_dir: Path, config_path: Path | None = None) -> None:
     """Write index.html, summary.csv and runs.csv into `out_dir`."""
     out_dir = Path(out_dir)
     runs = collect_runs([Path(d) for d in run_dirs])
     summary = summarise(runs)
-    published = load_published(Path(published_csv))
-    sections = [_dataset_section(dataset, runs, summary, published) for dataset in runs["dataset"].unique()]
+    published = pd.concat([load_published(Path(p)) for p in published_csvs], ignore_index=True)
+    sections = []
+    for dataset in runs["dataset"].unique():
+        if runs.loc[runs["dataset"] == dataset, "kind"].iloc[0] == "images":
+            from genlib.report_images import image_dataset_section
+
+            sections.append(image_dataset_section(dataset, runs, summary, published))
+        else:
+            sections.append(_dataset_section(dataset, runs, summary, published))
     page = _page(sections, _provenance(config_path), len(runs))
     _write_csv(summary, out_dir / "summary.csv")
     _write_csv(runs.drop(columns=["run_dir"]), out_dir / "runs.csv")
@@ -112,15 +141,15 @@ def _dataset_section(dataset: str, runs: pd.DataFrame, summary: pd.DataFrame, pu
 
 def _ours_table(ours: pd.DataFrame) -> str:
     best = {}
-    for column, _, direction, _ in METRICS:
+    for column, _, direction, _ in POINT_METRICS:
         means = ours[f"{column}_mean"]
         if means.notna().any():
             best[column] = means.max() if direction == "higher" else means.min()
-    head = "".join(f"<th>{html.escape(h)} ({'&uarr;' if d == 'higher' else '&darr;'})</th>" for _, h, d, _ in METRICS)
+    head = "".join(f"<th>{html.escape(h)} ({'&uarr;' if d == 'higher' else '&darr;'})</th>" for _, h, d, _ in POINT_METRICS)
     rows = []
     for _, row in ours.iterrows():
         cells = []
-        for column, _, _, fmt in METRICS:
+        for column, _, _, fmt in POINT_METRICS:
             mean, std = row[f"{column}_mean"], row[f"{column}_std"]
             text = "&mdash;" if np.isnan(mean) else fmt.format(mean) + ("" if np.isnan(std) else f" &plusmn; {fmt.format(std)}")
             cells.append(f"<td><b>{text}</b></td>" if column in best and mean == best[column] else f"<td>{text}</td>")
@@ -138,8 +167,8 @@ def _ours_table(ours: pd.DataFrame) -> str:
 def _published_table(theirs: pd.DataFrame) -> str:
     if theirs.empty:
         return "<p>No published numbers for this benchmark in the published table.</p>"
-    metrics = [m for m, *_ in METRICS if m in set(theirs["metric"])]
-    headings = {m: h for m, h, *_ in METRICS}
+    metrics = [m for m, *_ in POINT_METRICS if m in set(theirs["metric"])]
+    headings = {m: h for m, h, *_ in POINT_METRICS}
     rows = []
     for (method, source), group in theirs.groupby(["method", "source"], sort=False):
         by_metric = {r["metric"]: r for _, r in group.iterrows()}
@@ -189,9 +218,9 @@ def _protocol_notes(these_runs: pd.DataFrame, theirs: pd.DataFrame) -> str:
 
 
 def _metric_bars(dataset: str, ours: pd.DataFrame, theirs: pd.DataFrame) -> plt.Figure:
-    figure, axes = plt.subplots(1, len(METRICS), figsize=(4 * len(METRICS), 3.2))
+    figure, axes = plt.subplots(1, len(POINT_METRICS), figsize=(4 * len(POINT_METRICS), 3.2))
     x = np.arange(len(ours))
-    for axis, (column, heading, direction, _) in zip(axes, METRICS):
+    for axis, (column, heading, direction, _) in zip(axes, POINT_METRICS):
         axis.bar(x, ours[f"{column}_mean"], yerr=ours[f"{column}_std"].fillna(0), color="tab:blue", capsize=3)
         gan = theirs[(theirs["metric"] == column) & (theirs["method"] == "GAN")]
         for (_, row), colour in zip(gan.iterrows(), ("tab:orange", "tab:green", "tab:purple")):
@@ -283,6 +312,10 @@ figure { margin: 1em 0; } figcaption { font-size: 0.85em; color: #555; }
 figure img { max-width: 100%; }
 .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(210px, 1fr)); gap: 6px; }
 .grid img { width: 100%; }
+.pictures { display: flex; flex-wrap: wrap; gap: 8px; align-items: flex-start; }
+.pictures img { max-width: 300px; image-rendering: pixelated; }
+.neighbours img { max-width: 100%; }
+p.note { font-size: 0.85em; color: #555; }
 """
 
 

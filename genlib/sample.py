@@ -1,8 +1,9 @@
-"""Sampling of trained generators into a fixed-size evaluation set."""
+"""Sampling of trained generators: a fixed-size evaluation set from seeded noise."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -11,18 +12,69 @@ from genlib.checkpoint import load_checkpoint
 from genlib.train import load_generator
 
 
-@torch.no_grad()
-def sample_points(checkpoint_path: str | Path, n_samples: int, seed: int) -> tuple[np.ndarray, dict]:
-    """`n_samples` points (n, 2) from a checkpoint's generator, with noise drawn from `seed`."""
-    checkpoint = load_checkpoint(checkpoint_path)
-    info = {
+def checkpoint_info(checkpoint: dict[str, Any]) -> dict[str, Any]:
+    """What the evaluation needs to know of the checkpoint a sample came from."""
+    return {
         "status": checkpoint["status"],
         "step": int(checkpoint["step"]),
         "diverged_at_step": checkpoint.get("diverged_at_step"),
         "settings": checkpoint["settings"],
+        "data_spec": checkpoint["data_spec"],
+        "curve": checkpoint.get("curve", []),
     }
+
+
+@torch.no_grad()
+def sample_points(checkpoint_path: str | Path, n_samples: int, seed: int) -> tuple[np.ndarray, dict]:
+    """`n_samples` points (n, 2) from a checkpoint's generator, with noise drawn from `seed`."""
+    checkpoint = load_checkpoint(checkpoint_path)
+    info = checkpoint_info(checkpoint)
     if checkpoint["status"] == "diverged":
         return np.zeros((0, 2), dtype=np.float32), info
     generator, settings = load_generator(checkpoint)
     noise = torch.randn(n_samples, settings.latent_dim, generator=torch.Generator().manual_seed(seed))
     return generator(noise).numpy().astype(np.float32), info
+
+
+def to_uint8(images: torch.Tensor) -> torch.Tensor:
+    """Generator output in [-1, 1] -> uint8 pixels, rounded as the training data was stored."""
+    return images.float().add(1.0).mul(127.5).round().clamp(0, 255).to(torch.uint8)
+
+
+@torch.no_grad()
+def generate_images(
+    generator: torch.nn.Module, noise: torch.Tensor, labels: torch.Tensor | None, *, batch_size: int = 500
+) -> np.ndarray:
+    """uint8 images (N, C, H, W) of `generator` for the given noise (and labels), in batches."""
+    device = next(generator.parameters()).device
+    parts = []
+    for start in range(0, len(noise), batch_size):
+        y = None if labels is None else labels[start:start + batch_size].to(device)
+        parts.append(to_uint8(generator(noise[start:start + batch_size].to(device), y)).cpu())
+    return torch.cat(parts).numpy()
+
+
+def class_labels(n: int, num_classes: int, generator: torch.Generator) -> torch.Tensor:
+    """Balanced class labels for conditional sampling: each class n / K times, in seeded order."""
+    labels = torch.arange(n) % num_classes
+    return labels[torch.randperm(n, generator=generator)]
+
+
+@torch.no_grad()
+def sample_images(
+    checkpoint_path: str | Path, n_samples: int, seed: int, *, device: torch.device | None = None
+) -> tuple[np.ndarray, np.ndarray, dict]:
+    """`n_samples` uint8 images from a checkpoint's generator (EMA when present), their labels (-1: none), and info."""
+    checkpoint = load_checkpoint(checkpoint_path)
+    info = checkpoint_info(checkpoint)
+    shape = tuple(checkpoint["data_spec"]["shape"])
+    if checkpoint["status"] == "diverged":
+        return np.zeros((0, *shape), dtype=np.uint8), np.zeros(0, dtype=np.int64), info
+    generator, settings = load_generator(checkpoint)
+    generator = generator.to(device or torch.device("cpu"))
+    rng = torch.Generator().manual_seed(seed)
+    noise = torch.randn(n_samples, settings.latent_dim, generator=rng)
+    num_classes = checkpoint["data_spec"]["num_classes"] if settings.conditioning != "none" else 0
+    labels = class_labels(n_samples, num_classes, rng) if num_classes else None
+    images = generate_images(generator, noise, labels)
+    return images, (labels.numpy() if labels is not None else np.full(n_samples, -1, dtype=np.int64)), info

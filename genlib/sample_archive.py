@@ -11,14 +11,23 @@ import numpy as np
 from genlib.atomic import atomic_path
 
 
-def write_samples(path: str | Path, samples: np.ndarray, info: dict[str, Any]) -> None:
-    """Write samples and their provenance (a JSON-able dict) to an .npz file atomically."""
+def write_samples(path: str | Path, samples: np.ndarray, info: dict[str, Any], *, labels: np.ndarray | None = None) -> None:
+    """Write samples, their class labels (conditional models) and provenance (a JSON-able dict) to an .npz atomically."""
+    arrays = {"samples": samples, "info": np.array(json.dumps(info))}
+    if labels is not None:
+        arrays["labels"] = labels
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as handle:
-            np.savez(handle, samples=samples, info=np.array(json.dumps(info)))
+            np.savez(handle, **arrays)
 
 
 def read_samples(path: str | Path) -> tuple[np.ndarray, dict[str, Any]]:
     """Samples and provenance written by `write_samples`."""
     with np.load(path, allow_pickle=False) as archive:
         return archive["samples"], json.loads(str(archive["info"]))
+
+
+def read_labels(path: str | Path) -> np.ndarray | None:
+    """Class labels the samples were generated for (-1: unconditional), or None when none were stored."""
+    with np.load(path, allow_pickle=False) as archive:
+        return archive["labels"] if "labels" in archive else None

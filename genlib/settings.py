@@ -12,12 +12,21 @@ import typing
 from dataclasses import dataclass
 from typing import Any, Literal, get_args, get_origin
 
-DatasetName = Literal["ring8", "grid25"]
+MixtureName = Literal["ring8", "grid25"]
+ImageSource = Literal["mnist", "fashion-mnist", "cifar10", "image-folder"]
 Objective = Literal["minimax", "nonsaturating", "wasserstein", "least-squares", "hinge"]
 Optimizer = Literal["adam", "rmsprop"]
+Network = Literal["mlp", "dcgan"]
+Conditioning = Literal["none", "concat", "projection"]
 
-DATASET_NAMES: tuple[str, ...] = get_args(DatasetName)
+MIXTURE_NAMES: tuple[str, ...] = get_args(MixtureName)
+IMAGE_SOURCES: tuple[str, ...] = get_args(ImageSource)
+# Image datasets known by name; any other name is an image folder (`source: image-folder`, `folder: ...`).
+NAMED_IMAGE_DATASETS: tuple[str, ...] = ("mnist", "fashion-mnist", "cifar10")
 OBJECTIVE_NAMES: tuple[str, ...] = get_args(Objective)
+
+
+IMAGE_SIZES: tuple[int, ...] = (28, 32, 64)  # square sizes the image networks are built for
 
 
 class SettingsError(ValueError):
@@ -25,8 +34,10 @@ class SettingsError(ValueError):
 
 
 @dataclass(frozen=True)
-class DatasetSettings:
-    name: DatasetName  # which dataset to prepare
+class MixtureSettings:
+    """A 2-D Gaussian mixture of the mode-collapse benchmark (genlib.data.mixtures)."""
+
+    name: MixtureName  # which mixture to draw
     n_train: int = 100_000  # training points (PacGAN protocol: 100k)
     n_test: int = 10_000  # held-out points, the reference set of the Frechet distance
     seed: int = 2018  # seed of the data draw; independent of the run seeds
@@ -36,21 +47,65 @@ class DatasetSettings:
 
 
 @dataclass(frozen=True)
+class ImageDatasetSettings:
+    """An image dataset (genlib.data.images): where its raw files come from and how it is split."""
+
+    name: str  # the dataset's name in the config; also its folder under data/
+    source: ImageSource | None = None  # reader of the raw files; None: the name itself (mnist, fashion-mnist, cifar10)
+    split: Literal["train", "test"] = "train"  # original split whose images train the models
+    holdout: int = 0  # images of `split` held out as the reference set; 0: the other original split is the reference
+    mirror: str | None = None  # folder already holding the raw files (read there, never downloaded)
+    resources: str = "resources"  # downloads land in {resources}/{source}/
+    download: bool = True  # download missing raw files (published checksums verified); false: fail and say what to put where
+    image_size: int | None = None  # square side in pixels after resizing; None: native (28 MNIST, 32 CIFAR-10)
+    folder: str | None = None  # image-folder: root of the image files (searched recursively)
+    max_train: int | None = None  # keep at most this many training images (a seeded subset); None: all
+    seed: int = 0  # seed of the holdout split and of the max_train subset
+
+    def __post_init__(self) -> None:
+        if self.source is None:
+            if self.name not in NAMED_IMAGE_DATASETS:
+                known = ", ".join(MIXTURE_NAMES + NAMED_IMAGE_DATASETS)
+                raise SettingsError(
+                    f"unknown dataset {self.name!r}; allowed values: {known}, or a folder of images "
+                    f"(set data.{self.name}.source: image-folder and data.{self.name}.folder: <path>)"
+                )
+            object.__setattr__(self, "source", self.name)
+        if self.source == "image-folder":
+            if not self.folder:
+                raise SettingsError("source image-folder needs folder: <path of the images>")
+            if self.image_size not in (32, 64):
+                raise SettingsError(f"image_size of an image folder must be 32 or 64, got {self.image_size!r}")
+        if self.holdout < 0:
+            raise SettingsError(f"holdout must be >= 0, got {self.holdout!r}")
+        if self.image_size is not None and self.image_size not in IMAGE_SIZES:
+            raise SettingsError(f"image_size {self.image_size!r} is not allowed; allowed values: {', '.join(map(str, IMAGE_SIZES))}")
+        if self.max_train is not None:
+            _require_positive(self, "max_train")
+
+
+@dataclass(frozen=True)
 class RunSettings:
     """Everything that determines one training run (dataset x model x seed)."""
 
-    dataset: DatasetName  # prepared dataset to train on
+    dataset: str  # prepared dataset to train on
     model: str  # name of the model variant (a key of MODEL_CATALOGUE or of the config)
     seed: int  # seed of initialisation, batches and noise
     objective: Objective  # adversarial objective, see genlib.objectives
-    # network: MLP pair; defaults follow PacGAN's 2-D experiments (Lin et al. 2018, Appendix)
-    latent_dim: int = 2  # dimension of the generator's Gaussian noise
-    g_width: int = 400  # units per hidden layer of the generator
-    g_depth: int = 4  # hidden layers of the generator
-    g_batch_norm: bool = True  # batch norm after each hidden layer of the generator
-    d_width: int = 200  # units per hidden layer of the discriminator
-    d_depth: int = 3  # hidden layers of the discriminator
+    # networks: "mlp" is PacGAN's MLP pair for 2-D points (Lin et al. 2018, Appendix) and the lecture's
+    # MLP pair for images; "dcgan" is Radford et al. 2016 (images only), see genlib.networks
+    network: Network = "mlp"
+    latent_dim: int | None = None  # dimension of the generator's Gaussian noise; None: 2 for 2-D data, 100 for images
+    g_width: int = 400  # 2-D MLP: units per hidden layer of the generator
+    g_depth: int = 4  # 2-D MLP: hidden layers of the generator
+    g_batch_norm: bool = True  # batch norm after each hidden layer of the generator (2-D MLP and DCGAN)
+    d_width: int = 200  # 2-D MLP: units per hidden layer of the discriminator
+    d_depth: int = 3  # 2-D MLP: hidden layers of the discriminator
+    g_channels: int = 64  # DCGAN: channels of the generator's last hidden stage (doubling towards the noise)
+    d_channels: int = 64  # DCGAN: channels of the discriminator's first stage (doubling with depth)
+    d_batch_norm: bool | None = None  # DCGAN discriminator batch norm; None: on unless gradient penalty or spectral norm
     spectral_norm: bool = False  # spectral normalisation of every discriminator layer (Miyato et al. 2018)
+    conditioning: Conditioning = "none"  # class labels into G and D: concat (Mirza & Osindero 2014) or projection D (Miyato & Koyama 2018); DCGAN only
     # optimisation
     optimizer: Optimizer = "adam"  # optimiser of both networks
     lr_g: float = 2e-4  # generator learning rate
@@ -66,9 +121,29 @@ class RunSettings:
     ema_decay: float | None = None  # decay of an exponential moving average of the generator; None: off
     checkpoint_every: int = 500  # write a resumable checkpoint every this many generator steps
     log_every: int = 1  # write a loss row every this many generator steps
+    # images: FID over training on a small sample (same backbone as the final FID)
+    monitor_every: int = 0  # compute it every this many generator steps; 0: off
+    monitor_samples: int = 1000  # generated images per point of the curve
 
     def __post_init__(self) -> None:
-        _require_positive(self, "latent_dim", "g_width", "g_depth", "d_width", "d_depth")
+        if self.latent_dim is None:
+            object.__setattr__(self, "latent_dim", 2 if self.dataset in MIXTURE_NAMES else 100)
+        _require_positive(self, "latent_dim", "g_width", "g_depth", "d_width", "d_depth", "g_channels", "d_channels")
+        _require_positive(self, "monitor_samples")
+        if self.monitor_every < 0:
+            raise SettingsError(f"monitor_every must be >= 0, got {self.monitor_every!r}")
+        if self.dataset in MIXTURE_NAMES and (self.network != "mlp" or self.conditioning != "none"):
+            raise SettingsError(
+                f"2-D dataset {self.dataset}: network must be mlp and conditioning none, "
+                f"got network {self.network!r}, conditioning {self.conditioning!r}"
+            )
+        if self.conditioning != "none" and self.network != "dcgan":
+            raise SettingsError(f"conditioning {self.conditioning!r} needs network dcgan, got network {self.network!r}")
+        if self.d_batch_norm and self.gradient_penalty > 0:
+            raise SettingsError(
+                "d_batch_norm: a gradient-penalised critic must not use batch norm (Gulrajani et al. 2017, Sec. 4); "
+                "set d_batch_norm to false or null"
+            )
         _require_positive(self, "lr_g", "lr_d", "n_critic", "steps", "batch_size")
         _require_positive(self, "checkpoint_every", "log_every")
         for name in ("beta1", "beta2"):
@@ -80,6 +155,36 @@ class RunSettings:
             raise SettingsError(f"weight_clip must be positive or null, got {self.weight_clip!r}")
         if self.gradient_penalty < 0:
             raise SettingsError(f"gradient_penalty must be >= 0, got {self.gradient_penalty!r}")
+
+
+@dataclass(frozen=True)
+class EvaluationSettings:
+    """How samples are scored: sample counts, the feature backbone of image metrics, and its options."""
+
+    n_samples: int | None = None  # generated samples scored per run; None: 2,500 for 2-D data (PacGAN), 10,000 for images
+    sample_seed: int = 12345  # seed of the evaluation noise, the same for every run
+    backbone: Literal["classifier", "inception"] = "classifier"  # features of image metrics (see genlib.backbones)
+    inception_weights: str | None = None  # torch-fidelity's InceptionV3 weights file; None: the torch hub cache
+    inception_antialias: bool = False  # antialiased resize to 299 px; false matches the TF Inception of published tables
+    classifier_epochs: int = 3  # epochs of the offline classifier backbone on the training split
+    classifier_seed: int = 0  # seed of the classifier's training
+    kid_subsets: int = 100  # random subsets of the KID estimate (Binkowski et al. 2018)
+    kid_subset_size: int = 1000  # samples per KID subset (capped at the smaller set)
+    precision_recall_k: int = 3  # k of the k-NN manifolds of precision and recall (Kynkaanniemi et al. 2019)
+    grid_size: int = 64  # images in the fixed-noise sample grid (a square number)
+
+    def __post_init__(self) -> None:
+        if self.n_samples is not None and self.n_samples < 2:
+            raise SettingsError(f"n_samples must be at least 2, got {self.n_samples!r}")
+        _require_positive(self, "classifier_epochs", "kid_subsets", "kid_subset_size", "precision_recall_k", "grid_size")
+        if int(self.grid_size**0.5) ** 2 != self.grid_size:
+            raise SettingsError(f"grid_size must be a square number (16, 64, 100, ...), got {self.grid_size!r}")
+
+    def samples_for(self, dataset: str) -> int:
+        """Generated samples scored per run of `dataset`."""
+        if self.n_samples is not None:
+            return self.n_samples
+        return 2500 if dataset in MIXTURE_NAMES else 10_000
 
 
 # Named model variants with the optimiser settings their papers publish. A config may add its own
@@ -104,12 +209,41 @@ MODEL_CATALOGUE: dict[str, dict[str, Any]] = {
     "hinge-sn": dict(
         objective="hinge", spectral_norm=True, optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999
     ),
+    # --- image networks ---
+    # The lecture's fully connected GAN (Goodfellow et al. 2014) with the non-saturating loss.
+    "mlp-gan": dict(network="mlp", objective="nonsaturating", optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999),
+    # Radford et al. 2016, Sec. 4: Adam, lr 2e-4, beta1 0.5, non-saturating loss.
+    "dcgan": dict(network="dcgan", objective="nonsaturating", optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999),
+    "dcgan-minimax": dict(network="dcgan", objective="minimax", optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999),
+    # Arjovsky et al. 2017 on the DCGAN pair (their experiments keep the DCGAN critic's batch norm).
+    "dcgan-wgan": dict(network="dcgan", objective="wasserstein", optimizer="rmsprop", lr_g=5e-5, lr_d=5e-5, n_critic=5, weight_clip=0.01),
+    # Gulrajani et al. 2017 on the DCGAN pair; the critic drops batch norm (d_batch_norm resolves to off).
+    "dcgan-wgan-gp": dict(
+        network="dcgan", objective="wasserstein", optimizer="adam", lr_g=1e-4, lr_d=1e-4, beta1=0.0, beta2=0.9,
+        n_critic=5, gradient_penalty=10.0,
+    ),
+    "dcgan-lsgan": dict(network="dcgan", objective="least-squares", optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999),
+    # Miyato et al. 2018, Table 1 setting C, on the DCGAN pair (their "standard CNN").
+    "dcgan-hinge-sn": dict(
+        network="dcgan", objective="hinge", spectral_norm=True, optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999
+    ),
+    # Conditional GAN (Mirza & Osindero 2014): one-hot labels into G and D, DCGAN pair, DCGAN's optimiser.
+    "cgan": dict(
+        network="dcgan", conditioning="concat", objective="nonsaturating", optimizer="adam", lr_g=2e-4, lr_d=2e-4,
+        beta1=0.5, beta2=0.999,
+    ),
+    # Projection discriminator (Miyato & Koyama 2018, Sec. 5): hinge loss, spectral norm, Adam(2e-4, 0, 0.9), 5 D steps.
+    "cgan-projection": dict(
+        network="dcgan", conditioning="projection", objective="hinge", spectral_norm=True, optimizer="adam",
+        lr_g=2e-4, lr_d=2e-4, beta1=0.0, beta2=0.9, n_critic=5,
+    ),
 }
 
 RUN_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(RunSettings))
 # Fields a config may set per model or for all models (the run's identity comes from the matrix).
 TUNABLE_RUN_FIELDS: tuple[str, ...] = tuple(n for n in RUN_FIELDS if n not in ("dataset", "model", "seed"))
-DATASET_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(DatasetSettings))
+MIXTURE_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(MixtureSettings))
+IMAGE_DATASET_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(ImageDatasetSettings))
 
 
 def from_dict(cls: type, values: dict[str, Any], *, where: str = "settings") -> Any:

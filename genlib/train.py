@@ -26,7 +26,8 @@ from tqdm import tqdm
 
 from genlib.atomic import atomic_path
 from genlib.checkpoint import load_checkpoint, save_checkpoint
-from genlib.networks.mlp import MLPDiscriminator2D, MLPGenerator2D
+from genlib.device import Accelerator
+from genlib.networks import DataSpec, build_discriminator, build_generator
 from genlib.objectives import gradient_penalty, objective
 from genlib.settings import RunSettings, from_dict, to_dict
 
@@ -40,19 +41,28 @@ class TrainResult:
     status: str  # "completed" or "diverged"
     step: int  # generator steps done
     resumed_from: int  # step the run resumed from (0 for a fresh start)
+    curve: list[dict[str, float]]  # rows of the monitor (e.g. FID over training), one per monitored step
 
 
-def build_generator(settings: RunSettings) -> nn.Module:
-    """The generator a run's settings describe."""
-    return MLPGenerator2D(
-        latent_dim=settings.latent_dim, width=settings.g_width, depth=settings.g_depth,
-        batch_norm=settings.g_batch_norm,
-    )
+@dataclass(frozen=True)
+class TrainingData:
+    """Training samples: float points (N, 2), or uint8 images (N, C, H, W) scaled to [-1, 1] per batch."""
 
+    samples: torch.Tensor
+    labels: torch.Tensor | None = None  # (N,) int64 class labels; None: unlabelled
+    num_classes: int = 0  # classes of the dataset (0: unlabelled)
 
-def build_discriminator(settings: RunSettings) -> nn.Module:
-    """The discriminator a run's settings describe."""
-    return MLPDiscriminator2D(width=settings.d_width, depth=settings.d_depth, spectral_norm=settings.spectral_norm)
+    @property
+    def spec(self) -> DataSpec:
+        return DataSpec(shape=tuple(self.samples.shape[1:]), num_classes=self.num_classes)
+
+    @staticmethod
+    def batch_of(samples: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+        """Samples at `index` as float network inputs."""
+        chosen = samples[index]
+        if chosen.dtype == torch.uint8:
+            return chosen.float().div_(127.5).sub_(1.0)  # [0, 255] -> [-1, 1], the range of G's Tanh
+        return chosen
 
 
 def build_optimizer(params: Any, settings: RunSettings, lr: float) -> torch.optim.Optimizer:
@@ -78,34 +88,46 @@ def _update_ema(ema: nn.Module, model: nn.Module, decay: float) -> None:
 
 def train_gan(
     settings: RunSettings,
-    data: torch.Tensor,
+    data: TrainingData,
     checkpoint_path: str | Path,
     losses_path: str | Path,
     *,
+    accelerator: Accelerator | None = None,
+    monitor: Callable[[nn.Module], dict[str, float]] | None = None,
     on_step: Callable[[int], None] | None = None,
     progress: bool = True,
 ) -> TrainResult:
-    """Train one GAN on `data` (N, ...) and write its final checkpoint and loss log atomically.
+    """Train one GAN on `data` and write its final checkpoint and loss log atomically.
 
     In-progress state lives in `resume_dir_for(checkpoint_path)` and is resumed from when its
-    settings match; it is removed once the final checkpoint is in place. `on_step(step)` is called
-    after every generator step, once that step's checkpoint (if any) is written.
+    settings match; it is removed once the final checkpoint is in place. `monitor(generator)` is
+    called every `settings.monitor_every` steps (and at the start and the end) with the generator
+    in eval mode and returns a row of the curve. `on_step(step)` is called after every generator
+    step, once that step's checkpoint (if any) is written.
     """
+    accelerator = accelerator or Accelerator.choose("cpu")
+    device = accelerator.device
     pair = objective(settings.objective)
+    spec = data.spec
     resume_dir = resume_dir_for(checkpoint_path)
     resume_state, resume_log = resume_dir / "state.pt", resume_dir / "losses.csv"
 
     torch.manual_seed(settings.seed)  # initialisation and dropout
-    rng = torch.Generator().manual_seed(settings.seed)  # batches, noise, penalty interpolation
-    generator, discriminator = build_generator(settings), build_discriminator(settings)
+    rng = torch.Generator(device=device).manual_seed(settings.seed)  # batches, noise, penalty interpolation
+    generator = accelerator.prepare(build_generator(settings, spec))
+    discriminator = accelerator.prepare(build_discriminator(settings, spec))
     ema = copy.deepcopy(generator).requires_grad_(False) if settings.ema_decay is not None else None
     opt_g = build_optimizer(generator.parameters(), settings, settings.lr_g)
     opt_d = build_optimizer(discriminator.parameters(), settings, settings.lr_d)
+    samples = data.samples.to(device)
+    labels = data.labels.to(device) if data.labels is not None and settings.conditioning != "none" else None
+    curve: list[dict[str, float]] = []
 
     def state(step: int, status: str) -> dict[str, Any]:
         return {
-            "format": "genlib.gan/1",
+            "format": "genlib.gan/2",
             "settings": to_dict(settings),
+            "data_spec": {"shape": list(spec.shape), "num_classes": spec.num_classes},
             "step": step,
             "status": status,
             "generator": generator.state_dict(),
@@ -115,12 +137,13 @@ def train_gan(
             "opt_d": opt_d.state_dict(),
             "rng": rng.get_state(),
             "torch_rng": torch.get_rng_state(),
+            "curve": list(curve),
         }
 
     start = 0
     if resume_state.is_file():
         saved = load_checkpoint(resume_state)
-        if saved.get("settings") == to_dict(settings):
+        if saved.get("settings") == to_dict(settings) and saved.get("format") == "genlib.gan/2":
             generator.load_state_dict(saved["generator"])
             discriminator.load_state_dict(saved["discriminator"])
             if ema is not None:
@@ -129,6 +152,7 @@ def train_gan(
             opt_d.load_state_dict(saved["opt_d"])
             rng.set_state(saved["rng"])
             torch.set_rng_state(saved["torch_rng"])
+            curve = list(saved["curve"])
             start = int(saved["step"])
             log.info("resuming %s from step %d", checkpoint_path, start)
         else:
@@ -139,10 +163,28 @@ def train_gan(
     _write_loss_rows(resume_log, rows)
     pending: list[dict[str, float]] = []
 
+    def monitored(step: int) -> None:
+        if monitor is None or settings.monitor_every == 0:
+            return
+        watched = ema if ema is not None else generator
+        watched.eval()
+        with torch.no_grad(), accelerator.autocast():
+            curve.append({"step": step, **monitor(watched)})
+        watched.train()
+        if ema is not None:
+            ema.requires_grad_(False)
+        log.info("step %d: %s", step, curve[-1])
+
+    def draw_labels(batch: int) -> torch.Tensor | None:
+        # Labels of generated samples follow the data's class frequencies.
+        return None if labels is None else labels[torch.randint(0, n, (batch,), generator=rng, device=device)]
+
     generator.train()
     discriminator.train()
-    n, batch = data.shape[0], settings.batch_size
+    n, batch = samples.shape[0], settings.batch_size
     status, step = "completed", start
+    if start == 0:
+        monitored(0)
     bar = tqdm(
         total=settings.steps, initial=start, desc=f"{settings.dataset}/{settings.model}/seed{settings.seed}",
         unit="step", disable=not progress, file=sys.stderr, mininterval=0.5 if sys.stderr.isatty() else 10.0,
@@ -152,14 +194,18 @@ def train_gan(
             # Discriminator: n_critic steps descending its loss (ascending its objective).
             d_total, penalty_total = 0.0, 0.0
             for _ in range(settings.n_critic):
-                real = data[torch.randint(0, n, (batch,), generator=rng)]
-                with torch.no_grad():
-                    fake = generator(torch.randn(batch, settings.latent_dim, generator=rng))
-                # One forward pass over real and fake together: half the per-call overhead.
-                real_scores, fake_scores = discriminator(torch.cat([real, fake])).split(batch)
-                d_loss = pair.discriminator_loss(real_scores, fake_scores)
+                index = torch.randint(0, n, (batch,), generator=rng, device=device)
+                real = data.batch_of(samples, index)
+                y = None if labels is None else labels[index]  # fakes share the real batch's labels
+                with torch.no_grad(), accelerator.autocast():
+                    fake = generator(torch.randn(batch, settings.latent_dim, generator=rng, device=device), y)
+                with accelerator.autocast():
+                    # One forward pass over real and fake together: half the per-call overhead.
+                    both_labels = None if y is None else torch.cat([y, y])
+                    real_scores, fake_scores = discriminator(torch.cat([real, fake.to(real.dtype)]), both_labels).float().split(batch)
+                    d_loss = pair.discriminator_loss(real_scores, fake_scores)
                 if settings.gradient_penalty > 0:
-                    penalty = gradient_penalty(discriminator, real, fake, generator=rng)
+                    penalty = gradient_penalty(lambda x: discriminator(x, y), real, fake.to(real.dtype), generator=rng)
                     d_loss = d_loss + settings.gradient_penalty * penalty
                     penalty_total += penalty.item()
                 opt_d.zero_grad(set_to_none=True)
@@ -171,9 +217,11 @@ def train_gan(
                             param.clamp_(-settings.weight_clip, settings.weight_clip)
                 d_total += d_loss.item()
             # Generator: one step descending its loss.
-            fake = generator(torch.randn(batch, settings.latent_dim, generator=rng))
+            y = draw_labels(batch)
             discriminator.requires_grad_(False)  # its weight gradients would be discarded: skip them
-            g_loss = pair.generator_loss(discriminator(fake))
+            with accelerator.autocast():
+                fake = generator(torch.randn(batch, settings.latent_dim, generator=rng, device=device), y)
+                g_loss = pair.generator_loss(discriminator(fake, y).float())
             opt_g.zero_grad(set_to_none=True)
             g_loss.backward()
             discriminator.requires_grad_(True)
@@ -195,6 +243,8 @@ def train_gan(
                 break
             if step % settings.log_every == 0:
                 bar.set_postfix(d=f"{row['d_loss']:.3f}", g=f"{row['g_loss']:.3f}", refresh=False)
+            if settings.monitor_every and (step % settings.monitor_every == 0 or step == settings.steps):
+                monitored(step)
             if step % settings.checkpoint_every == 0 and step < settings.steps:
                 _append_loss_rows(resume_log, pending)
                 pending = []
@@ -210,16 +260,22 @@ def train_gan(
     with atomic_path(losses_path) as tmp:
         shutil.copyfile(resume_log, tmp)
     shutil.rmtree(resume_dir)
-    return TrainResult(status=status, step=step, resumed_from=start)
+    return TrainResult(status=status, step=step, resumed_from=start, curve=list(curve))
 
 
 def load_generator(checkpoint: dict[str, Any], *, use_ema: bool = True) -> tuple[nn.Module, RunSettings]:
     """The trained generator of a checkpoint (its EMA copy when there is one), in eval mode."""
     settings = from_dict(RunSettings, checkpoint["settings"], where="checkpoint settings")
-    generator = build_generator(settings)
+    generator = build_generator(settings, data_spec_of(checkpoint))
     weights = checkpoint["ema"] if use_ema and checkpoint.get("ema") is not None else checkpoint["generator"]
     generator.load_state_dict(weights)
     return generator.eval(), settings
+
+
+def data_spec_of(checkpoint: dict[str, Any]) -> DataSpec:
+    """The data shape a checkpoint's networks were built for."""
+    spec = checkpoint["data_spec"]
+    return DataSpec(shape=tuple(spec["shape"]), num_classes=int(spec["num_classes"]))
 
 
 def _finite(row: dict[str, float]) -> bool:

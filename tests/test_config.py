@@ -1,13 +1,14 @@
 """Config validation: every bad input fails before any job, naming the key and the allowed values."""
 
 import copy
+import dataclasses
 from pathlib import Path
 
 import pytest
 import yaml
 
 from genlib.config import ConfigError, RunKey, load_config, run_matrix, run_settings, validate_config
-from genlib.settings import MODEL_CATALOGUE, TUNABLE_RUN_FIELDS, RunSettings, SettingsError, from_dict
+from genlib.settings import MODEL_CATALOGUE, TUNABLE_RUN_FIELDS, EvaluationSettings, RunSettings, SettingsError, from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
@@ -28,7 +29,7 @@ def test_default_config_is_valid_and_has_the_full_matrix(config):
     validate_config(config, SCHEMA)
     runs = run_matrix(config)
     assert len(runs) == 6 * 2 * 3
-    assert {r.model for r in runs} == set(MODEL_CATALOGUE)
+    assert {r.model for r in runs} == {m for m, v in MODEL_CATALOGUE.items() if "network" not in v}
 
 
 def test_misspelt_top_level_key_is_named_with_the_allowed_keys(config):
@@ -51,7 +52,10 @@ def test_unknown_model_lists_the_known_models(config):
 
 def test_unknown_dataset_lists_the_known_datasets(config):
     config["datasets"] = ["ring9"]
-    assert "datasets[0]: 'ring9' is not allowed; allowed values: ring8, grid25" in problems_of(config)
+    config["data"] = {}
+    message = problems_of(config)
+    assert "unknown dataset 'ring9'; allowed values: ring8, grid25, mnist, fashion-mnist, cifar10" in message
+    assert "data.ring9.source: image-folder" in message
 
 
 def test_wrong_type_names_the_key_and_the_expected_type(config):
@@ -101,9 +105,9 @@ def test_duplicate_seeds_are_rejected(config):
 
 def test_every_problem_is_reported_at_once(config):
     config["training"]["steps"] = 0
-    config["datasets"] = ["mnist"]
+    config["seeds"] = [-1]
     message = problems_of(config)
-    assert "training.steps" in message and "datasets[0]" in message
+    assert "training.steps" in message and "seeds[0]" in message
 
 
 def test_schema_run_fields_match_the_settings_dataclass():
@@ -111,10 +115,17 @@ def test_schema_run_fields_match_the_settings_dataclass():
     assert set(schema["$defs"]["runFields"]["properties"]) == set(TUNABLE_RUN_FIELDS)
 
 
+def test_schema_evaluation_fields_match_the_settings_dataclass():
+    schema = yaml.safe_load(SCHEMA.read_text())
+    assert set(schema["properties"]["evaluation"]["properties"]) == {f.name for f in dataclasses.fields(EvaluationSettings)}
+
+
 @pytest.mark.parametrize("model", sorted(MODEL_CATALOGUE))
 def test_catalogue_variants_are_valid_settings(model):
-    settings = from_dict(RunSettings, {**MODEL_CATALOGUE[model], "dataset": "ring8", "model": model, "seed": 0})
+    dataset = "mnist" if "network" in MODEL_CATALOGUE[model] else "ring8"
+    settings = from_dict(RunSettings, {**MODEL_CATALOGUE[model], "dataset": dataset, "model": model, "seed": 0})
     assert settings.model == model
+    assert settings.latent_dim == (100 if dataset == "mnist" else 2)
 
 
 def test_settings_error_names_the_key_and_allowed_keys():
@@ -135,3 +146,49 @@ def test_validation_does_not_modify_the_config(config):
     before = copy.deepcopy(config)
     validate_config(config, SCHEMA)
     assert config == before
+
+
+def image_config(**run_overrides) -> dict:
+    return {
+        "experiment": "img", "datasets": ["mnist"], "models": ["dcgan", "cgan"], "seeds": [0],
+        "data": {"mnist": {"mirror": "/nowhere", "split": "test", "holdout": 100}},
+        "training": {"steps": 10, **run_overrides},
+    }
+
+
+def test_image_config_is_valid():
+    validate_config(image_config(), SCHEMA)
+
+
+def test_misspelt_dataset_key_names_the_dataset_and_allowed_keys():
+    config = image_config()
+    config["data"]["mnist"]["mirorr"] = "/x"
+    message = problems_of(config)
+    assert "data.mnist: unknown key 'mirorr'; allowed keys:" in message and "mirror" in message
+
+
+def test_image_size_a_dcgan_cannot_take_fails_before_training():
+    config = image_config()
+    config["data"]["mnist"]["image_size"] = 48
+    assert "image_size 48 is not allowed; allowed values: 28, 32, 64" in problems_of(config)
+
+
+def test_conditional_model_on_an_unlabelled_folder_is_rejected():
+    config = image_config()
+    config["datasets"] = ["faces"]
+    config["data"] = {"faces": {"source": "image-folder", "folder": "/x", "image_size": 32, "holdout": 10}}
+    assert "model cgan on faces: conditioning 'concat' needs class labels, but faces has none" in problems_of(config)
+
+
+def test_dcgan_on_2d_points_is_rejected_naming_the_model():
+    config = image_config()
+    config["datasets"] = ["ring8"]
+    config["data"] = {}
+    assert "network must be mlp" in problems_of(config)
+
+
+def test_batch_norm_in_a_gradient_penalised_critic_is_rejected():
+    config = image_config()
+    config["models"] = ["dcgan-wgan-gp"]
+    config["model_overrides"] = {"dcgan-wgan-gp": {"d_batch_norm": True}}
+    assert "a gradient-penalised critic must not use batch norm" in problems_of(config)

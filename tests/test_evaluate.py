@@ -10,13 +10,13 @@ from genlib.evaluate import evaluate_mixture_samples
 from genlib.sample import sample_points
 from genlib.sample_archive import read_samples, write_samples
 from genlib.settings import MODEL_CATALOGUE, RunSettings
-from genlib.train import train_gan
+from genlib.train import TrainingData, train_gan
 
 
 def train_tiny(tmp_path, model="gan-nonsaturating"):
     settings = RunSettings(**{**MODEL_CATALOGUE[model], "dataset": "ring8", "model": model, "seed": 0,
                               "g_width": 16, "g_depth": 2, "d_width": 16, "d_depth": 2, "steps": 5, "batch_size": 16})
-    data = torch.from_numpy(ring8().sample(256, np.random.default_rng(0)))
+    data = TrainingData(torch.from_numpy(ring8().sample(256, np.random.default_rng(0))))
     train_gan(settings, data, tmp_path / "checkpoint.pt", tmp_path / "losses.csv", progress=False)
     return tmp_path / "checkpoint.pt"
 

@@ -7,7 +7,7 @@ import pytest
 
 from genlib.data.mixtures import grid25, load_mixture, load_points, mixture, prepare_mixture, ring8
 from genlib.metrics.modes import nearest_modes
-from genlib.settings import DatasetSettings, SettingsError
+from genlib.settings import MixtureSettings, SettingsError
 
 
 def test_ring8_modes_lie_on_the_unit_circle_at_multiples_of_45_degrees():
@@ -37,7 +37,7 @@ def test_samples_scatter_around_every_mode_with_the_published_std(name):
 
 
 def test_prepare_writes_deterministic_splits_and_metadata(tmp_path):
-    settings = DatasetSettings(name="ring8", n_train=1000, n_test=200, seed=7)
+    settings = MixtureSettings(name="ring8", n_train=1000, n_test=200, seed=7)
     prepare_mixture(settings, tmp_path / "a")
     prepare_mixture(settings, tmp_path / "b")
     for split, n in (("train", 1000), ("test", 200)):
@@ -50,8 +50,8 @@ def test_prepare_writes_deterministic_splits_and_metadata(tmp_path):
 
 
 def test_another_data_seed_gives_other_points(tmp_path):
-    prepare_mixture(DatasetSettings(name="grid25", n_train=100, n_test=10, seed=1), tmp_path / "a")
-    prepare_mixture(DatasetSettings(name="grid25", n_train=100, n_test=10, seed=2), tmp_path / "b")
+    prepare_mixture(MixtureSettings(name="grid25", n_train=100, n_test=10, seed=1), tmp_path / "a")
+    prepare_mixture(MixtureSettings(name="grid25", n_train=100, n_test=10, seed=2), tmp_path / "b")
     assert not np.array_equal(load_points(tmp_path / "a", "train"), load_points(tmp_path / "b", "train"))
 
 

@@ -21,7 +21,7 @@ TINY = {
     "datasets": ["ring8", "grid25"],
     "models": ["gan-nonsaturating", "hinge-sn"],
     "seeds": [0, 1],
-    "data": {"n_train": 2000, "n_test": 500},
+    "data": {"ring8": {"n_train": 2000, "n_test": 500}, "grid25": {"n_train": 2000, "n_test": 500}},
     "training": {"steps": 20, "batch_size": 32, "g_width": 16, "g_depth": 2, "d_width": 16, "d_depth": 2,
                  "checkpoint_every": 10},
     "evaluation": {"n_samples": 300},
@@ -109,7 +109,7 @@ def test_second_invocation_has_nothing_to_do(finished_run):
 def test_deleting_one_checkpoint_retrains_only_that_run(finished_run):
     (finished_run / "results/tiny/ring8/hinge-sn/seed1/checkpoint.pt").unlink()
     result = snakemake(finished_run, "-n")
-    assert planned_jobs(result) == {"train": 1, "sample": 1, "evaluate": 1, "report": 1, "all": 1}
+    assert planned_jobs(result) == {"train_points": 1, "sample_points": 1, "evaluate_points": 1, "report": 1, "all": 1}
     assert "results/tiny/ring8/hinge-sn/seed1/checkpoint.pt" in result.stdout + result.stderr
 
 
@@ -123,7 +123,7 @@ def test_bad_config_fails_before_any_job_naming_the_key(tmp_path):
 
 
 def test_killed_pipeline_resumes_training_from_its_checkpoint(tmp_path):
-    config = dict(TINY, datasets=["ring8"], models=["gan-nonsaturating"], seeds=[0],
+    config = dict(TINY, datasets=["ring8"], models=["gan-nonsaturating"], seeds=[0], data={"ring8": TINY["data"]["ring8"]},
                   training={**TINY["training"], "steps": 2000, "checkpoint_every": 100})
     work = make_workdir(tmp_path, config)
     state = work / "results/tiny/ring8/gan-nonsaturating/seed0/resume/state.pt"
@@ -142,3 +142,67 @@ def test_killed_pipeline_resumes_training_from_its_checkpoint(tmp_path):
     resumed_from = int(log.rsplit("resumed from step ", 1)[1].split(")")[0])
     assert resumed_from >= 100
     assert json.loads((work / "results/tiny/ring8/gan-nonsaturating/seed0/metrics.json").read_text())["train_steps"] == 2000
+
+
+# --- images: the MNIST pipeline on the real digits, tiny ----------------------------------------
+
+from mnist_mirror import MIRROR, needs_mnist  # noqa: E402
+
+TINY_MNIST = {
+    "experiment": "tinymnist",
+    "datasets": ["mnist"],
+    "models": ["mlp-gan", "cgan"],
+    "seeds": [0, 1],
+    "data": {"mnist": {"mirror": str(MIRROR), "split": "test", "holdout": 300, "max_train": 600}},
+    "training": {"steps": 6, "batch_size": 16, "g_channels": 8, "d_channels": 8, "checkpoint_every": 3,
+                 "monitor_every": 3, "monitor_samples": 40},
+    "evaluation": {"n_samples": 120, "classifier_epochs": 1, "kid_subsets": 10, "kid_subset_size": 50, "grid_size": 16},
+    "published": ["config/published/lucic2018.csv"],
+    "device": "cpu",
+}
+
+
+@pytest.fixture(scope="module")
+def finished_mnist_run(tmp_path_factory) -> Path:
+    if MIRROR is None:
+        pytest.skip("MNIST test files not found in ../shared/data/mnist nor in $GENLIB_MNIST_MIRROR")
+    work = make_workdir(tmp_path_factory.mktemp("mnist"), TINY_MNIST)
+    snakemake(work)
+    return work
+
+
+@needs_mnist
+def test_mnist_pipeline_writes_image_metrics_with_their_backbone(finished_mnist_run):
+    metrics = sorted(finished_mnist_run.glob("results/tinymnist/mnist/*/seed*/metrics.json"))
+    assert len(metrics) == 2 * 2
+    for path in metrics:
+        result = json.loads(path.read_text())
+        assert result["status"] == "completed" and result["backbone"] == "classifier"
+        m = result["metrics"]
+        assert m["fid"] > 0 and 0 <= m["precision"] <= 1 and 0 <= m["recall"] <= 1
+        assert 1 <= m["score_mean"] <= 10 and 1 <= m["classes_covered"] <= 10
+        assert result["protocol"]["n_generated"] == 120 and result["protocol"]["n_reference"] == 300
+        assert [row["step"] for row in result["curve"]] == [0, 3, 6]
+        for picture in ("grid.png", "classes.png", "interpolation.png", "neighbours.png"):
+            assert (path.parent / picture).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    cgan = json.loads((finished_mnist_run / "results/tinymnist/mnist/cgan/seed0/metrics.json").read_text())
+    assert 0 <= cgan["metrics"]["label_accuracy"] <= 1
+
+
+@needs_mnist
+def test_mnist_reference_statistics_are_computed_once_and_shared(finished_mnist_run):
+    assert sorted(p.name for p in (finished_mnist_run / "data/mnist").glob("reference-*.npz")) == ["reference-classifier.npz"]
+    log = (finished_mnist_run / "logs/backbone/mnist-classifier.log").read_text()
+    assert "accuracy on the reference set" in log
+
+
+@needs_mnist
+def test_mnist_report_ranks_models_by_classifier_fid_apart_from_published_inception_fids(finished_mnist_run):
+    summary = pd.read_csv(finished_mnist_run / "results/tinymnist/report/summary.csv")
+    assert set(summary["model"]) == {"mlp-gan", "cgan"} and set(summary["backbone"]) == {"classifier"}
+    page = (finished_mnist_run / "results/tinymnist/report/index.html").read_text()
+    assert "classifier FID" in page and "Published (own protocol; not ranked with ours)" in page
+    assert "the published numbers use inception" in page
+    ranked = summary.sort_values("fid_mean")["model"].tolist()
+    assert page.index(f"<td>1</td><td>{ranked[0]}</td>") < page.index(f"<td>2</td><td>{ranked[1]}</td>")
+    assert "src='http" not in page

@@ -9,7 +9,7 @@ from genlib import objectives
 from genlib.checkpoint import load_checkpoint
 from genlib.data.mixtures import ring8
 from genlib.settings import MODEL_CATALOGUE, RunSettings
-from genlib.train import resume_dir_for, train_gan
+from genlib.train import TrainingData, resume_dir_for, train_gan
 
 import numpy as np
 
@@ -24,8 +24,8 @@ def tiny_settings(model: str = "wgan-gp", **overrides) -> RunSettings:
 
 
 @pytest.fixture(scope="module")
-def data() -> torch.Tensor:
-    return torch.from_numpy(ring8().sample(512, np.random.default_rng(0)))
+def data() -> TrainingData:
+    return TrainingData(torch.from_numpy(ring8().sample(512, np.random.default_rng(0))))
 
 
 def read_losses(path):

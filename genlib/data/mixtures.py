@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from genlib.atomic import atomic_path, read_json, write_json
-from genlib.settings import DatasetSettings, SettingsError, to_dict
+from genlib.settings import MixtureSettings, SettingsError, to_dict
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def mixture(name: str) -> Mixture:
     return MIXTURES[name]()
 
 
-def prepare_mixture(settings: DatasetSettings, out_dir: str | Path) -> None:
+def prepare_mixture(settings: MixtureSettings, out_dir: str | Path) -> None:
     """Write train.npy, test.npy and meta.json of one mixture into `out_dir`, each atomically."""
     out_dir = Path(out_dir)
     dist = mixture(settings.name)

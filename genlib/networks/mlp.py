@@ -1,6 +1,7 @@
 """Multilayer perceptron GANs: the 2-D benchmark pair and the classic image pair.
 
-The discriminators return raw scores (logits for the probabilistic objectives, critic values for
+Unconditional: the `labels` argument of every forward exists only so that all networks share one
+call signature. The discriminators return raw scores (logits for the probabilistic objectives, critic values for
 the Wasserstein ones); the objective decides how to read them.
 """
 
@@ -34,7 +35,7 @@ class MLPGenerator2D(nn.Module):
         layers.append(nn.Linear(fan_in, 2))  # linear output: the plane is unbounded
         self.net = nn.Sequential(*layers)
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
+    def forward(self, z: torch.Tensor, labels: None = None) -> torch.Tensor:
         return self.net(z)  # (B, 2)
 
 
@@ -55,7 +56,7 @@ class MLPDiscriminator2D(nn.Module):
         layers.append(_linear(fan_in, 1, spectral_norm))
         self.net = nn.Sequential(*layers)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, labels: None = None) -> torch.Tensor:
         return self.net(x).squeeze(1)  # (B,)
 
 
@@ -77,7 +78,7 @@ class MLPImageGenerator(nn.Module):
             nn.Linear(1024, channels * height * width), nn.Tanh(),  # (B, C*H*W)
         )
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
+    def forward(self, z: torch.Tensor, labels: None = None) -> torch.Tensor:
         return self.net(z).view(z.shape[0], *self.image_shape)  # (B, C, H, W)
 
 
@@ -97,5 +98,5 @@ class MLPImageDiscriminator(nn.Module):
         layers.append(_linear(widths[-1], 1, spectral_norm))
         self.net = nn.Sequential(*layers)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, labels: None = None) -> torch.Tensor:
         return self.net(x).squeeze(1)  # (B,)

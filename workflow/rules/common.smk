@@ -1,22 +1,40 @@
 # Config validation and the run matrix. Runs at parse time, before any job starts.
-import yaml
+import shlex
+import sys
 from pathlib import Path
+
+import yaml
 
 from snakemake.exceptions import WorkflowError
 
 from genlib.atomic import write_json, write_text
-from genlib.config import ConfigError, RunKey, dataset_settings, run_matrix, run_settings, validate_config
-from genlib.settings import to_dict
+from genlib.config import (
+    ConfigError, RunKey, dataset_settings, evaluation_settings, image_datasets, run_matrix, run_settings,
+    validate_config,
+)
+from genlib.settings import MIXTURE_NAMES, to_dict
 
 try:
     validate_config(config, Path(workflow.current_basedir) / ".." / "schemas" / "config.schema.yaml")
 except ConfigError as error:
     raise WorkflowError(str(error)) from None
 
+# Jobs run genlib with the interpreter that runs Snakemake (the project's environment), whatever PATH says.
+PYTHON = shlex.quote(sys.executable)
 EXPERIMENT = config["experiment"]
 RUNS = run_matrix(config)
-EVALUATION = {"n_samples": 2500, "sample_seed": 12345, **config.get("evaluation", {})}
+EVALUATION = evaluation_settings(config)
 THREADS = config.get("threads", 1)
+DEVICE = config.get("device", "auto")
+# Image jobs claim the one `gpu` resource unless the config pins them to the CPU.
+GPU_JOB = 0 if DEVICE == "cpu" else 1
+MIXTURES = "|".join(MIXTURE_NAMES)
+# Any other dataset name is an image dataset (the wildcard is always followed by "/" in paths).
+IMAGE_DATASET_PATTERN = f"(?!(?:{MIXTURES})/)[A-Za-z0-9_-]+"
+INCEPTION_WEIGHTS = "resources/inception/weights-inception-2015-12-05-6726825d.pth"
+# The backbone's name in file names: Inception features depend on the resize, so it is part of the name.
+BACKBONE_TAG = EVALUATION.backbone + ("-antialias" if EVALUATION.backbone == "inception" and EVALUATION.inception_antialias else "")
+PUBLISHED = config.get("published", ["config/published/toy2d.csv"])
 
 RUN_DIR = "results/{experiment}/{dataset}/{model}/seed{seed}"
 
@@ -26,7 +44,7 @@ wildcard_constraints:
     model=r"[a-z0-9][a-z0-9-]*",
     seed=r"\d+",
 
-localrules: dataset_settings, run_settings, resolved_config
+localrules: dataset_settings, run_settings, resolved_config, evaluation_settings_file
 
 
 def run_dirs(experiment):
@@ -36,6 +54,29 @@ def run_dirs(experiment):
 
 def run_key(wildcards):
     return RunKey(wildcards.dataset, wildcards.model, int(wildcards.seed))
+
+
+def backbone_weights(dataset):
+    """Weights of the image-metric backbone of `dataset`."""
+    return f"data/{dataset}/classifier.pt" if EVALUATION.backbone == "classifier" else INCEPTION_WEIGHTS
+
+
+def reference_stats(dataset):
+    """Cached reference features and statistics of `dataset` under the configured backbone."""
+    return f"data/{dataset}/reference-{BACKBONE_TAG}.npz"
+
+
+def monitor_inputs(wildcards):
+    """The train job's FID-over-training monitor needs the backbone and the reference statistics."""
+    if run_settings(config, run_key(wildcards)).monitor_every == 0:
+        return {}
+    return {"backbone": backbone_weights(wildcards.dataset), "reference": reference_stats(wildcards.dataset)}
+
+
+def monitor_args(wildcards, input):
+    if "reference" not in input.keys():
+        return ""
+    return f"--backbone {EVALUATION.backbone} --backbone-weights {input.backbone} --reference {input.reference}"
 
 
 rule resolved_config:
@@ -52,5 +93,14 @@ rule run_settings:
         RUN_DIR + "/settings.json",
     params:
         settings=lambda w: to_dict(run_settings(config, run_key(w))),
+    run:
+        write_json(output[0], params.settings)
+
+
+rule evaluation_settings_file:
+    output:
+        "results/{experiment}/evaluation.json",
+    params:
+        settings=to_dict(EVALUATION),
     run:
         write_json(output[0], params.settings)

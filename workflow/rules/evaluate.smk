@@ -1,4 +1,4 @@
-rule evaluate:
+rule evaluate_points:
     input:
         samples=RUN_DIR + "/samples.npz",
         test="data/{dataset}/test.npy",
@@ -6,8 +6,37 @@ rule evaluate:
     output:
         metrics=RUN_DIR + "/metrics.json",
         scatter=RUN_DIR + "/scatter.png",
+    wildcard_constraints:
+        dataset=MIXTURES,
     log:
         "logs/{experiment}/{dataset}/{model}/seed{seed}/evaluate.log",
     shell:
-        "python -m genlib evaluate --samples {input.samples} --data data/{wildcards.dataset}"
+        "{PYTHON} -m genlib evaluate --samples {input.samples} --data data/{wildcards.dataset}"
         " --metrics {output.metrics} --scatter {output.scatter} > {log} 2>&1"
+
+
+rule evaluate_images:
+    input:
+        samples=RUN_DIR + "/samples.npz",
+        train="data/{dataset}/train.npz",
+        meta="data/{dataset}/meta.json",
+        weights=lambda w: backbone_weights(w.dataset),
+        reference=lambda w: reference_stats(w.dataset),
+        evaluation="results/{experiment}/evaluation.json",
+    output:
+        metrics=RUN_DIR + "/metrics.json",
+        neighbours=RUN_DIR + "/neighbours.png",
+    wildcard_constraints:
+        dataset=IMAGE_DATASET_PATTERN,
+    params:
+        backbone=EVALUATION.backbone,
+    log:
+        "logs/{experiment}/{dataset}/{model}/seed{seed}/evaluate.log",
+    threads: THREADS
+    resources:
+        gpu=GPU_JOB,
+    shell:
+        "{PYTHON} -m genlib evaluate --samples {input.samples} --data data/{wildcards.dataset}"
+        " --metrics {output.metrics} --neighbours {output.neighbours} --evaluation {input.evaluation}"
+        " --backbone {params.backbone} --weights {input.weights} --reference {input.reference}"
+        " --threads {threads} --device {DEVICE} > {log} 2>&1"

@@ -1,9 +1,20 @@
+def report_inputs(wildcards):
+    """Every file of every run that the report reads."""
+    files = []
+    for run_dir, run in zip(run_dirs(wildcards.experiment), RUNS):
+        files += [f"{run_dir}/metrics.json", f"{run_dir}/losses.csv"]
+        if run.dataset in MIXTURE_NAMES:
+            files.append(f"{run_dir}/scatter.png")
+        else:
+            files += [f"{run_dir}/{name}.png" for name in ("grid", "classes", "interpolation", "neighbours")]
+    return files
+
+
 rule report:
     input:
-        metrics=lambda w: [f"{d}/metrics.json" for d in run_dirs(w.experiment)],
-        losses=lambda w: [f"{d}/losses.csv" for d in run_dirs(w.experiment)],
+        runs=report_inputs,
         config="results/{experiment}/config.yaml",
-        published="config/published/toy2d.csv",
+        published=PUBLISHED,
     output:
         html="results/{experiment}/report/index.html",
         summary="results/{experiment}/report/summary.csv",
@@ -13,5 +24,5 @@ rule report:
     log:
         "logs/{experiment}/report.log",
     shell:
-        "python -m genlib report --runs {params.runs} --published {input.published}"
+        "{PYTHON} -m genlib report --runs {params.runs} --published {input.published}"
         " --config {input.config} --out-dir results/{wildcards.experiment}/report > {log} 2>&1"

@@ -1,0 +1,86 @@
+"""Pictures of image generators: fixed-noise sample grids, per-class grids, latent interpolations, nearest neighbours."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from genlib.atomic import atomic_path
+from genlib.plots import plt, save_figure
+
+
+def tile(images: np.ndarray, columns: int, pad: int = 2) -> np.ndarray:
+    """uint8 images (N, C, H, W) -> one (rows*(H+pad)+pad, columns*(W+pad)+pad, C) mosaic on a white ground."""
+    n, channels, height, width = images.shape
+    rows = math.ceil(n / columns)
+    mosaic = np.full((rows * (height + pad) + pad, columns * (width + pad) + pad, channels), 255, dtype=np.uint8)
+    for i, image in enumerate(images):
+        top, left = pad + (i // columns) * (height + pad), pad + (i % columns) * (width + pad)
+        mosaic[top:top + height, left:left + width] = image.transpose(1, 2, 0)
+    return mosaic
+
+
+def save_png(mosaic: np.ndarray, path: str | Path, scale: int = 2) -> None:
+    """Write a uint8 mosaic (H, W, C) as PNG atomically, enlarged `scale` times (nearest neighbour)."""
+    from PIL import Image
+
+    pixels = mosaic.repeat(scale, axis=0).repeat(scale, axis=1)
+    image = Image.fromarray(pixels[:, :, 0] if pixels.shape[2] == 1 else pixels)
+    with atomic_path(path) as tmp:
+        image.save(tmp, format="PNG")
+
+
+def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """Spherical interpolation between noise vectors a, b (D,) at fractions t (T,) -> (T, D) (Shoemake 1985; White 2016)."""
+    cos = torch.dot(a / a.norm(), b / b.norm()).clamp(-1.0, 1.0)
+    omega = torch.arccos(cos)
+    if omega.abs() < 1e-6:  # parallel vectors: slerp is lerp
+        return (1 - t)[:, None] * a + t[:, None] * b
+    return (torch.sin((1 - t) * omega)[:, None] * a + torch.sin(t * omega)[:, None] * b) / torch.sin(omega)
+
+
+def interpolation_noise(latent_dim: int, rows: int, steps: int, seed: int) -> torch.Tensor:
+    """`rows` slerp paths of `steps` points between seeded noise pairs -> (rows * steps, latent_dim)."""
+    rng = torch.Generator().manual_seed(seed)
+    ends = torch.randn(rows, 2, latent_dim, generator=rng)
+    t = torch.linspace(0, 1, steps)
+    return torch.cat([slerp(ends[r, 0], ends[r, 1], t) for r in range(rows)])
+
+
+def nearest_neighbours(samples: np.ndarray, training: np.ndarray, batch_size: int = 256) -> np.ndarray:
+    """Index of each sample's nearest training image in pixel space (Euclidean), (N,)."""
+    train = torch.from_numpy(training.reshape(len(training), -1)).float()
+    train_sq = (train**2).sum(1)
+    found = []
+    for start in range(0, len(samples), batch_size):
+        x = torch.from_numpy(samples[start:start + batch_size].reshape(-1, train.shape[1])).float()
+        distances = train_sq[None, :] - 2 * x @ train.T  # ||x||^2 is the same for every candidate
+        found.append(distances.argmin(1))
+    return torch.cat(found).numpy()
+
+
+def neighbour_figure(samples: np.ndarray, training: np.ndarray, title: str) -> plt.Figure:
+    """Samples (top row) over their nearest training images (bottom row), as in Goodfellow et al. 2014, Fig. 2."""
+    nearest = training[nearest_neighbours(samples, training)]
+    columns = len(samples)
+    figure, axes = plt.subplots(2, columns, figsize=(0.9 * columns, 2.2), squeeze=False)
+    for column in range(columns):
+        for row, image in ((0, samples[column]), (1, nearest[column])):
+            axis = axes[row, column]
+            picture = image.transpose(1, 2, 0)
+            axis.imshow(picture[:, :, 0] if picture.shape[2] == 1 else picture, cmap="gray", vmin=0, vmax=255)
+            axis.set_xticks([])
+            axis.set_yticks([])
+    axes[0, 0].set_ylabel("sample", fontsize=8)
+    axes[1, 0].set_ylabel("nearest\ntraining", fontsize=8)
+    figure.suptitle(title, fontsize=9)
+    figure.tight_layout()
+    return figure
+
+
+def save_neighbour_panel(samples: np.ndarray, training: np.ndarray, title: str, path: str | Path) -> None:
+    """Write the nearest-training-neighbour panel of `samples` as PNG."""
+    save_figure(neighbour_figure(samples, training, title), path)

@@ -1,0 +1,175 @@
+"""The report's section for an image dataset: models ranked by FID under one backbone, published numbers apart.
+
+Numbers from different backbones are never ranked together: our table holds only our runs (one
+backbone per experiment), the published table is shown beside it with its own protocol, and every
+difference between the two is listed.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from genlib.atomic import read_json
+from genlib.plots import plt
+from genlib.report import IMAGE_METRICS, _data_uri, _figure_html, _loss_curves
+
+BAR_METRICS = ("fid", "kid_mean", "precision", "recall")
+
+
+def image_dataset_section(dataset: str, runs: pd.DataFrame, summary: pd.DataFrame, published: pd.DataFrame) -> str:
+    """HTML of one image dataset: ranking, published numbers, protocol notes, curves and pictures."""
+    these_runs = runs[runs["dataset"] == dataset]
+    ours = summary[summary["dataset"] == dataset].sort_values("fid_mean", na_position="last")
+    theirs = published[published["dataset"] == dataset]
+    protocol = read_json(Path(these_runs["run_dir"].iloc[0]) / "metrics.json")["protocol"]
+    backbone = these_runs["backbone"].iloc[0]
+    parts = [
+        f"<h2 id='{html.escape(dataset)}'>{html.escape(dataset)}</h2>",
+        f"<p>Backbone: <b>{html.escape(backbone)}</b> ({html.escape(protocol['backbone_description'])}; weights "
+        f"SHA-256 {html.escape(protocol['backbone_weights_sha256'][:12])}). Reference set: {html.escape(protocol['reference'])}, "
+        f"{protocol['n_reference']} images; {protocol['n_generated']} generated images per run. Models are ranked by "
+        f"mean {html.escape(backbone)} FID over completed seeds (&plusmn; standard deviation); best mean per column in bold.</p>",
+        _ranking_table(ours, backbone),
+        _published_table(theirs),
+        _protocol_notes(these_runs, theirs, backbone, protocol),
+        _figure_html(_metric_bars(dataset, ours, backbone), f"{dataset}: {backbone} metrics per model (error bars: std over seeds)"),
+        _figure_html(_fid_curves(dataset, these_runs, backbone), f"{dataset}: {backbone} FID over training on a small fixed-noise sample, one line per seed"),
+        _figure_html(_loss_curves(dataset, these_runs), f"{dataset}: discriminator and generator losses per step, one line per seed"),
+        _pictures(these_runs),
+    ]
+    return "\n".join(parts)
+
+
+def _cell(mean: float, std: float, fmt: str, bold: bool) -> str:
+    text = "&mdash;" if np.isnan(mean) else fmt.format(mean) + ("" if np.isnan(std) else f" &plusmn; {fmt.format(std)}")
+    return f"<td><b>{text}</b></td>" if bold else f"<td>{text}</td>"
+
+
+def _ranking_table(ours: pd.DataFrame, backbone: str) -> str:
+    columns = [m for m in IMAGE_METRICS if ours[f"{m[0]}_mean"].notna().any()]
+    best = {
+        column: (ours[f"{column}_mean"].max() if direction == "higher" else ours[f"{column}_mean"].min())
+        for column, _, direction, _ in columns
+    }
+    head = "".join(
+        f"<th>{html.escape(h if c != 'fid' else f'{backbone} FID')} ({'&uarr;' if d == 'higher' else '&darr;'})</th>"
+        for c, h, d, _ in columns
+    )
+    rows = []
+    for rank, (_, row) in enumerate(ours.iterrows(), start=1):
+        cells = "".join(
+            _cell(row[f"{c}_mean"], row[f"{c}_std"], fmt, row[f"{c}_mean"] == best[c]) for c, _, _, fmt in columns
+        )
+        diverged = f" ({row['n_diverged']} diverged)" if row["n_diverged"] else ""
+        rows.append(
+            f"<tr><td>{rank if not np.isnan(row['fid_mean']) else '&mdash;'}</td><td>{html.escape(row['model'])}</td>"
+            f"<td>{html.escape(row['objective'])}</td>{cells}<td>{row['n_completed']}/{row['n_seeds']}{diverged}</td>"
+            f"<td>{row['train_steps']}</td></tr>"
+        )
+    return (
+        f"<h3>This pipeline ({html.escape(backbone)} backbone)</h3><table><tr><th>rank</th><th>model</th><th>objective</th>"
+        + head + "<th>seeds completed</th><th>generator steps</th></tr>" + "".join(rows) + "</table>"
+        "<p class='note'>score: the Inception Score formula on the backbone's class probabilities (the Inception "
+        "Score itself with the Inception backbone). Class columns read the classifier's predicted labels; label "
+        "accuracy is for conditional models only.</p>"
+    )
+
+
+def _published_table(theirs: pd.DataFrame) -> str:
+    if theirs.empty:
+        return "<p>No published numbers for this dataset in the published tables.</p>"
+    rows = []
+    for _, r in theirs.iterrows():
+        spread = "" if pd.isna(r["spread"]) else f" &plusmn; {r['spread']:g} ({html.escape(str(r['spread_kind']))})"
+        rows.append(
+            f"<tr><td>{html.escape(r['method'])}</td><td>{html.escape(r['metric'])}</td><td>{r['value']:g}{spread}</td>"
+            f"<td>{html.escape(str(r['backbone']))}</td><td>{html.escape(r['source'])}</td>"
+            f"<td class='protocol'>{html.escape(r['protocol'])}</td></tr>"
+        )
+    return (
+        "<h3>Published (own protocol; not ranked with ours)</h3><table><tr><th>method</th><th>metric</th><th>value</th>"
+        "<th>backbone</th><th>source</th><th>protocol</th></tr>" + "".join(rows) + "</table>"
+    )
+
+
+def _protocol_notes(these_runs: pd.DataFrame, theirs: pd.DataFrame, backbone: str, protocol: dict) -> str:
+    notes = []
+    their_backbones = sorted(set(theirs["backbone"].astype(str))) if not theirs.empty else []
+    if their_backbones and their_backbones != [backbone]:
+        notes.append(
+            f"backbone: ours is {backbone}, the published numbers use {', '.join(their_backbones)}; FIDs of different "
+            "backbones are on different scales and are not compared"
+        )
+    if not theirs.empty:
+        generated = sorted(set(theirs["n_generated"].dropna().astype(int)))
+        notes.append(f"samples: ours {protocol['n_generated']} generated vs {protocol['n_reference']} reference images; published {generated} generated")
+        notes.append(
+            f"training length: ours {int(these_runs['train_steps'].max())} generator steps per run, sized by the config's "
+            "budget; the published runs were trained to convergence (and Lucic et al. report the best FID of a "
+            "hyper-parameter search, not a mean)"
+        )
+    notes.append(f"reference set: {protocol['reference']}")
+    return "<h3>Protocol</h3><ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>"
+
+
+def _metric_bars(dataset: str, ours: pd.DataFrame, backbone: str) -> plt.Figure:
+    shown = [m for m in IMAGE_METRICS if m[0] in BAR_METRICS]
+    figure, axes = plt.subplots(1, len(shown), figsize=(4 * len(shown), 3.2))
+    x = np.arange(len(ours))
+    for axis, (column, heading, direction, _) in zip(axes, shown):
+        axis.bar(x, ours[f"{column}_mean"], yerr=ours[f"{column}_std"].fillna(0), color="tab:blue", capsize=3)
+        axis.set_xticks(x, ours["model"], rotation=35, ha="right", fontsize=8)
+        label = f"{backbone} {heading}" if column in ("fid", "kid_mean") else heading
+        axis.set_title(f"{label} ({direction} is better)", fontsize=9)
+    figure.suptitle(dataset, fontsize=10)
+    figure.tight_layout()
+    return figure
+
+
+def _fid_curves(dataset: str, these_runs: pd.DataFrame, backbone: str) -> plt.Figure:
+    figure, axis = plt.subplots(figsize=(7, 3.6))
+    colours = dict(zip(dict.fromkeys(these_runs["model"]), plt.rcParams["axes.prop_cycle"].by_key()["color"] * 3))
+    plotted = set()
+    for _, run in these_runs.iterrows():
+        curve = pd.DataFrame(read_json(Path(run["run_dir"]) / "metrics.json").get("curve") or [])
+        if curve.empty or "fid" not in curve:
+            continue
+        label = run["model"] if run["model"] not in plotted else None
+        plotted.add(run["model"])
+        axis.plot(curve["step"], curve["fid"], color=colours[run["model"]], lw=1, alpha=0.8, label=label, marker=".")
+    axis.set_xlabel("generator step", fontsize=8)
+    axis.set_ylabel(f"{backbone} FID (small sample)", fontsize=8)
+    axis.set_yscale("log")
+    axis.set_title(f"{dataset}: FID over training" if plotted else f"{dataset}: no FID monitor in this config (monitor_every: 0)", fontsize=9)
+    if plotted:
+        axis.legend(fontsize=7)
+    figure.tight_layout()
+    return figure
+
+
+def _image(path: Path, alt: str) -> str:
+    return f"<img alt='{html.escape(alt)}' title='{html.escape(alt)}' src='{_data_uri(path.read_bytes())}'>"
+
+
+def _pictures(these_runs: pd.DataFrame) -> str:
+    """Per model: the fixed-noise grid of every seed; for the first seed the interpolations, class grid and neighbours."""
+    parts = ["<h3>Samples</h3><p>Grids use the same noise for every run. Interpolations walk a great circle "
+             "(slerp) between two noise vectors per row. Neighbour panels put samples over their nearest training "
+             "images in pixel space, as in Goodfellow et al. 2014, Fig. 2: samples that are not copies of the "
+             "training set differ from their neighbours.</p>"]
+    for model, group in these_runs.groupby("model", sort=False):
+        group = group.sort_values("seed")
+        first = Path(group["run_dir"].iloc[0])
+        grids = "".join(_image(Path(r) / "grid.png", f"{model} seed {s}") for r, s in zip(group["run_dir"], group["seed"]))
+        extras = [_image(first / "interpolation.png", f"{model}: slerp interpolations")]
+        if read_json(first / "metrics.json")["conditioning"] != "none":
+            extras.append(_image(first / "classes.png", f"{model}: one row per class"))
+        parts.append(
+            f"<h4>{html.escape(model)}</h4><div class='pictures'>{grids}{''.join(extras)}</div>"
+            f"<div class='neighbours'>{_image(first / 'neighbours.png', f'{model}: nearest training neighbours')}</div>"
+        )
+    return "\n".join(parts)
