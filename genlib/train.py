@@ -122,6 +122,7 @@ def train_gan(
     samples = data.samples.to(device)
     labels = data.labels.to(device) if data.labels is not None and settings.conditioning != "none" else None
     curve: list[dict[str, float]] = []
+    joint_batch = not any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in discriminator.modules())
 
     def state(step: int, status: str) -> dict[str, Any]:
         return {
@@ -200,9 +201,17 @@ def train_gan(
                 with torch.no_grad(), accelerator.autocast():
                     fake = generator(torch.randn(batch, settings.latent_dim, generator=rng, device=device), y)
                 with accelerator.autocast():
-                    # One forward pass over real and fake together: half the per-call overhead.
-                    both_labels = None if y is None else torch.cat([y, y])
-                    real_scores, fake_scores = discriminator(torch.cat([real, fake.to(real.dtype)]), both_labels).float().split(batch)
+                    if joint_batch:
+                        # One forward pass over real and fake together: half the per-call overhead.
+                        both_labels = None if y is None else torch.cat([y, y])
+                        scores = discriminator(torch.cat([real, fake.to(real.dtype)]), both_labels).float()
+                        real_scores, fake_scores = scores.split(batch)
+                    else:
+                        # Batch norm in D: real and fake batches are normalised apart, as in the DCGAN
+                        # reference code; a mixed batch would let D tell them apart by batch
+                        # statistics that the generator's (all-fake) step never shows it.
+                        real_scores = discriminator(real, y).float()
+                        fake_scores = discriminator(fake.to(real.dtype), y).float()
                     d_loss = pair.discriminator_loss(real_scores, fake_scores)
                 if settings.gradient_penalty > 0:
                     penalty = gradient_penalty(lambda x: discriminator(x, y), real, fake.to(real.dtype), generator=rng)

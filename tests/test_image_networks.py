@@ -1,0 +1,97 @@
+"""Image networks, pictures and backbone errors: shapes, conditioning, every objective on every network."""
+
+import numpy as np
+import pytest
+import torch
+
+from genlib.backbones import INCEPTION_FILE, fetch_inception_weights
+from genlib.networks import DataSpec, build_discriminator, build_generator
+from genlib.networks.dcgan import DCGANDiscriminator, DCGANGenerator
+from genlib.pictures import nearest_neighbours, slerp, tile
+from genlib.settings import MODEL_CATALOGUE, RunSettings
+from genlib.train import TrainingData, train_gan
+
+
+@pytest.mark.parametrize("shape", [(1, 28, 28), (3, 32, 32), (3, 64, 64)])
+def test_dcgan_maps_noise_to_images_of_the_dataset_shape_and_back_to_one_score(shape):
+    generator = DCGANGenerator(latent_dim=16, image_shape=shape, channels=8)
+    discriminator = DCGANDiscriminator(image_shape=shape, channels=8)
+    images = generator(torch.randn(5, 16))
+    assert images.shape == (5, *shape)
+    assert images.min() >= -1 and images.max() <= 1  # Tanh output
+    assert discriminator(images).shape == (5,)
+
+
+def test_dcgan_rejects_an_image_size_it_is_not_built_for():
+    with pytest.raises(ValueError, match="DCGAN is built for 28, 32 or 64 px images, not 48"):
+        DCGANGenerator(image_shape=(1, 48, 48))
+
+
+@pytest.mark.parametrize("conditioning", ["concat", "projection"])
+def test_conditional_discriminator_scores_depend_on_the_label(conditioning):
+    torch.manual_seed(0)
+    discriminator = DCGANDiscriminator(image_shape=(1, 28, 28), channels=8, num_classes=10, conditioning=conditioning)
+    with torch.no_grad():
+        for module in discriminator.modules():  # random, non-zero embedding weights
+            if isinstance(module, torch.nn.Embedding):
+                module.weight.normal_()
+    x = torch.randn(4, 1, 28, 28).repeat(2, 1, 1, 1)
+    labels = torch.tensor([0, 1, 2, 3, 4, 5, 6, 7])
+    scores = discriminator.eval()(x, labels)
+    assert not torch.allclose(scores[:4], scores[4:])
+
+
+def test_conditional_generator_output_depends_on_the_label():
+    generator = DCGANGenerator(latent_dim=8, image_shape=(1, 28, 28), channels=8, num_classes=10).eval()
+    z = torch.randn(1, 8).repeat(2, 1)
+    images = generator(z, torch.tensor([3, 7]))
+    assert not torch.allclose(images[0], images[1])
+
+
+def test_gradient_penalised_dcgan_critic_has_no_batch_norm():
+    settings = RunSettings(**MODEL_CATALOGUE["dcgan-wgan-gp"], dataset="mnist", model="dcgan-wgan-gp", seed=0, d_channels=8)
+    critic = build_discriminator(settings, DataSpec((1, 28, 28), 10))
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in critic.modules())
+    plain = build_discriminator(RunSettings(**MODEL_CATALOGUE["dcgan"], dataset="mnist", model="dcgan", seed=0), DataSpec((1, 28, 28), 10))
+    assert any(isinstance(m, torch.nn.BatchNorm2d) for m in plain.modules())
+
+
+@pytest.mark.parametrize("model", ["mlp-gan", "dcgan-minimax", "dcgan-wgan", "dcgan-wgan-gp", "dcgan-lsgan", "dcgan-hinge-sn", "cgan", "cgan-projection"])
+def test_every_image_model_trains_a_few_steps_with_finite_losses(model, tmp_path):
+    images = torch.randint(0, 256, (64, 1, 28, 28), dtype=torch.uint8)
+    data = TrainingData(images, torch.arange(64) % 10, num_classes=10)
+    settings = RunSettings(**MODEL_CATALOGUE[model], dataset="mnist", model=model, seed=0, g_channels=4, d_channels=4,
+                           steps=2, batch_size=8, checkpoint_every=10)
+    result = train_gan(settings, data, tmp_path / "c.pt", tmp_path / "l.csv", progress=False)
+    assert result.status == "completed" and result.step == 2
+    generator = build_generator(settings, data.spec)
+    assert generator(torch.randn(3, 100), torch.tensor([0, 1, 2]) if settings.conditioning != "none" else None).shape == (3, 1, 28, 28)
+
+
+def test_slerp_keeps_its_end_points_and_walks_the_great_circle():
+    a, b = torch.tensor([2.0, 0.0]), torch.tensor([0.0, 2.0])
+    path = slerp(a, b, torch.linspace(0, 1, 5))
+    assert torch.allclose(path[0], a) and torch.allclose(path[-1], b, atol=1e-6)
+    assert torch.allclose(path.norm(dim=1), torch.full((5,), 2.0), atol=1e-6)  # stays on the circle of radius 2
+    assert torch.allclose(path[2], torch.tensor([2.0, 2.0]) / 2**0.5, atol=1e-6)  # half way: 45 degrees
+
+
+def test_tile_lays_images_out_in_rows_with_padding():
+    images = np.zeros((5, 1, 4, 4), dtype=np.uint8)
+    mosaic = tile(images, columns=3, pad=1)
+    assert mosaic.shape == (2 * 5 + 1, 3 * 5 + 1, 1)
+    assert mosaic[1:5, 1:5].max() == 0 and mosaic[0, 0, 0] == 255
+
+
+def test_nearest_neighbour_of_a_training_image_is_itself():
+    training = np.random.default_rng(0).integers(0, 256, (50, 1, 8, 8), dtype=np.uint8)
+    assert (nearest_neighbours(training[[7, 3, 41]], training) == [7, 3, 41]).all()
+
+
+def test_missing_inception_weights_offline_name_the_file_and_the_offline_backbone(tmp_path):
+    missing = tmp_path / "nowhere" / INCEPTION_FILE
+    with pytest.raises(FileNotFoundError) as error:
+        fetch_inception_weights(str(missing), tmp_path / "out.pth")
+    message = str(error.value)
+    assert str(missing) in message and "evaluation.backbone: classifier" in message
+    assert not (tmp_path / "out.pth").exists()
