@@ -63,7 +63,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         images, labels = load_images(args.data, "train")
         data = TrainingData(torch.from_numpy(images), torch.from_numpy(labels), load_image_meta(args.data)["num_classes"])
         if settings.monitor_every and args.reference is not None:
-            monitor = _fid_monitor(args, settings, data, accelerator)
+            from genlib.backbones import load_backbone, read_reference
+            from genlib.evaluate_images import fid_monitor
+
+            backbone = load_backbone(args.backbone, args.backbone_weights, device=accelerator.device)
+            monitor = fid_monitor(backbone, read_reference(args.reference), settings, data.num_classes, seed=args.monitor_seed)
     else:
         from genlib.data.mixtures import load_points
 
@@ -75,27 +79,6 @@ def cmd_train(args: argparse.Namespace) -> int:
     )
     print(f"{args.checkpoint}: {result.status} after {result.step} steps (resumed from step {result.resumed_from})")
     return 0
-
-
-def _fid_monitor(args, settings, data, accelerator):
-    """FID of `monitor_samples` images from fixed noise against the reference, for FID-over-training curves."""
-    import torch
-
-    from genlib.backbones import load_backbone, read_reference
-    from genlib.evaluate_images import fid_against
-    from genlib.sample import class_labels, generate_images
-
-    backbone = load_backbone(args.backbone, args.backbone_weights, device=accelerator.device)
-    reference = read_reference(args.reference)
-    rng = torch.Generator().manual_seed(args.monitor_seed)
-    noise = torch.randn(settings.monitor_samples, settings.latent_dim, generator=rng)
-    conditional = settings.conditioning != "none"
-    labels = class_labels(settings.monitor_samples, data.num_classes, rng) if conditional else None
-
-    def monitor(generator: torch.nn.Module) -> dict[str, float]:
-        return {"fid": fid_against(backbone, reference, generate_images(generator, noise, labels))}
-
-    return monitor
 
 
 def cmd_train_classifier(args: argparse.Namespace) -> int:
@@ -147,51 +130,14 @@ def cmd_sample(args: argparse.Namespace) -> int:
         write_samples(args.out, samples, info)
         return 0
     from genlib.device import Accelerator
+    from genlib.pictures import draw_run_pictures
     from genlib.sample import sample_images
 
     device = Accelerator.choose(args.device).device
     images, labels, info = sample_images(args.checkpoint, args.n_samples, args.seed, device=device)
     write_samples(args.out, images, info, labels=labels)
-    _draw_pictures(args, device)
+    draw_run_pictures(args.checkpoint, args.pictures, grid_size=args.grid_size, device=device)
     return 0
-
-
-def _draw_pictures(args: argparse.Namespace, device) -> None:
-    """Fixed-noise grid, per-class grid (conditional models) and slerp interpolations of one checkpoint."""
-    import torch
-
-    from genlib.checkpoint import load_checkpoint
-    from genlib.pictures import interpolation_noise, save_png, tile
-    from genlib.sample import generate_images
-    from genlib.train import load_generator
-
-    checkpoint = load_checkpoint(args.checkpoint)
-    out = args.pictures
-    out.mkdir(parents=True, exist_ok=True)
-    if checkpoint["status"] == "diverged":
-        blank = np.full((1, *checkpoint["data_spec"]["shape"]), 255, dtype=np.uint8)
-        for name in ("grid.png", "interpolation.png", "classes.png"):
-            save_png(tile(blank, 1), out / name)
-        return
-    generator, settings = load_generator(checkpoint)
-    generator = generator.to(device)
-    num_classes = checkpoint["data_spec"]["num_classes"] if settings.conditioning != "none" else 0
-    side = int(args.grid_size**0.5)
-    # The same noise (seed 0) for every run and step: grids are comparable across runs.
-    noise = torch.randn(args.grid_size, settings.latent_dim, generator=torch.Generator().manual_seed(0))
-    labels = torch.arange(args.grid_size) % num_classes if num_classes else None
-    save_png(tile(generate_images(generator, noise, labels), side), out / "grid.png")
-    steps, rows = 10, 6
-    path = interpolation_noise(settings.latent_dim, rows, steps, seed=1)
-    labels = (torch.arange(rows) % num_classes).repeat_interleave(steps) if num_classes else None
-    save_png(tile(generate_images(generator, path, labels), steps), out / "interpolation.png")
-    if num_classes:
-        per_class = 8
-        noise = torch.randn(per_class, settings.latent_dim, generator=torch.Generator().manual_seed(2)).repeat(num_classes, 1)
-        labels = torch.arange(num_classes).repeat_interleave(per_class)
-        save_png(tile(generate_images(generator, noise, labels), per_class), out / "classes.png")
-    else:
-        save_png(tile(np.full((1, *checkpoint["data_spec"]["shape"]), 255, dtype=np.uint8), 1), out / "classes.png")
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:

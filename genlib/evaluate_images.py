@@ -7,9 +7,11 @@ weights hash, sample counts, reference set, library versions.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import torch
 
 from genlib.backbones import Backbone, Reference
 from genlib.evaluate import versions
@@ -17,13 +19,28 @@ from genlib.metrics.classifier_score import class_histogram, classifier_score
 from genlib.metrics.frechet import frechet_distance, gaussian_stats
 from genlib.metrics.kid import kernel_inception_distance
 from genlib.metrics.precision_recall import precision_recall
-from genlib.settings import EvaluationSettings
+from genlib.sample import class_labels, generate_images
+from genlib.settings import EvaluationSettings, RunSettings
 
 
 def fid_against(backbone: Backbone, reference: Reference, images: np.ndarray) -> float:
     """FID of uint8 images against the reference statistics (float64; Heusel et al. 2017, eq. 6)."""
     features, _ = backbone.embed(images)
     return frechet_distance(gaussian_stats(features), reference.stats)
+
+
+def fid_monitor(
+    backbone: Backbone, reference: Reference, settings: RunSettings, num_classes: int, *, seed: int
+) -> Callable[[torch.nn.Module], dict[str, float]]:
+    """FID of `settings.monitor_samples` images from fixed noise, for FID-over-training curves."""
+    rng = torch.Generator().manual_seed(seed)
+    noise = torch.randn(settings.monitor_samples, settings.latent_dim, generator=rng)
+    labels = class_labels(settings.monitor_samples, num_classes, rng) if settings.conditioning != "none" else None
+
+    def monitor(generator: torch.nn.Module) -> dict[str, float]:
+        return {"fid": fid_against(backbone, reference, generate_images(generator, noise, labels))}
+
+    return monitor
 
 
 def evaluate_image_samples(
@@ -50,6 +67,8 @@ def evaluate_image_samples(
             "backbone_weights_sha256": backbone.weights_sha256,
             "n_generated": len(images),
             "n_reference": len(reference.features),
+            # The score of the real reference images under the same backbone: the ceiling of "score".
+            "reference_score": classifier_score(reference.probabilities.astype(np.float64))[0],
             "reference": reference_description,
             "fid": "Frechet distance of Gaussians fitted to the features, float64 (Heusel et al. 2017)",
             "kid": f"unbiased MMD^2, cubic polynomial kernel, {settings.kid_subsets} subsets of "

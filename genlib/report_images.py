@@ -32,7 +32,9 @@ def image_dataset_section(dataset: str, runs: pd.DataFrame, summary: pd.DataFram
         f"<p>Backbone: <b>{html.escape(backbone)}</b> ({html.escape(protocol['backbone_description'])}; weights "
         f"SHA-256 {html.escape(protocol['backbone_weights_sha256'][:12])}). Reference set: {html.escape(protocol['reference'])}, "
         f"{protocol['n_reference']} images; {protocol['n_generated']} generated images per run. Models are ranked by "
-        f"mean {html.escape(backbone)} FID over completed seeds (&plusmn; standard deviation); best mean per column in bold.</p>",
+        f"mean {html.escape(backbone)} FID over completed seeds (&plusmn; standard deviation); best mean per column in bold. "
+        + (f"The real reference images score {protocol['reference_score']:.2f} (the ceiling of the score column)."
+           if "reference_score" in protocol else "") + "</p>",
         _ranking_table(ours, backbone),
         _published_table(theirs),
         _protocol_notes(these_runs, theirs, backbone, protocol),

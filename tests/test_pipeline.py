@@ -156,7 +156,7 @@ TINY_MNIST = {
     "data": {"mnist": {"mirror": str(MIRROR), "split": "test", "holdout": 300, "max_train": 600}},
     "training": {"steps": 6, "batch_size": 16, "g_channels": 8, "d_channels": 8, "checkpoint_every": 3,
                  "monitor_every": 3, "monitor_samples": 40},
-    "evaluation": {"n_samples": 120, "classifier_epochs": 1, "kid_subsets": 10, "kid_subset_size": 50, "grid_size": 16},
+    "evaluation": {"n_samples": 120, "classifier_epochs": 2, "kid_subsets": 10, "kid_subset_size": 50, "grid_size": 16},
     "published": ["config/published/lucic2018.csv"],
     "device": "cpu",
 }
