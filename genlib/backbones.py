@@ -144,7 +144,10 @@ class Backbone:
             if self.name == "inception":
                 if batch.shape[1] == 1:
                     batch = batch.expand(-1, 3, -1, -1)  # grey -> RGB, as torchmetrics users do for MNIST
-                pool, logits = self.module(batch)  # uint8 in; torch-fidelity resizes to 299 and normalises
+                # uint8 in; resized to 299 and normalised inside. `forward` returns only the first
+                # feature, so the method behind it gives pool features and logits in one pass.
+                pool, logits = self.module._torch_fidelity_forward(batch)
+                pool = pool.reshape(len(batch), -1)
             else:
                 x = _to_unit_range(batch)
                 pool = self.module.features(x)
@@ -167,6 +170,10 @@ def load_backbone(name: str, weights: str | Path, *, device: torch.device, antia
         )
     elif name == "inception":
         from torchmetrics.image.fid import NoTrainInceptionV3
+
+        # torch-fidelity reads the file with weights_only=False; reading it first with weights_only=True
+        # refuses a file that carries code before that happens.
+        torch.load(weights, map_location="cpu", weights_only=True)
 
         module = NoTrainInceptionV3(
             name="inception-v3-compat", features_list=["2048", "logits_unbiased"],

@@ -95,3 +95,30 @@ def test_missing_inception_weights_offline_name_the_file_and_the_offline_backbon
     message = str(error.value)
     assert str(missing) in message and "evaluation.backbone: classifier" in message
     assert not (tmp_path / "out.pth").exists()
+
+
+def test_inception_backbone_embeds_grey_images_as_torchmetrics_does(tmp_path, monkeypatch):
+    # Random weights in the layout of torch-fidelity's file: the pipeline's wrapper is tested, not the weights.
+    from torchmetrics.image.fid import NoTrainInceptionV3
+
+    from genlib.backbones import load_backbone
+
+    with monkeypatch.context() as patch:
+        patch.setattr(torch, "load", lambda *args, **kwargs: {})
+        patch.setattr(NoTrainInceptionV3, "load_state_dict", lambda self, state, *args, **kwargs: None)
+        network = NoTrainInceptionV3(name="inception-v3-compat", features_list=["2048"], feature_extractor_weights_path="x")
+    torch.save(network.state_dict(), tmp_path / "inception.pth")
+    backbone = load_backbone("inception", tmp_path / "inception.pth", device=torch.device("cpu"))
+    images = np.random.default_rng(0).integers(0, 256, (3, 1, 28, 28), dtype=np.uint8)
+    features, probabilities = backbone.embed(images)
+    assert features.shape == (3, 2048) and features.dtype == np.float64
+    assert probabilities.shape == (3, 1008) and np.allclose(probabilities.sum(1), 1.0)
+    assert backbone.name == "inception" and "without antialiasing" in backbone.description
+
+
+def test_inception_weights_that_carry_code_are_refused(tmp_path):
+    from genlib.backbones import load_backbone
+
+    torch.save({"weights": torch.zeros(1), "hook": print}, tmp_path / "evil.pth")
+    with pytest.raises(Exception, match="Weights only load failed|Unsupported global"):
+        load_backbone("inception", tmp_path / "evil.pth", device=torch.device("cpu"))
