@@ -50,11 +50,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     import torch
 
     from genlib.device import Accelerator
-    from genlib.settings import RunSettings, from_dict
+    from genlib.settings import DiffusionSettings, RunSettings, from_dict
     from genlib.train import TrainingData, train_gan
 
     _set_threads(args.threads)
-    settings = from_dict(RunSettings, read_json(args.settings), where=str(args.settings))
+    values = read_json(args.settings)
+    diffusion = values.get("family") == "diffusion"
+    settings = from_dict(DiffusionSettings if diffusion else RunSettings, values, where=str(args.settings))
     accelerator = Accelerator.choose(args.device)
     monitor = None
     if _is_image_data(args.data):
@@ -67,13 +69,21 @@ def cmd_train(args: argparse.Namespace) -> int:
             from genlib.evaluate_images import fid_monitor
 
             backbone = load_backbone(args.backbone, args.backbone_weights, device=accelerator.device)
-            monitor = fid_monitor(backbone, read_reference(args.reference), settings, data.num_classes, seed=args.monitor_seed)
+            conditional = settings.conditional if diffusion else settings.conditioning != "none"
+            monitor = fid_monitor(
+                backbone, read_reference(args.reference), n_samples=settings.monitor_samples,
+                num_classes=data.num_classes, conditional=conditional, seed=args.monitor_seed,
+            )
     else:
         from genlib.data.mixtures import load_points
 
         data = TrainingData(torch.from_numpy(load_points(args.data, "train")))
     print(f"training on {accelerator.describe()}", flush=True)
-    result = train_gan(
+    if diffusion:
+        from genlib.train_diffusion import train_diffusion as train
+    else:
+        train = train_gan
+    result = train(
         settings, data, args.checkpoint, args.losses, accelerator=accelerator, monitor=monitor,
         progress=not args.no_progress,
     )

@@ -18,8 +18,11 @@ import jsonschema
 import yaml
 
 from genlib.settings import (
+    DIFFUSION_FIELDS,
     MIXTURE_NAMES,
     MODEL_CATALOGUE,
+    RUN_FIELDS,
+    DiffusionSettings,
     EvaluationSettings,
     ImageDatasetSettings,
     MixtureSettings,
@@ -100,18 +103,24 @@ def image_datasets(config: dict[str, Any]) -> list[str]:
     return [name for name in config["datasets"] if is_image_dataset(name)]
 
 
-def run_settings(config: dict[str, Any], key: RunKey) -> RunSettings:
-    """Settings of one run: catalogue variant < config `training` < config `model_overrides`."""
+def run_settings(config: dict[str, Any], key: RunKey) -> RunSettings | DiffusionSettings:
+    """Settings of one run: catalogue variant < config `training` < config `model_overrides`.
+
+    `training` applies to every model for the keys its family has (a GAN's g_width means nothing to
+    a diffusion model); the variant and `model_overrides` must use only keys of the model's family.
+    """
     variant = {**MODEL_CATALOGUE, **(config.get("custom_models") or {})}[key.model]
+    cls = DiffusionSettings if variant.get("family") == "diffusion" else RunSettings
+    fields = DIFFUSION_FIELDS if cls is DiffusionSettings else RUN_FIELDS
     values = {
         **variant,
-        **(config.get("training") or {}),
+        **{k: v for k, v in (config.get("training") or {}).items() if k in fields},
         **((config.get("model_overrides") or {}).get(key.model) or {}),
         "dataset": key.dataset,
         "model": key.model,
         "seed": key.seed,
     }
-    return from_dict(RunSettings, values, where=f"model {key.model}")
+    return from_dict(cls, values, where=f"model {key.model}")
 
 
 def config_hash(config: dict[str, Any]) -> str:
@@ -154,7 +163,7 @@ def _semantic_problems(config: dict[str, Any]) -> list[str]:
         except SettingsError as error:
             problems.append(f"dataset {key.dataset}: {error}")
             continue
-        if key.dataset in datasets and is_image_dataset(key.dataset):
+        if key.dataset in datasets and is_image_dataset(key.dataset) and isinstance(settings, RunSettings):
             problem = _network_problem(settings, datasets[key.dataset])
             if problem:
                 problems.append(f"model {key.model} on {key.dataset}: {problem}")

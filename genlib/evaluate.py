@@ -25,7 +25,7 @@ def evaluate_mixture_samples(
         "dataset": settings["dataset"],
         "model": settings["model"],
         "seed": settings["seed"],
-        "objective": settings["objective"],
+        "objective": objective_of(settings),
         "status": info["status"],
         "train_steps": info["step"],
         "diverged_at_step": info.get("diverged_at_step"),
@@ -57,6 +57,15 @@ def _protocol(n_generated: int, n_reference: int) -> dict[str, Any]:
         "reverse_kl": "KL(histogram of samples over nearest modes || uniform), nats",
         "versions": versions(),
     }
+
+
+def objective_of(settings: dict[str, Any]) -> str:
+    """A GAN's objective, or a diffusion model's sampler, for tables."""
+    if settings.get("family") == "diffusion":
+        if settings["sampler"] == "ddpm":
+            return f"diffusion, DDPM {settings['timesteps']} steps"
+        return f"diffusion, DDIM {settings['sampler_steps']} steps, eta {settings['eta']:g}"
+    return settings["objective"]
 
 
 def versions() -> dict[str, str | None]:

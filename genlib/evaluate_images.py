@@ -14,13 +14,13 @@ import numpy as np
 import torch
 
 from genlib.backbones import Backbone, Reference
-from genlib.evaluate import versions
+from genlib.evaluate import objective_of, versions
 from genlib.metrics.classifier_score import class_histogram, classifier_score
 from genlib.metrics.frechet import frechet_distance, gaussian_stats
 from genlib.metrics.kid import kernel_inception_distance
 from genlib.metrics.precision_recall import precision_recall
-from genlib.sample import class_labels, generate_images
-from genlib.settings import EvaluationSettings, RunSettings
+from genlib.sample import class_labels, generate_images, noise_shape
+from genlib.settings import EvaluationSettings
 
 
 def fid_against(backbone: Backbone, reference: Reference, images: np.ndarray) -> float:
@@ -30,15 +30,17 @@ def fid_against(backbone: Backbone, reference: Reference, images: np.ndarray) ->
 
 
 def fid_monitor(
-    backbone: Backbone, reference: Reference, settings: RunSettings, num_classes: int, *, seed: int
+    backbone: Backbone, reference: Reference, *, n_samples: int, num_classes: int, conditional: bool, seed: int
 ) -> Callable[[torch.nn.Module], dict[str, float]]:
-    """FID of `settings.monitor_samples` images from fixed noise, for FID-over-training curves."""
-    rng = torch.Generator().manual_seed(seed)
-    noise = torch.randn(settings.monitor_samples, settings.latent_dim, generator=rng)
-    labels = class_labels(settings.monitor_samples, num_classes, rng) if settings.conditioning != "none" else None
+    """FID of `n_samples` images from fixed noise of a generator, for FID-over-training curves."""
+    fixed: dict[str, Any] = {}
 
     def monitor(generator: torch.nn.Module) -> dict[str, float]:
-        return {"fid": fid_against(backbone, reference, generate_images(generator, noise, labels))}
+        if not fixed:  # the noise's shape is the generator's: drawn once, on first use
+            rng = torch.Generator().manual_seed(seed)
+            fixed["noise"] = torch.randn(n_samples, *noise_shape(generator), generator=rng)
+            fixed["labels"] = class_labels(n_samples, num_classes, rng) if conditional else None
+        return {"fid": fid_against(backbone, reference, generate_images(generator, fixed["noise"], fixed["labels"]))}
 
     return monitor
 
@@ -55,8 +57,8 @@ def evaluate_image_samples(
         )
     run = info["settings"]
     result: dict[str, Any] = {
-        "dataset": run["dataset"], "model": run["model"], "seed": run["seed"], "objective": run["objective"],
-        "network": run["network"], "conditioning": run["conditioning"],
+        "dataset": run["dataset"], "model": run["model"], "seed": run["seed"], "objective": objective_of(run),
+        "network": run.get("network", "unet"), "conditioning": run.get("conditioning", "cfg" if run.get("conditional") else "none"),
         "status": info["status"], "train_steps": info["step"], "diverged_at_step": info.get("diverged_at_step"),
         "backbone": backbone.name,
         "metrics": None,

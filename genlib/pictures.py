@@ -11,8 +11,7 @@ import torch
 from genlib.atomic import atomic_path
 from genlib.checkpoint import load_checkpoint
 from genlib.plots import plt, save_figure
-from genlib.sample import generate_images
-from genlib.train import load_generator
+from genlib.sample import generate_images, load_sampling_model, noise_shape
 
 
 def tile(images: np.ndarray, columns: int, pad: int = 2) -> np.ndarray:
@@ -98,21 +97,22 @@ def draw_run_pictures(checkpoint_path: str | Path, out_dir: str | Path, *, grid_
         for name in ("grid.png", "interpolation.png", "classes.png"):
             save_png(tile(blank, 1), out / name)
         return
-    generator, settings = load_generator(checkpoint)
+    generator, conditional = load_sampling_model(checkpoint)
     generator = generator.to(device)
-    num_classes = checkpoint["data_spec"]["num_classes"] if settings.conditioning != "none" else 0
+    shape = noise_shape(generator)
+    num_classes = checkpoint["data_spec"]["num_classes"] if conditional else 0
     # The same noise (seed 0) for every run and step: grids are comparable across runs.
-    noise = torch.randn(grid_size, settings.latent_dim, generator=torch.Generator().manual_seed(0))
+    noise = torch.randn(grid_size, *shape, generator=torch.Generator().manual_seed(0))
     labels = torch.arange(grid_size) % num_classes if num_classes else None
     save_png(tile(generate_images(generator, noise, labels), int(grid_size**0.5)), out / "grid.png")
     steps, rows = 10, 6
-    path = interpolation_noise(settings.latent_dim, rows, steps, seed=1)
+    path = interpolation_noise(math.prod(shape), rows, steps, seed=1).view(rows * steps, *shape)
     labels = (torch.arange(rows) % num_classes).repeat_interleave(steps) if num_classes else None
     save_png(tile(generate_images(generator, path, labels), steps), out / "interpolation.png")
     if not num_classes:
         save_png(tile(blank, 1), out / "classes.png")
         return
     per_class = 8  # the same 8 noise vectors in every row: only the label changes down a column
-    noise = torch.randn(per_class, settings.latent_dim, generator=torch.Generator().manual_seed(2)).repeat(num_classes, 1)
+    noise = torch.randn(per_class, *shape, generator=torch.Generator().manual_seed(2)).repeat(num_classes, *([1] * len(shape)))
     labels = torch.arange(num_classes).repeat_interleave(per_class)
     save_png(tile(generate_images(generator, noise, labels), per_class), out / "classes.png")

@@ -12,6 +12,25 @@ from genlib.checkpoint import load_checkpoint
 from genlib.train import load_generator
 
 
+def load_sampling_model(checkpoint: dict[str, Any]) -> tuple[torch.nn.Module, bool]:
+    """The checkpoint's model as a generator `module(noise, labels)`, and whether it takes class labels."""
+    if checkpoint["format"].startswith("genlib.diffusion"):
+        from genlib.diffusion.generator import DiffusionSampler
+        from genlib.train_diffusion import load_denoiser
+
+        denoiser, settings = load_denoiser(checkpoint)
+        spec = checkpoint["data_spec"]
+        sampler = DiffusionSampler(denoiser, settings, tuple(spec["shape"]), num_classes=spec["num_classes"])
+        return sampler, settings.conditional
+    generator, settings = load_generator(checkpoint)
+    return generator, settings.conditioning != "none"
+
+
+def noise_shape(model: torch.nn.Module) -> tuple[int, ...]:
+    """Shape of one noise sample of a generator: (latent_dim,) for a GAN, the data's shape for diffusion."""
+    return tuple(getattr(model, "latent_shape", None) or (model.latent_dim,))
+
+
 def checkpoint_info(checkpoint: dict[str, Any]) -> dict[str, Any]:
     """What the evaluation needs to know of the checkpoint a sample came from."""
     return {
@@ -31,8 +50,8 @@ def sample_points(checkpoint_path: str | Path, n_samples: int, seed: int) -> tup
     info = checkpoint_info(checkpoint)
     if checkpoint["status"] == "diverged":
         return np.zeros((0, 2), dtype=np.float32), info
-    generator, settings = load_generator(checkpoint)
-    noise = torch.randn(n_samples, settings.latent_dim, generator=torch.Generator().manual_seed(seed))
+    generator, _ = load_sampling_model(checkpoint)
+    noise = torch.randn(n_samples, *noise_shape(generator), generator=torch.Generator().manual_seed(seed))
     return generator(noise).numpy().astype(np.float32), info
 
 
@@ -48,6 +67,7 @@ def generate_images(
     """uint8 images (N, C, H, W) of `generator` for the given noise (and labels), in batches."""
     device = next(generator.parameters()).device
     parts = []
+    noise = noise.to(torch.float32)
     for start in range(0, len(noise), batch_size):
         y = None if labels is None else labels[start:start + batch_size].to(device)
         parts.append(to_uint8(generator(noise[start:start + batch_size].to(device), y)).cpu())
@@ -70,11 +90,11 @@ def sample_images(
     shape = tuple(checkpoint["data_spec"]["shape"])
     if checkpoint["status"] == "diverged":
         return np.zeros((0, *shape), dtype=np.uint8), np.zeros(0, dtype=np.int64), info
-    generator, settings = load_generator(checkpoint)
+    generator, conditional = load_sampling_model(checkpoint)
     generator = generator.to(device or torch.device("cpu"))
     rng = torch.Generator().manual_seed(seed)
-    noise = torch.randn(n_samples, settings.latent_dim, generator=rng)
-    num_classes = checkpoint["data_spec"]["num_classes"] if settings.conditioning != "none" else 0
+    noise = torch.randn(n_samples, *noise_shape(generator), generator=rng)
+    num_classes = checkpoint["data_spec"]["num_classes"] if conditional else 0
     labels = class_labels(n_samples, num_classes, rng) if num_classes else None
     images = generate_images(generator, noise, labels)
     return images, (labels.numpy() if labels is not None else np.full(n_samples, -1, dtype=np.int64)), info

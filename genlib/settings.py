@@ -158,6 +158,64 @@ class RunSettings:
 
 
 @dataclass(frozen=True)
+class DiffusionSettings:
+    """Everything that determines one diffusion run (dataset x model x seed) and how it is sampled."""
+
+    dataset: str  # prepared dataset to train on
+    model: str  # name of the model variant
+    seed: int  # seed of initialisation, batches, steps and noise
+    family: Literal["diffusion"] = "diffusion"  # marks a diffusion variant in the catalogue
+    # forward process (genlib.diffusion.schedules)
+    schedule: Literal["linear", "cosine"] = "linear"  # Ho et al. 2020 / Nichol & Dhariwal 2021
+    timesteps: int = 1000  # T
+    # epsilon network: a U-Net for images, an MLP for 2-D points (genlib.networks.unet)
+    channels: int = 32  # U-Net base channels
+    res_blocks: int = 1  # residual blocks per U-Net resolution
+    attention: bool = True  # self-attention at the U-Net's lowest resolution
+    dropout: float = 0.1  # dropout in the U-Net's residual blocks
+    width: int = 128  # 2-D MLP: units per hidden layer
+    depth: int = 3  # 2-D MLP: hidden layers
+    conditional: bool = False  # class labels in, for classifier-free guidance (Ho & Salimans 2021); images only
+    label_dropout: float = 0.1  # probability of training on the "no class" label (conditional only)
+    guidance: float = 0.0  # guidance weight w when sampling a conditional model
+    # optimisation: Adam with the simple loss ||eps - eps_theta||^2 (Ho et al. 2020, eq. 14)
+    lr: float = 2e-4
+    batch_size: int = 128
+    steps: int = 2000  # optimiser steps
+    ema_decay: float | None = 0.999  # exponential moving average of the weights, used for sampling; None: off
+    checkpoint_every: int = 500  # write a resumable checkpoint every this many steps
+    log_every: int = 1  # write a loss row every this many steps
+    monitor_every: int = 0  # images: FID of a small sample every this many steps; 0: off
+    monitor_samples: int = 1000  # samples per point of that curve
+    # sampling (genlib.diffusion.samplers)
+    sampler: Literal["ddpm", "ddim"] = "ddim"  # ancestral DDPM over all T steps, or DDIM over sampler_steps
+    sampler_steps: int = 50  # S, the DDIM steps
+    eta: float = 0.0  # DDIM stochasticity: 0 deterministic, 1 DDPM-like (Song et al. 2021, eq. 16)
+    spacing: Literal["uniform", "quadratic"] = "uniform"  # which S of the T steps DDIM visits
+
+    def __post_init__(self) -> None:
+        _require_positive(self, "timesteps", "channels", "res_blocks", "width", "depth", "lr", "batch_size")
+        _require_positive(self, "steps", "checkpoint_every", "log_every", "monitor_samples", "sampler_steps")
+        if self.sampler_steps > self.timesteps:
+            raise SettingsError(
+                f"sampler_steps {self.sampler_steps} is larger than timesteps {self.timesteps}; allowed values: 1 to {self.timesteps}"
+            )
+        if not 0.0 <= self.eta <= 1.0:
+            raise SettingsError(f"eta must lie in [0, 1], got {self.eta!r}")
+        for name in ("dropout", "label_dropout"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise SettingsError(f"{name} must lie in [0, 1), got {getattr(self, name)!r}")
+        if self.guidance < 0:
+            raise SettingsError(f"guidance must be >= 0, got {self.guidance!r}")
+        if self.ema_decay is not None and not 0.0 < self.ema_decay < 1.0:
+            raise SettingsError(f"ema_decay must lie in (0, 1) or be null, got {self.ema_decay!r}")
+        if self.monitor_every < 0:
+            raise SettingsError(f"monitor_every must be >= 0, got {self.monitor_every!r}")
+        if self.conditional and self.dataset in MIXTURE_NAMES:
+            raise SettingsError(f"conditional: 2-D dataset {self.dataset} has no classes")
+
+
+@dataclass(frozen=True)
 class EvaluationSettings:
     """How samples are scored: sample counts, the feature backbone of image metrics, and its options."""
 
@@ -227,6 +285,16 @@ MODEL_CATALOGUE: dict[str, dict[str, Any]] = {
     "dcgan-hinge-sn": dict(
         network="dcgan", objective="hinge", spectral_norm=True, optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999
     ),
+    # --- diffusion (genlib.diffusion) ---
+    # Ho et al. 2020: linear schedule, T = 1000, Adam 2e-4, EMA; sampled with DDIM, 50 steps, eta 0 (Song et al. 2021).
+    "ddpm": dict(family="diffusion", schedule="linear", timesteps=1000, lr=2e-4, sampler="ddim", sampler_steps=50, eta=0.0),
+    # The same model sampled ancestrally over all T steps (Ho et al. 2020, Algorithm 2).
+    "ddpm-ancestral": dict(family="diffusion", schedule="linear", timesteps=1000, lr=2e-4, sampler="ddpm"),
+    # Cosine schedule (Nichol & Dhariwal 2021).
+    "ddpm-cosine": dict(family="diffusion", schedule="cosine", timesteps=1000, lr=2e-4, sampler="ddim", sampler_steps=50),
+    # Class-conditional with classifier-free guidance w = 1 (Ho & Salimans 2021).
+    "ddpm-cfg": dict(family="diffusion", schedule="linear", timesteps=1000, lr=2e-4, conditional=True, guidance=1.0,
+                     sampler="ddim", sampler_steps=50),
     # Conditional GAN (Mirza & Osindero 2014): one-hot labels into G and D, DCGAN pair, DCGAN's optimiser.
     "cgan": dict(
         network="dcgan", conditioning="concat", objective="nonsaturating", optimizer="adam", lr_g=2e-4, lr_d=2e-4,
@@ -240,8 +308,11 @@ MODEL_CATALOGUE: dict[str, dict[str, Any]] = {
 }
 
 RUN_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(RunSettings))
+DIFFUSION_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(DiffusionSettings))
 # Fields a config may set per model or for all models (the run's identity comes from the matrix).
-TUNABLE_RUN_FIELDS: tuple[str, ...] = tuple(n for n in RUN_FIELDS if n not in ("dataset", "model", "seed"))
+TUNABLE_RUN_FIELDS: tuple[str, ...] = tuple(
+    dict.fromkeys(n for n in RUN_FIELDS + DIFFUSION_FIELDS if n not in ("dataset", "model", "seed", "family"))
+)
 MIXTURE_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(MixtureSettings))
 IMAGE_DATASET_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(ImageDatasetSettings))
 

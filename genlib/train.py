@@ -10,7 +10,6 @@ parameters as one trained straight through.
 from __future__ import annotations
 
 import copy
-import csv
 import logging
 import math
 import shutil
@@ -27,6 +26,7 @@ from tqdm import tqdm
 from genlib.atomic import atomic_path
 from genlib.checkpoint import load_checkpoint, save_checkpoint
 from genlib.device import Accelerator
+from genlib.loss_log import append_loss_rows, read_loss_rows, write_loss_rows
 from genlib.networks import DataSpec, build_discriminator, build_generator
 from genlib.objectives import gradient_penalty, objective
 from genlib.settings import RunSettings, from_dict, to_dict
@@ -159,9 +159,9 @@ def train_gan(
         else:
             log.warning("settings changed since %s was written: starting afresh", resume_state)
             shutil.rmtree(resume_dir)
-    rows = _read_loss_rows(resume_log, up_to_step=start) if start else []
+    rows = read_loss_rows(resume_log, up_to_step=start) if start else []
     resume_dir.mkdir(parents=True, exist_ok=True)
-    _write_loss_rows(resume_log, rows)
+    write_loss_rows(resume_log, rows, LOSS_COLUMNS)
     pending: list[dict[str, float]] = []
 
     def monitored(step: int) -> None:
@@ -255,7 +255,7 @@ def train_gan(
             if settings.monitor_every and (step % settings.monitor_every == 0 or step == settings.steps):
                 monitored(step)
             if step % settings.checkpoint_every == 0 and step < settings.steps:
-                _append_loss_rows(resume_log, pending)
+                append_loss_rows(resume_log, pending, LOSS_COLUMNS)
                 pending = []
                 save_checkpoint(resume_state, state(step, "running"))
             if on_step is not None:
@@ -264,7 +264,7 @@ def train_gan(
     final = state(step, status)
     if status == "diverged":
         final["diverged_at_step"] = step
-    _append_loss_rows(resume_log, pending)
+    append_loss_rows(resume_log, pending, LOSS_COLUMNS)
     save_checkpoint(checkpoint_path, final)
     with atomic_path(losses_path) as tmp:
         shutil.copyfile(resume_log, tmp)
@@ -289,24 +289,3 @@ def data_spec_of(checkpoint: dict[str, Any]) -> DataSpec:
 
 def _finite(row: dict[str, float]) -> bool:
     return all(math.isfinite(value) for value in row.values())
-
-
-def _read_loss_rows(path: Path, *, up_to_step: int) -> list[dict[str, float]]:
-    if not path.is_file():
-        return []
-    with open(path, newline="") as handle:
-        rows = [{k: float(v) for k, v in row.items()} for row in csv.DictReader(handle)]
-    return [dict(row, step=int(row["step"])) for row in rows if row["step"] <= up_to_step]
-
-
-def _write_loss_rows(path: Path, rows: list[dict[str, float]]) -> None:
-    with atomic_path(path) as tmp:
-        with open(tmp, "w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=LOSS_COLUMNS)
-            writer.writeheader()
-            writer.writerows(rows)
-
-
-def _append_loss_rows(path: Path, rows: list[dict[str, float]]) -> None:
-    with open(path, "a", newline="") as handle:
-        csv.DictWriter(handle, fieldnames=LOSS_COLUMNS).writerows(rows)

@@ -29,7 +29,7 @@ def test_default_config_is_valid_and_has_the_full_matrix(config):
     validate_config(config, SCHEMA)
     runs = run_matrix(config)
     assert len(runs) == 6 * 2 * 3
-    assert {r.model for r in runs} == {m for m, v in MODEL_CATALOGUE.items() if "network" not in v}
+    assert {r.model for r in runs} == {m for m, v in MODEL_CATALOGUE.items() if "network" not in v and "family" not in v}
 
 
 def test_misspelt_top_level_key_is_named_with_the_allowed_keys(config):
@@ -120,12 +120,33 @@ def test_schema_evaluation_fields_match_the_settings_dataclass():
     assert set(schema["properties"]["evaluation"]["properties"]) == {f.name for f in dataclasses.fields(EvaluationSettings)}
 
 
-@pytest.mark.parametrize("model", sorted(MODEL_CATALOGUE))
+@pytest.mark.parametrize("model", sorted(m for m, v in MODEL_CATALOGUE.items() if "family" not in v))
 def test_catalogue_variants_are_valid_settings(model):
     dataset = "mnist" if "network" in MODEL_CATALOGUE[model] else "ring8"
     settings = from_dict(RunSettings, {**MODEL_CATALOGUE[model], "dataset": dataset, "model": model, "seed": 0})
     assert settings.model == model
     assert settings.latent_dim == (100 if dataset == "mnist" else 2)
+
+
+@pytest.mark.parametrize("model", sorted(m for m, v in MODEL_CATALOGUE.items() if v.get("family") == "diffusion"))
+def test_diffusion_variants_are_valid_settings_and_take_shared_training_keys(model):
+    config = {"experiment": "d", "datasets": ["mnist"], "models": [model], "seeds": [0],
+              "training": {"steps": 7, "g_width": 64}, "data": {"mnist": {"mirror": "/x", "split": "test", "holdout": 10}}}
+    validate_config(config, SCHEMA)
+    settings = run_settings(config, RunKey("mnist", model, 0))
+    assert settings.steps == 7 and settings.family == "diffusion"  # g_width is a GAN key: not applied
+
+
+def test_diffusion_sampler_steps_beyond_timesteps_fail_before_any_job():
+    config = {"experiment": "d", "datasets": ["ring8"], "models": ["ddpm"], "seeds": [0],
+              "model_overrides": {"ddpm": {"timesteps": 100, "sampler_steps": 500}}}
+    assert "sampler_steps 500 is larger than timesteps 100; allowed values: 1 to 100" in problems_of(config)
+
+
+def test_unknown_spacing_names_the_allowed_values():
+    config = {"experiment": "d", "datasets": ["ring8"], "models": ["ddpm"], "seeds": [0],
+              "model_overrides": {"ddpm": {"spacing": "cubic"}}}
+    assert "model_overrides.ddpm.spacing: 'cubic' is not allowed; allowed values: uniform, quadratic" in problems_of(config)
 
 
 def test_settings_error_names_the_key_and_allowed_keys():

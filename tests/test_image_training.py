@@ -29,7 +29,7 @@ def test_short_dcgan_run_on_real_digits_lowers_classifier_fid_far_below_the_untr
                            d_channels=32, steps=500, batch_size=32, checkpoint_every=1000, monitor_every=500,
                            monitor_samples=500)
     data = TrainingData(torch.from_numpy(images), torch.from_numpy(labels), load_image_meta(data_dir)["num_classes"])
-    monitor = fid_monitor(backbone, reference, settings, data.num_classes, seed=0)
+    monitor = fid_monitor(backbone, reference, n_samples=500, num_classes=10, conditional=False, seed=0)
     result = train_gan(settings, data, tmp_path / "c.pt", tmp_path / "l.csv", monitor=monitor, progress=False)
     untrained, trained = result.curve[0], result.curve[-1]
     assert (untrained["step"], trained["step"]) == (0, 500)

@@ -1,0 +1,1 @@
+"""Denoising diffusion models: noise schedules, the forward process, and samplers."""

@@ -1,0 +1,124 @@
+"""Samplers of denoising diffusion models: pure functions of a noise schedule and an epsilon network.
+
+`model(x_t, t, labels)` predicts the noise eps in x_t (t: (B,) 0-based step indices). With class
+labels and guidance weight w > 0, the prediction is classifier-free guided (Ho & Salimans 2021,
+eq. 6): eps = (1 + w) eps(x_t, c) - w eps(x_t, null), where label `null_label` means "no class".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import torch
+
+from genlib.diffusion.schedules import NoiseSchedule
+
+EpsModel = Callable[[torch.Tensor, torch.Tensor, torch.Tensor | None], torch.Tensor]
+Spacing = Literal["uniform", "quadratic"]
+
+
+@dataclass(frozen=True)
+class Guidance:
+    """Classifier-free guidance: the class labels, the "no class" label and the weight w."""
+
+    labels: torch.Tensor  # (B,) int64
+    null_label: int
+    weight: float = 0.0
+
+
+def predict_noise(model: EpsModel, x: torch.Tensor, t: torch.Tensor, guidance: Guidance | None) -> torch.Tensor:
+    """eps(x_t, t), guided when `guidance` has a positive weight."""
+    if guidance is None:
+        return model(x, t, None)
+    if guidance.weight == 0:
+        return model(x, t, guidance.labels)
+    null = torch.full_like(guidance.labels, guidance.null_label)
+    both = model(torch.cat([x, x]), torch.cat([t, t]), torch.cat([guidance.labels, null]))
+    conditional, unconditional = both.chunk(2)
+    return (1 + guidance.weight) * conditional - guidance.weight * unconditional
+
+
+def _gather(values: torch.Tensor, t: int, like: torch.Tensor) -> torch.Tensor:
+    return values[t].to(device=like.device, dtype=like.dtype)
+
+
+@torch.no_grad()
+def ddpm_sample(
+    schedule: NoiseSchedule, model: EpsModel, noise: torch.Tensor, *, generator: torch.Generator | None = None,
+    guidance: Guidance | None = None, clip: bool = True, keep: tuple[int, ...] = (),
+) -> tuple[torch.Tensor, dict[int, torch.Tensor]]:
+    """Ancestral sampling over all T steps from x_T = `noise` (Ho et al. 2020, Algorithm 2, sigma_t^2 = beta_t).
+
+    Returns x_0 and the states x_t at the 0-based steps in `keep` (for trajectory pictures).
+    """
+    x = noise
+    kept: dict[int, torch.Tensor] = {}
+    alphas = 1 - schedule.betas
+    for t in reversed(range(schedule.timesteps)):
+        if t in keep:
+            kept[t] = x.cpu()
+        steps = torch.full((x.shape[0],), t, device=x.device, dtype=torch.long)
+        eps = predict_noise(model, x, steps, guidance).to(x.dtype)
+        abar, alpha, beta = (_gather(v, t, x) for v in (schedule.alphas_cumprod, alphas, schedule.betas))
+        if clip:
+            # Equivalent form through the clipped "predicted x_0" (Ho et al.'s code clips it to the data range).
+            x0 = ((x - (1 - abar).sqrt() * eps) / abar.sqrt()).clamp(-1, 1)
+            abar_prev = _gather(schedule.alphas_cumprod, t - 1, x) if t > 0 else torch.ones_like(abar)
+            # Mean of the posterior q(x_{t-1} | x_t, x_0) (Ho et al. 2020, eq. 7).
+            mean = (abar_prev.sqrt() * beta / (1 - abar)) * x0 + (alpha.sqrt() * (1 - abar_prev) / (1 - abar)) * x
+        else:
+            mean = (x - beta / (1 - abar).sqrt() * eps) / alpha.sqrt()  # Algorithm 2, line 4
+        if t > 0:
+            x = mean + beta.sqrt() * torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
+        else:
+            x = mean
+    return x, kept
+
+
+def ddim_timesteps(timesteps: int, steps: int, spacing: Spacing) -> list[int]:
+    """The S of T steps DDIM visits, increasing (Song et al. 2021, Sec. 4.2 and App. D.2)."""
+    if not 1 <= steps <= timesteps:
+        raise ValueError(f"DDIM steps S must lie in [1, T={timesteps}], got {steps}")
+    if spacing == "uniform":
+        chosen = [int(i * timesteps / steps) for i in range(steps)]
+    elif spacing == "quadratic":
+        # tau_i = floor(c i^2) with c chosen so that tau_S is 0.8 T, as in the paper's code for CIFAR-10.
+        # For large S the first few repeat (0, 0, 0, 1, ...); like that code we keep them, so that S
+        # counts network evaluations. A repeated step leaves x unchanged.
+        chosen = [int((i * (0.8 * timesteps) ** 0.5 / max(steps - 1, 1)) ** 2) for i in range(steps)]
+    else:
+        raise ValueError(f"unknown spacing {spacing!r}; allowed values: uniform, quadratic")
+    return chosen
+
+
+@torch.no_grad()
+def ddim_sample(
+    schedule: NoiseSchedule, model: EpsModel, noise: torch.Tensor, *, steps: int, eta: float = 0.0,
+    spacing: Spacing = "uniform", generator: torch.Generator | None = None, guidance: Guidance | None = None,
+    clip: bool = True, keep: tuple[int, ...] = (),
+) -> tuple[torch.Tensor, dict[int, torch.Tensor]]:
+    """DDIM over S of the T steps (Song et al. 2021, eq. 12); eta = 0 is deterministic, eta = 1 is DDPM-like."""
+    if not 0.0 <= eta <= 1.0:
+        raise ValueError(f"eta must lie in [0, 1], got {eta}")
+    sequence = ddim_timesteps(schedule.timesteps, steps, spacing)
+    x = noise
+    kept: dict[int, torch.Tensor] = {}
+    for i in reversed(range(len(sequence))):
+        t, t_prev = sequence[i], (sequence[i - 1] if i > 0 else -1)
+        if t in keep:
+            kept[t] = x.cpu()
+        batch_t = torch.full((x.shape[0],), t, device=x.device, dtype=torch.long)
+        eps = predict_noise(model, x, batch_t, guidance).to(x.dtype)
+        abar = _gather(schedule.alphas_cumprod, t, x)
+        abar_prev = _gather(schedule.alphas_cumprod, t_prev, x) if t_prev >= 0 else torch.ones_like(abar)
+        x0 = (x - (1 - abar).sqrt() * eps) / abar.sqrt()  # "predicted x_0", eq. 12
+        if clip:
+            x0 = x0.clamp(-1, 1)
+            eps = (x - abar.sqrt() * x0) / (1 - abar).sqrt()  # the noise consistent with the clipped x_0
+        sigma = eta * ((1 - abar_prev) / (1 - abar) * (1 - abar / abar_prev)).sqrt()  # eq. 16
+        x = abar_prev.sqrt() * x0 + (1 - abar_prev - sigma**2).clamp(min=0).sqrt() * eps  # "direction pointing to x_t"
+        if eta > 0 and t_prev >= 0:
+            x = x + sigma * torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
+    return x, kept

@@ -1,0 +1,189 @@
+"""Training of denoising diffusion models with the simple loss, resumable like the GANs.
+
+Each step draws x_0 from the data, t uniformly from the T steps and eps ~ N(0, I), and descends
+||eps - eps_theta(sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps, t)||^2 (Ho et al. 2020, Algorithm 1 and
+eq. 14). Conditional models see the "no class" label with probability `label_dropout`, which
+teaches the unconditional model that classifier-free guidance needs (Ho & Salimans 2021, Alg. 1).
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import math
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from tqdm import tqdm
+
+from genlib.atomic import atomic_path
+from genlib.checkpoint import load_checkpoint, save_checkpoint
+from genlib.device import Accelerator
+from genlib.diffusion.generator import DiffusionSampler
+from genlib.diffusion.schedules import NoiseSchedule, q_sample
+from genlib.loss_log import append_loss_rows, read_loss_rows, write_loss_rows
+from genlib.networks import DataSpec
+from genlib.networks.unet import MLPDenoiser, UNet
+from genlib.settings import DiffusionSettings, from_dict, to_dict
+from genlib.train import TrainingData, TrainResult, _update_ema, resume_dir_for
+
+log = logging.getLogger(__name__)
+
+LOSS_COLUMNS = ("step", "loss")
+FORMAT = "genlib.diffusion/1"
+
+
+def build_denoiser(settings: DiffusionSettings, spec: DataSpec) -> nn.Module:
+    """The epsilon network a run's settings describe, for data of `spec`."""
+    if not spec.is_image:
+        return MLPDenoiser(width=settings.width, depth=settings.depth)
+    if settings.conditional and spec.num_classes < 2:
+        raise ValueError(f"conditional diffusion needs class labels, but {settings.dataset} has none")
+    return UNet(
+        image_shape=spec.shape, channels=settings.channels, res_blocks=settings.res_blocks, dropout=settings.dropout,
+        attention=settings.attention, num_classes=spec.num_classes if settings.conditional else 0,
+    )
+
+
+def train_diffusion(
+    settings: DiffusionSettings,
+    data: TrainingData,
+    checkpoint_path: str | Path,
+    losses_path: str | Path,
+    *,
+    accelerator: Accelerator | None = None,
+    monitor: Callable[[nn.Module], dict[str, float]] | None = None,
+    on_step: Callable[[int], None] | None = None,
+    progress: bool = True,
+) -> TrainResult:
+    """Train one diffusion model on `data`; write its final checkpoint and loss log atomically.
+
+    `monitor(sampler_of_the_ema_model)` is called every `monitor_every` steps, as for the GANs.
+    """
+    accelerator = accelerator or Accelerator.choose("cpu")
+    device, spec = accelerator.device, data.spec
+    schedule = NoiseSchedule.create(settings.schedule, settings.timesteps)
+    resume_dir = resume_dir_for(checkpoint_path)
+    resume_state, resume_log = resume_dir / "state.pt", resume_dir / "losses.csv"
+
+    torch.manual_seed(settings.seed)  # initialisation and dropout
+    rng = torch.Generator(device=device).manual_seed(settings.seed)  # batches, steps, noise, label dropout
+    model = accelerator.prepare(build_denoiser(settings, spec))
+    ema = copy.deepcopy(model).requires_grad_(False) if settings.ema_decay is not None else None
+    optimizer = torch.optim.Adam(model.parameters(), lr=settings.lr, fused=True)
+    samples = data.samples.to(device)
+    labels = data.labels.to(device) if data.labels is not None and settings.conditional else None
+    curve: list[dict[str, float]] = []
+
+    def state(step: int, status: str) -> dict[str, Any]:
+        return {
+            "format": FORMAT, "settings": to_dict(settings),
+            "data_spec": {"shape": list(spec.shape), "num_classes": spec.num_classes},
+            "step": step, "status": status, "model": model.state_dict(),
+            "ema": ema.state_dict() if ema is not None else None, "optimizer": optimizer.state_dict(),
+            "rng": rng.get_state(), "torch_rng": torch.get_rng_state(), "curve": list(curve),
+        }
+
+    start = 0
+    if resume_state.is_file():
+        saved = load_checkpoint(resume_state)
+        if saved.get("settings") == to_dict(settings) and saved.get("format") == FORMAT:
+            model.load_state_dict(saved["model"])
+            if ema is not None:
+                ema.load_state_dict(saved["ema"])
+            optimizer.load_state_dict(saved["optimizer"])
+            rng.set_state(saved["rng"])
+            torch.set_rng_state(saved["torch_rng"])
+            curve, start = list(saved["curve"]), int(saved["step"])
+            log.info("resuming %s from step %d", checkpoint_path, start)
+        else:
+            log.warning("settings changed since %s was written: starting afresh", resume_state)
+            shutil.rmtree(resume_dir)
+    rows = read_loss_rows(resume_log, up_to_step=start) if start else []
+    resume_dir.mkdir(parents=True, exist_ok=True)
+    write_loss_rows(resume_log, rows, LOSS_COLUMNS)
+    pending: list[dict[str, float]] = []
+
+    def monitored(step: int) -> None:
+        if monitor is None or settings.monitor_every == 0:
+            return
+        watched = ema if ema is not None else model
+        watched.eval()
+        with torch.no_grad(), accelerator.autocast():
+            sampler = DiffusionSampler(watched, settings, spec.shape, num_classes=spec.num_classes)
+            curve.append({"step": step, **monitor(sampler)})
+        watched.train()
+        log.info("step %d: %s", step, curve[-1])
+
+    model.train()
+    n, batch = samples.shape[0], settings.batch_size
+    status, step = "completed", start
+    if start == 0:
+        monitored(0)
+    bar = tqdm(
+        total=settings.steps, initial=start, desc=f"{settings.dataset}/{settings.model}/seed{settings.seed}",
+        unit="step", disable=not progress, file=sys.stderr, mininterval=0.5 if sys.stderr.isatty() else 10.0,
+    )
+    with bar:
+        for step in range(start + 1, settings.steps + 1):
+            index = torch.randint(0, n, (batch,), generator=rng, device=device)
+            x0 = TrainingData.batch_of(samples, index)
+            t = torch.randint(0, settings.timesteps, (batch,), generator=rng, device=device)
+            noise = torch.randn(x0.shape, generator=rng, device=device)
+            y = None
+            if labels is not None:
+                drop = torch.rand(batch, generator=rng, device=device) < settings.label_dropout
+                y = torch.where(drop, spec.num_classes, labels[index])  # num_classes is the "no class" label
+            x_t = q_sample(schedule, x0, t, noise).to(x0.dtype)
+            with accelerator.autocast():
+                loss = F.mse_loss(model(x_t, t, y).float(), noise)  # eq. 14
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            if ema is not None:
+                _update_ema(ema, model, settings.ema_decay)
+
+            value = loss.item()
+            if step % settings.log_every == 0 or not math.isfinite(value):
+                pending.append({"step": step, "loss": value})
+            bar.update(1)
+            if not math.isfinite(value):
+                status = "diverged"
+                log.warning("non-finite loss at step %d: the run is marked diverged", step)
+                break
+            if step % settings.log_every == 0:
+                bar.set_postfix(loss=f"{value:.4f}", refresh=False)
+            if settings.monitor_every and (step % settings.monitor_every == 0 or step == settings.steps):
+                monitored(step)
+            if step % settings.checkpoint_every == 0 and step < settings.steps:
+                append_loss_rows(resume_log, pending, LOSS_COLUMNS)
+                pending = []
+                save_checkpoint(resume_state, state(step, "running"))
+            if on_step is not None:
+                on_step(step)
+
+    final = state(step, status)
+    if status == "diverged":
+        final["diverged_at_step"] = step
+    append_loss_rows(resume_log, pending, LOSS_COLUMNS)
+    save_checkpoint(checkpoint_path, final)
+    with atomic_path(losses_path) as tmp:
+        shutil.copyfile(resume_log, tmp)
+    shutil.rmtree(resume_dir)
+    return TrainResult(status=status, step=step, resumed_from=start, curve=list(curve))
+
+
+def load_denoiser(checkpoint: dict[str, Any], *, use_ema: bool = True) -> tuple[nn.Module, DiffusionSettings]:
+    """The trained epsilon network of a checkpoint (its EMA copy when there is one), in eval mode."""
+    settings = from_dict(DiffusionSettings, checkpoint["settings"], where="checkpoint settings")
+    spec = checkpoint["data_spec"]
+    model = build_denoiser(settings, DataSpec(shape=tuple(spec["shape"]), num_classes=int(spec["num_classes"])))
+    weights = checkpoint["ema"] if use_ema and checkpoint.get("ema") is not None else checkpoint["model"]
+    model.load_state_dict(weights)
+    return model.eval(), settings

@@ -1,0 +1,151 @@
+"""Diffusion: golden schedules, the forward process, samplers against an exact denoiser, resumable training."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from genlib.diffusion.samplers import Guidance, ddim_sample, ddim_timesteps, ddpm_sample, predict_noise
+from genlib.diffusion.schedules import NoiseSchedule, q_sample
+from genlib.networks.unet import UNet
+from genlib.settings import MODEL_CATALOGUE, DiffusionSettings, SettingsError
+from genlib.train import TrainingData, resume_dir_for
+from genlib.train_diffusion import train_diffusion
+
+
+def test_linear_schedule_golden_values():
+    schedule = NoiseSchedule.create("linear", 1000)
+    assert schedule.betas[0].item() == pytest.approx(1e-4) and schedule.betas[-1].item() == pytest.approx(0.02)
+    assert schedule.alphas_cumprod[499].item() == pytest.approx(0.07858724288177824, rel=1e-12)
+    assert schedule.alphas_cumprod[999].item() == pytest.approx(4.035829765375676e-05, rel=1e-10)
+
+
+def test_cosine_schedule_follows_its_closed_form_and_clips_the_last_beta():
+    schedule = NoiseSchedule.create("cosine", 1000)
+    f = lambda t: math.cos((t / 1000 + 0.008) / 1.008 * math.pi / 2) ** 2  # Nichol & Dhariwal 2021, eq. 17
+    assert schedule.alphas_cumprod[0].item() == pytest.approx(f(1) / f(0), rel=1e-12)
+    assert schedule.alphas_cumprod[499].item() == pytest.approx(0.49384359044063775, rel=1e-12)
+    assert schedule.betas[-1].item() == pytest.approx(0.999)
+
+
+def test_unknown_schedule_names_the_allowed_values():
+    with pytest.raises(ValueError, match="unknown schedule 'sigmoid'; allowed values: linear, cosine"):
+        NoiseSchedule.create("sigmoid", 10)
+
+
+def test_forward_process_has_the_closed_form_mean_and_variance():
+    schedule = NoiseSchedule.create("linear", 1000)
+    x0 = torch.full((200_000, 1), 0.5, dtype=torch.float64)
+    t = torch.full((200_000,), 300)
+    x_t = q_sample(schedule, x0, t, torch.randn(200_000, 1, generator=torch.Generator().manual_seed(0), dtype=torch.float64))
+    abar = schedule.alphas_cumprod[300].item()
+    assert x_t.mean().item() == pytest.approx(math.sqrt(abar) * 0.5, abs=5e-3)
+    assert x_t.var().item() == pytest.approx(1 - abar, rel=1e-2)
+
+
+def test_ddim_timesteps_uniform_and_quadratic_golden_lists():
+    assert ddim_timesteps(1000, 10, "uniform") == [0, 100, 200, 300, 400, 500, 600, 700, 800, 900]
+    assert ddim_timesteps(1000, 10, "quadratic") == [0, 9, 39, 88, 158, 246, 355, 483, 632, 800]
+    with pytest.raises(ValueError, match=r"DDIM steps S must lie in \[1, T=100\], got 101"):
+        ddim_timesteps(100, 101, "uniform")
+
+
+def exact_denoiser(schedule: NoiseSchedule, mean: float, std: float):
+    """The optimal eps predictor when the data are N(mean, std^2) per coordinate."""
+    def model(x, t, labels):
+        abar = schedule.alphas_cumprod[t].to(x.dtype).view(-1, *([1] * (x.dim() - 1)))
+        return (x - abar.sqrt() * mean) * (1 - abar).sqrt() / (abar * std**2 + 1 - abar)
+    return model
+
+
+@pytest.mark.parametrize("sampler", ["ddpm", "ddim-eta0", "ddim-eta1", "ddim-quadratic"])
+def test_samplers_with_the_exact_denoiser_recover_the_data_distribution(sampler):
+    schedule = NoiseSchedule.create("linear", 1000)
+    model = exact_denoiser(schedule, mean=0.7, std=0.3)
+    noise = torch.randn(5_000, 2, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    rng = torch.Generator().manual_seed(2)
+    if sampler == "ddpm":
+        x, _ = ddpm_sample(schedule, model, noise, generator=rng, clip=False)
+    else:
+        eta = 1.0 if sampler == "ddim-eta1" else 0.0
+        spacing = "quadratic" if sampler == "ddim-quadratic" else "uniform"
+        x, _ = ddim_sample(schedule, model, noise, steps=500, eta=eta, spacing=spacing, generator=rng, clip=False)
+    assert x.mean().item() == pytest.approx(0.7, abs=0.01)
+    assert x.std().item() == pytest.approx(0.3, rel=0.05)
+
+
+def test_ddim_discretisation_error_shrinks_as_the_steps_grow():
+    schedule = NoiseSchedule.create("linear", 1000)
+    model = exact_denoiser(schedule, mean=0.7, std=0.3)
+    noise = torch.randn(5_000, 2, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    errors = [abs(ddim_sample(schedule, model, noise, steps=s, clip=False)[0].std().item() - 0.3) for s in (10, 50, 200, 1000)]
+    assert errors == sorted(errors, reverse=True) and errors[-1] < 0.01 < 0.1 < errors[0]
+
+
+def test_ddim_with_eta_zero_is_deterministic_and_keeps_the_trajectory():
+    schedule = NoiseSchedule.create("linear", 100)
+    model = exact_denoiser(schedule, mean=0.0, std=1.0)
+    noise = torch.randn(8, 2, generator=torch.Generator().manual_seed(0))
+    a, kept = ddim_sample(schedule, model, noise, steps=10, keep=(90, 0), clip=False, generator=torch.Generator().manual_seed(1))
+    b, _ = ddim_sample(schedule, model, noise, steps=10, clip=False, generator=torch.Generator().manual_seed(2))
+    assert torch.equal(a, b)
+    assert sorted(kept) == [0, 90] and torch.equal(kept[90], noise)
+
+
+def test_classifier_free_guidance_extrapolates_from_the_unconditional_prediction():
+    def model(x, t, labels):
+        return labels.to(x.dtype)[:, None].expand_as(x)  # eps = the label: conditional 3, "no class" 10
+    x, t = torch.zeros(2, 4), torch.zeros(2, dtype=torch.long)
+    guided = predict_noise(model, x, t, Guidance(labels=torch.tensor([3, 3]), null_label=10, weight=2.0))
+    assert torch.allclose(guided, torch.full((2, 4), (1 + 2.0) * 3 - 2.0 * 10))
+
+
+def test_eta_outside_the_unit_interval_is_rejected():
+    schedule = NoiseSchedule.create("linear", 10)
+    with pytest.raises(ValueError, match=r"eta must lie in \[0, 1\], got 1.5"):
+        ddim_sample(schedule, exact_denoiser(schedule, 0, 1), torch.zeros(1, 2), steps=5, eta=1.5)
+
+
+def test_settings_reject_more_sampler_steps_than_timesteps_naming_the_key():
+    with pytest.raises(SettingsError, match="sampler_steps 200 is larger than timesteps 100; allowed values: 1 to 100"):
+        DiffusionSettings(dataset="mnist", model="ddpm", seed=0, timesteps=100, sampler_steps=200)
+
+
+@pytest.mark.parametrize("shape", [(1, 28, 28), (3, 32, 32), (3, 64, 64)])
+def test_unet_predicts_noise_of_the_input_shape(shape):
+    net = UNet(image_shape=shape, channels=8, num_classes=10)
+    out = net(torch.randn(2, *shape), torch.tensor([0, 999]), torch.tensor([3, 10]))
+    assert out.shape == (2, *shape)
+
+
+def tiny_diffusion(**overrides) -> DiffusionSettings:
+    values = dict(MODEL_CATALOGUE["ddpm"], dataset="ring8", model="ddpm", seed=4, width=16, depth=2, timesteps=50,
+                  sampler_steps=10, steps=12, batch_size=32, checkpoint_every=4)
+    values.update(overrides)
+    return DiffusionSettings(**values)
+
+
+def test_interrupted_and_resumed_diffusion_training_equals_straight_training(tmp_path):
+    from genlib.checkpoint import load_checkpoint
+    from genlib.data.mixtures import ring8
+
+    data = TrainingData(torch.from_numpy(ring8().sample(256, np.random.default_rng(0))))
+    train_diffusion(tiny_diffusion(), data, tmp_path / "a" / "c.pt", tmp_path / "a" / "l.csv", progress=False)
+
+    class Stop(Exception):
+        pass
+
+    def stop_at_6(step):
+        if step == 6:
+            raise Stop
+
+    with pytest.raises(Stop):
+        train_diffusion(tiny_diffusion(), data, tmp_path / "b" / "c.pt", tmp_path / "b" / "l.csv", on_step=stop_at_6, progress=False)
+    assert (resume_dir_for(tmp_path / "b" / "c.pt") / "state.pt").is_file()
+    result = train_diffusion(tiny_diffusion(), data, tmp_path / "b" / "c.pt", tmp_path / "b" / "l.csv", progress=False)
+    assert result.resumed_from == 4
+    straight, resumed = load_checkpoint(tmp_path / "a" / "c.pt"), load_checkpoint(tmp_path / "b" / "c.pt")
+    for name in straight["ema"]:
+        assert torch.equal(straight["ema"][name], resumed["ema"][name]), name
+    assert (tmp_path / "a" / "l.csv").read_text() == (tmp_path / "b" / "l.csv").read_text()
