@@ -243,12 +243,18 @@ def _loss_curves(dataset: str, these_runs: pd.DataFrame) -> plt.Figure:
         for _, run in these_runs[these_runs["model"] == model].iterrows():
             losses = pd.read_csv(Path(run["run_dir"]) / "losses.csv")
             smooth = max(1, len(losses) // 100)
-            for column, colour in (("d_loss", "tab:blue"), ("g_loss", "tab:red")):
+            # GANs log the D and G losses; diffusion models their one denoising loss.
+            for column, colour, label in (("d_loss", "tab:blue", "D loss"), ("g_loss", "tab:red", "G loss"),
+                                          ("loss", "tab:green", "denoising loss")):
+                if column not in losses:
+                    continue
                 curve = losses[column].rolling(smooth, min_periods=1).mean()
                 axis.plot(losses["step"], curve, color=colour, lw=0.8, alpha=0.7,
-                          label=f"{column[0].upper()} loss" if run["seed"] == these_runs["seed"].min() else None)
+                          label=label if run["seed"] == these_runs["seed"].min() else None)
+            if "loss" in losses:
+                axis.set_yscale("log")
         axis.set_title(model, fontsize=9)
-        axis.set_xlabel("generator step", fontsize=8)
+        axis.set_xlabel("training step", fontsize=8)
         axis.tick_params(labelsize=7)
         axis.legend(fontsize=7)
     for axis in axes.ravel()[len(models):]:

@@ -28,8 +28,9 @@ def problems_of(config: dict) -> str:
 def test_default_config_is_valid_and_has_the_full_matrix(config):
     validate_config(config, SCHEMA)
     runs = run_matrix(config)
-    assert len(runs) == 6 * 2 * 3
-    assert {r.model for r in runs} == {m for m, v in MODEL_CATALOGUE.items() if "network" not in v and "family" not in v}
+    assert len(runs) == 7 * 2 * 3
+    gan_objectives = {m for m, v in MODEL_CATALOGUE.items() if "network" not in v and "family" not in v}
+    assert {r.model for r in runs} == gan_objectives | {"ddpm"}
 
 
 def test_misspelt_top_level_key_is_named_with_the_allowed_keys(config):

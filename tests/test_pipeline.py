@@ -19,8 +19,9 @@ pytestmark = pytest.mark.slow
 TINY = {
     "experiment": "tiny",
     "datasets": ["ring8", "grid25"],
-    "models": ["gan-nonsaturating", "hinge-sn"],
+    "models": ["gan-nonsaturating", "hinge-sn", "ddpm"],
     "seeds": [0, 1],
+    "model_overrides": {"ddpm": {"timesteps": 50, "sampler_steps": 10, "width": 16, "depth": 2}},
     "data": {"ring8": {"n_train": 2000, "n_test": 500}, "grid25": {"n_train": 2000, "n_test": 500}},
     "training": {"steps": 20, "batch_size": 32, "g_width": 16, "g_depth": 2, "d_width": 16, "d_depth": 2,
                  "checkpoint_every": 10},
@@ -73,7 +74,7 @@ def finished_run(tmp_path_factory) -> Path:
 
 def test_pipeline_writes_metrics_for_every_run(finished_run):
     metrics = sorted(finished_run.glob("results/tiny/*/*/seed*/metrics.json"))
-    assert len(metrics) == 2 * 2 * 2
+    assert len(metrics) == 2 * 3 * 2
     for path in metrics:
         result = json.loads(path.read_text())
         assert result["status"] == "completed" and result["train_steps"] == 20
@@ -84,7 +85,8 @@ def test_pipeline_writes_metrics_for_every_run(finished_run):
 
 def test_report_summary_is_the_mean_and_std_of_the_run_metrics(finished_run):
     summary = pd.read_csv(finished_run / "results/tiny/report/summary.csv")
-    assert len(summary) == 4 and set(summary["n_completed"]) == {2}
+    assert len(summary) == 6 and set(summary["n_completed"]) == {2}
+    assert "diffusion, DDIM 10 steps, eta 0" in set(summary["objective"])
     row = summary[(summary["dataset"] == "grid25") & (summary["model"] == "hinge-sn")].iloc[0]
     values = [json.loads((finished_run / f"results/tiny/grid25/hinge-sn/seed{s}/metrics.json").read_text())["metrics"]
               for s in (0, 1)]
@@ -124,6 +126,7 @@ def test_bad_config_fails_before_any_job_naming_the_key(tmp_path):
 
 def test_killed_pipeline_resumes_training_from_its_checkpoint(tmp_path):
     config = dict(TINY, datasets=["ring8"], models=["gan-nonsaturating"], seeds=[0], data={"ring8": TINY["data"]["ring8"]},
+                  model_overrides={},
                   training={**TINY["training"], "steps": 2000, "checkpoint_every": 100})
     work = make_workdir(tmp_path, config)
     state = work / "results/tiny/ring8/gan-nonsaturating/seed0/resume/state.pt"
