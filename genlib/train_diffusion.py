@@ -147,7 +147,9 @@ def train_diffusion(
             loss.backward()
             optimizer.step()
             if ema is not None:
-                _update_ema(ema, model, settings.ema_decay)
+                # Warm-up of the decay, (1 + step) / (10 + step): early weights, which are far from the
+                # final ones, leave the average quickly (as in TensorFlow's ExponentialMovingAverage).
+                _update_ema(ema, model, min(settings.ema_decay, (1 + step) / (10 + step)))
 
             value = loss.item()
             if step % settings.log_every == 0 or not math.isfinite(value):
