@@ -147,6 +147,11 @@ def cmd_sample(args: argparse.Namespace) -> int:
     images, labels, info = sample_images(args.checkpoint, args.n_samples, args.seed, device=device)
     write_samples(args.out, images, info, labels=labels)
     draw_run_pictures(args.checkpoint, args.pictures, grid_size=args.grid_size, device=device)
+    if args.strips_from is not None:
+        from genlib.data.images import load_images
+        from genlib.pictures import draw_diffusion_strips
+
+        draw_diffusion_strips(args.checkpoint, load_images(args.strips_from, "train")[0], args.pictures, device=device)
     return 0
 
 
@@ -269,6 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="samples .npz to write")
     p.add_argument("--pictures", type=Path, help="images: folder for grid.png, classes.png, interpolation.png")
     p.add_argument("--grid-size", type=int, default=64, help="images in the fixed-noise grid (a square number)")
+    p.add_argument("--strips-from", type=Path, help="diffusion: prepared dataset whose images the forward-noising strip shows")
     _add_common(p)
     p.set_defaults(func=cmd_sample)
 

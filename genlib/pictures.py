@@ -116,3 +116,36 @@ def draw_run_pictures(checkpoint_path: str | Path, out_dir: str | Path, *, grid_
     noise = torch.randn(per_class, *shape, generator=torch.Generator().manual_seed(2)).repeat(num_classes, *([1] * len(shape)))
     labels = torch.arange(num_classes).repeat_interleave(per_class)
     save_png(tile(generate_images(generator, noise, labels), per_class), out / "classes.png")
+
+
+def _to_pixels(x: torch.Tensor) -> np.ndarray:
+    """States x_t (any range; data in [-1, 1]) -> uint8 images, noise clipped to black and white."""
+    return x.float().add(1.0).mul(127.5).round().clamp(0, 255).to(torch.uint8).numpy()
+
+
+def draw_diffusion_strips(checkpoint_path: str | Path, real: np.ndarray, out_dir: str | Path, *, device: torch.device,
+                          rows: int = 4, columns: int = 10) -> None:
+    """forward.png: real images noised from x_0 to x_T (q(x_t | x_0), left to right); trajectory.png: the
+    sampler's states from x_T to x_0 for a few noise draws, as in the lecture's figures."""
+    from genlib.diffusion.samplers import ddim_timesteps
+    from genlib.diffusion.schedules import q_sample
+
+    checkpoint = load_checkpoint(checkpoint_path)
+    out = Path(out_dir)
+    sampler, conditional = load_sampling_model(checkpoint)
+    sampler = sampler.to(device)
+    schedule, settings = sampler.schedule, sampler.settings
+    steps = torch.linspace(0, schedule.timesteps - 1, columns).round().long()
+    x0 = torch.from_numpy(real[:rows]).float().div(127.5).sub(1.0)  # (rows, C, H, W)
+    noise = torch.randn(x0.shape, generator=torch.Generator().manual_seed(3))
+    strip = [q_sample(schedule, x0, torch.full((rows,), int(t)), noise) for t in steps]  # each (rows, C, H, W)
+    save_png(tile(_to_pixels(torch.stack(strip, 1).flatten(0, 1)), columns), out / "forward.png")
+
+    visited = (ddim_timesteps(schedule.timesteps, settings.sampler_steps, settings.spacing)
+               if settings.sampler == "ddim" else list(range(schedule.timesteps)))
+    keep = tuple(visited[int(i)] for i in torch.linspace(len(visited) - 1, 0, columns - 1).round().long())
+    labels = torch.arange(rows) % checkpoint["data_spec"]["num_classes"] if conditional else None
+    start = torch.randn(rows, *sampler.latent_shape, generator=torch.Generator().manual_seed(4)).to(device)
+    final, kept = sampler.trajectory(start, None if labels is None else labels.to(device), keep=keep)
+    states = [kept[t] for t in keep] + [final.cpu()]  # x_T ... x_0
+    save_png(tile(_to_pixels(torch.stack(states, 1).flatten(0, 1)), columns), out / "trajectory.png")

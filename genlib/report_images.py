@@ -170,6 +170,10 @@ def _pictures(these_runs: pd.DataFrame) -> str:
         extras = [_image(first / "interpolation.png", f"{model}: slerp interpolations")]
         if read_json(first / "metrics.json")["conditioning"] != "none":
             extras.append(_image(first / "classes.png", f"{model}: one row per class"))
+        for name, caption in (("forward.png", "forward noising of real images, x_0 to x_T"),
+                              ("trajectory.png", "the sampler's states, x_T to x_0")):
+            if (first / name).is_file():
+                extras.append(_image(first / name, f"{model}: {caption}"))
         parts.append(
             f"<h4>{html.escape(model)}</h4><div class='pictures'>{grids}{''.join(extras)}</div>"
             f"<div class='neighbours'>{_image(first / 'neighbours.png', f'{model}: nearest training neighbours')}</div>"

@@ -154,8 +154,9 @@ from mnist_mirror import MIRROR, needs_mnist  # noqa: E402
 TINY_MNIST = {
     "experiment": "tinymnist",
     "datasets": ["mnist"],
-    "models": ["mlp-gan", "cgan"],
+    "models": ["mlp-gan", "cgan", "ddpm-cfg"],
     "seeds": [0, 1],
+    "model_overrides": {"ddpm-cfg": {"channels": 8, "timesteps": 50, "sampler_steps": 5}},
     "data": {"mnist": {"mirror": str(MIRROR), "split": "test", "holdout": 300, "max_train": 600}},
     "training": {"steps": 6, "batch_size": 16, "g_channels": 8, "d_channels": 8, "checkpoint_every": 3,
                  "monitor_every": 3, "monitor_samples": 40},
@@ -177,7 +178,7 @@ def finished_mnist_run(tmp_path_factory) -> Path:
 @needs_mnist
 def test_mnist_pipeline_writes_image_metrics_with_their_backbone(finished_mnist_run):
     metrics = sorted(finished_mnist_run.glob("results/tinymnist/mnist/*/seed*/metrics.json"))
-    assert len(metrics) == 2 * 2
+    assert len(metrics) == 3 * 2
     for path in metrics:
         result = json.loads(path.read_text())
         assert result["status"] == "completed" and result["backbone"] == "classifier"
@@ -188,8 +189,9 @@ def test_mnist_pipeline_writes_image_metrics_with_their_backbone(finished_mnist_
         assert [row["step"] for row in result["curve"]] == [0, 3, 6]
         for picture in ("grid.png", "classes.png", "interpolation.png", "neighbours.png"):
             assert (path.parent / picture).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    cgan = json.loads((finished_mnist_run / "results/tinymnist/mnist/cgan/seed0/metrics.json").read_text())
-    assert 0 <= cgan["metrics"]["label_accuracy"] <= 1
+    for conditional in ("cgan", "ddpm-cfg"):
+        result = json.loads((finished_mnist_run / f"results/tinymnist/mnist/{conditional}/seed0/metrics.json").read_text())
+        assert 0 <= result["metrics"]["label_accuracy"] <= 1
 
 
 @needs_mnist
@@ -202,10 +204,10 @@ def test_mnist_reference_statistics_are_computed_once_and_shared(finished_mnist_
 @needs_mnist
 def test_mnist_report_ranks_models_by_classifier_fid_apart_from_published_inception_fids(finished_mnist_run):
     summary = pd.read_csv(finished_mnist_run / "results/tinymnist/report/summary.csv")
-    assert set(summary["model"]) == {"mlp-gan", "cgan"} and set(summary["backbone"]) == {"classifier"}
+    assert set(summary["model"]) == {"mlp-gan", "cgan", "ddpm-cfg"} and set(summary["backbone"]) == {"classifier"}
     page = (finished_mnist_run / "results/tinymnist/report/index.html").read_text()
     assert "classifier FID" in page and "Published (own protocol; not ranked with ours)" in page
     assert "the published numbers use inception" in page
     ranked = summary.sort_values("fid_mean")["model"].tolist()
-    assert page.index(f"<td>1</td><td>{ranked[0]}</td>") < page.index(f"<td>2</td><td>{ranked[1]}</td>")
+    assert page.index(f"<td>1</td><td>{ranked[0]}</td>") < page.index(f"<td>2</td><td>{ranked[1]}</td>") < page.index(f"<td>3</td><td>{ranked[2]}</td>")
     assert "src='http" not in page

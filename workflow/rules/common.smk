@@ -1,4 +1,5 @@
 # Config validation and the run matrix. Runs at parse time, before any job starts.
+import re
 import shlex
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ from genlib.config import (
     ConfigError, RunKey, dataset_settings, evaluation_settings, image_datasets, run_matrix, run_settings,
     validate_config,
 )
-from genlib.settings import MIXTURE_NAMES, to_dict
+from genlib.settings import MIXTURE_NAMES, MODEL_CATALOGUE, to_dict
 
 try:
     validate_config(config, Path(workflow.current_basedir) / ".." / "schemas" / "config.schema.yaml")
@@ -35,6 +36,20 @@ INCEPTION_WEIGHTS = "resources/inception/weights-inception-2015-12-05-6726825d.p
 # The backbone's name in file names: Inception features depend on the resize, so it is part of the name.
 BACKBONE_TAG = EVALUATION.backbone + ("-antialias" if EVALUATION.backbone == "inception" and EVALUATION.inception_antialias else "")
 PUBLISHED = config.get("published", ["config/published/toy2d.csv"])
+
+
+def is_diffusion(model):
+    """Whether a model of the config is a diffusion model (its sample step also draws the denoising strips)."""
+    return {**MODEL_CATALOGUE, **(config.get("custom_models") or {})}[model].get("family") == "diffusion"
+
+
+def model_pattern(models):
+    """Wildcard pattern matching exactly these model names (nothing when there are none)."""
+    return "|".join(re.escape(m) for m in models) if models else "(?!)"
+
+
+DIFFUSION_MODELS = model_pattern([m for m in config["models"] if is_diffusion(m)])
+GAN_MODELS = model_pattern([m for m in config["models"] if not is_diffusion(m)])
 
 RUN_DIR = "results/{experiment}/{dataset}/{model}/seed{seed}"
 

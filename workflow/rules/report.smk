@@ -7,6 +7,8 @@ def report_inputs(wildcards):
             files.append(f"{run_dir}/scatter.png")
         else:
             files += [f"{run_dir}/{name}.png" for name in ("grid", "classes", "interpolation", "neighbours")]
+            if is_diffusion(run.model):
+                files += [f"{run_dir}/forward.png", f"{run_dir}/trajectory.png"]
     return files
 
 

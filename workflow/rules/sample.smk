@@ -16,6 +16,12 @@ rule sample_points:
         " --seed {params.seed} --out {output.samples} --threads {threads} > {log} 2>&1"
 
 
+SAMPLE_IMAGES = (
+    "{PYTHON} -m genlib sample --checkpoint {input.checkpoint} --n-samples {params.n_samples}"
+    " --seed {params.seed} --out {output.samples} --pictures {params.run_dir} --grid-size {params.grid_size}"
+)
+
+
 rule sample_images:
     input:
         checkpoint=RUN_DIR + "/checkpoint.pt",
@@ -26,16 +32,45 @@ rule sample_images:
         interpolation=RUN_DIR + "/interpolation.png",
     wildcard_constraints:
         dataset=IMAGE_DATASET_PATTERN,
+        model=GAN_MODELS,
     params:
         n_samples=lambda w: EVALUATION.samples_for(w.dataset),
         seed=EVALUATION.sample_seed,
         grid_size=EVALUATION.grid_size,
+        run_dir=lambda w: f"results/{w.experiment}/{w.dataset}/{w.model}/seed{w.seed}",
     log:
         "logs/{experiment}/{dataset}/{model}/seed{seed}/sample.log",
     threads: THREADS
     resources:
         gpu=GPU_JOB,
     shell:
-        "{PYTHON} -m genlib sample --checkpoint {input.checkpoint} --n-samples {params.n_samples}"
-        " --seed {params.seed} --out {output.samples} --pictures results/{wildcards.experiment}/{wildcards.dataset}/{wildcards.model}/seed{wildcards.seed} --grid-size {params.grid_size}"
-        " --threads {threads} --device {DEVICE} > {log} 2>&1"
+        SAMPLE_IMAGES + " --threads {threads} --device {DEVICE} > {log} 2>&1"
+
+
+# Diffusion models also draw the forward-noising strip (from real images) and the denoising trajectory.
+rule sample_images_diffusion:
+    input:
+        checkpoint=RUN_DIR + "/checkpoint.pt",
+        train="data/{dataset}/train.npz",
+    output:
+        samples=RUN_DIR + "/samples.npz",
+        grid=RUN_DIR + "/grid.png",
+        classes=RUN_DIR + "/classes.png",
+        interpolation=RUN_DIR + "/interpolation.png",
+        forward=RUN_DIR + "/forward.png",
+        trajectory=RUN_DIR + "/trajectory.png",
+    wildcard_constraints:
+        dataset=IMAGE_DATASET_PATTERN,
+        model=DIFFUSION_MODELS,
+    params:
+        n_samples=lambda w: EVALUATION.samples_for(w.dataset),
+        seed=EVALUATION.sample_seed,
+        grid_size=EVALUATION.grid_size,
+        run_dir=lambda w: f"results/{w.experiment}/{w.dataset}/{w.model}/seed{w.seed}",
+    log:
+        "logs/{experiment}/{dataset}/{model}/seed{seed}/sample.log",
+    threads: THREADS
+    resources:
+        gpu=GPU_JOB,
+    shell:
+        SAMPLE_IMAGES + " --strips-from data/{wildcards.dataset} --threads {threads} --device {DEVICE} > {log} 2>&1"
