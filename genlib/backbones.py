@@ -44,6 +44,16 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+def state_dict_sha256(state: dict[str, torch.Tensor]) -> str:
+    """Hex SHA-256 of a network's weights (names and values): equal weights give equal digests, whatever
+    file they were saved in (torch.save's archive carries the file's name)."""
+    digest = hashlib.sha256()
+    for name in sorted(state):
+        digest.update(name.encode())
+        digest.update(state[name].detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()
+
+
 # --- the offline classifier -----------------------------------------------------------------------
 
 
@@ -159,9 +169,9 @@ class Backbone:
 
 def load_backbone(name: str, weights: str | Path, *, device: torch.device, antialias: bool = False) -> Backbone:
     """The backbone `name` with weights from `weights` (a classifier checkpoint or the Inception file)."""
-    digest = file_sha256(weights)
     if name == "classifier":
         saved = load_checkpoint(weights)
+        digest = state_dict_sha256(saved["weights"])
         module = ConvClassifier(image_shape=tuple(saved["image_shape"]), num_classes=saved["num_classes"])
         module.load_state_dict(saved["weights"])
         description = (
@@ -174,6 +184,7 @@ def load_backbone(name: str, weights: str | Path, *, device: torch.device, antia
         # torch-fidelity reads the file with weights_only=False; reading it first with weights_only=True
         # refuses a file that carries code before that happens.
         torch.load(weights, map_location="cpu", weights_only=True)
+        digest = file_sha256(weights)  # the published file itself
 
         module = NoTrainInceptionV3(
             name="inception-v3-compat", features_list=["2048", "logits_unbiased"],

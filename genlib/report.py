@@ -20,7 +20,7 @@ import pandas as pd
 
 import genlib
 from genlib.atomic import atomic_path, read_json, write_text
-from genlib.plots import plt, save_figure
+from genlib.plots import plt
 
 # Metrics in table order: (column, heading, better direction, format).
 POINT_METRICS = (
@@ -133,8 +133,8 @@ def _dataset_section(dataset: str, runs: pd.DataFrame, summary: pd.DataFrame, pu
     parts.append(_ours_table(ours))
     parts.append(_published_table(theirs))
     parts.append(_protocol_notes(these_runs, theirs))
-    parts.append(_figure_html(_metric_bars(dataset, ours, theirs), f"{dataset}: metrics per model (error bars: std over seeds); dashed: published GAN baselines"))
-    parts.append(_figure_html(_loss_curves(dataset, these_runs), f"{dataset}: discriminator and generator losses per step, one line per seed"))
+    parts.append(figure_html(_metric_bars(dataset, ours, theirs), f"{dataset}: metrics per model (error bars: std over seeds); dashed: published GAN baselines"))
+    parts.append(figure_html(loss_curves(dataset, these_runs), f"{dataset}: discriminator and generator losses per step, one line per seed"))
     parts.append(_scatter_grid(these_runs))
     return "\n".join(parts)
 
@@ -234,7 +234,8 @@ def _metric_bars(dataset: str, ours: pd.DataFrame, theirs: pd.DataFrame) -> plt.
     return figure
 
 
-def _loss_curves(dataset: str, these_runs: pd.DataFrame) -> plt.Figure:
+def loss_curves(dataset: str, these_runs: pd.DataFrame) -> plt.Figure:
+    """Loss curves of every run of a dataset, one panel per model, one line per seed."""
     models = list(dict.fromkeys(these_runs["model"]))
     columns = min(3, len(models))
     rows = int(np.ceil(len(models) / columns))
@@ -267,18 +268,20 @@ def _scatter_grid(these_runs: pd.DataFrame) -> str:
     cells = []
     for _, run in these_runs.sort_values(["model", "seed"], kind="stable").iterrows():
         png = (Path(run["run_dir"]) / "scatter.png").read_bytes()
-        cells.append(f"<img class='scatter' alt='{html.escape(run['model'])} seed {run['seed']}' src='{_data_uri(png)}'>")
+        cells.append(f"<img class='scatter' alt='{html.escape(run['model'])} seed {run['seed']}' src='{data_uri(png)}'>")
     return "<h3>Samples (red) over held-out real points (grey)</h3><div class='grid'>" + "".join(cells) + "</div>"
 
 
-def _figure_html(figure: plt.Figure, caption: str) -> str:
+def figure_html(figure: plt.Figure, caption: str) -> str:
+    """A figure as an embedded PNG with its caption."""
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
     plt.close(figure)
-    return f"<figure><img src='{_data_uri(buffer.getvalue())}' alt='{html.escape(caption)}'><figcaption>{html.escape(caption)}</figcaption></figure>"
+    return f"<figure><img src='{data_uri(buffer.getvalue())}' alt='{html.escape(caption)}'><figcaption>{html.escape(caption)}</figcaption></figure>"
 
 
-def _data_uri(png: bytes) -> str:
+def data_uri(png: bytes) -> str:
+    """PNG bytes as a data: URI, so the page needs no other file."""
     return "data:image/png;base64," + base64.b64encode(png).decode()
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from genlib.atomic import read_json
 from genlib.plots import plt
-from genlib.report import IMAGE_METRICS, _data_uri, _figure_html, _loss_curves
+from genlib.report import IMAGE_METRICS, data_uri, figure_html, loss_curves
 
 BAR_METRICS = ("fid", "kid_mean", "precision", "recall")
 
@@ -38,9 +38,9 @@ def image_dataset_section(dataset: str, runs: pd.DataFrame, summary: pd.DataFram
         _ranking_table(ours, backbone),
         _published_table(theirs),
         _protocol_notes(these_runs, theirs, backbone, protocol),
-        _figure_html(_metric_bars(dataset, ours, backbone), f"{dataset}: {backbone} metrics per model (error bars: std over seeds)"),
-        _figure_html(_fid_curves(dataset, these_runs, backbone), f"{dataset}: {backbone} FID over training on a small fixed-noise sample, one line per seed"),
-        _figure_html(_loss_curves(dataset, these_runs), f"{dataset}: discriminator and generator losses per step, one line per seed"),
+        figure_html(_metric_bars(dataset, ours, backbone), f"{dataset}: {backbone} metrics per model (error bars: std over seeds)"),
+        figure_html(_fid_curves(dataset, these_runs, backbone), f"{dataset}: {backbone} FID over training on a small fixed-noise sample, one line per seed"),
+        figure_html(loss_curves(dataset, these_runs), f"{dataset}: discriminator and generator losses per step, one line per seed"),
         _pictures(these_runs),
     ]
     return "\n".join(parts)
@@ -154,7 +154,7 @@ def _fid_curves(dataset: str, these_runs: pd.DataFrame, backbone: str) -> plt.Fi
 
 
 def _image(path: Path, alt: str) -> str:
-    return f"<img alt='{html.escape(alt)}' title='{html.escape(alt)}' src='{_data_uri(path.read_bytes())}'>"
+    return f"<img alt='{html.escape(alt)}' title='{html.escape(alt)}' src='{data_uri(path.read_bytes())}'>"
 
 
 def _pictures(these_runs: pd.DataFrame) -> str:

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import math
-import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,10 +21,8 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from genlib.atomic import atomic_path
-from genlib.checkpoint import load_checkpoint, save_checkpoint
 from genlib.device import Accelerator
-from genlib.loss_log import append_loss_rows, read_loss_rows, write_loss_rows
+from genlib.resumable import ResumableRun
 from genlib.networks import DataSpec, build_discriminator, build_generator
 from genlib.objectives import gradient_penalty, objective
 from genlib.settings import RunSettings, from_dict, to_dict
@@ -34,6 +30,7 @@ from genlib.settings import RunSettings, from_dict, to_dict
 log = logging.getLogger(__name__)
 
 LOSS_COLUMNS = ("step", "d_loss", "g_loss", "penalty")
+FORMAT = "genlib.gan/2"
 
 
 @dataclass(frozen=True)
@@ -73,13 +70,9 @@ def build_optimizer(params: Any, settings: RunSettings, lr: float) -> torch.opti
     return torch.optim.RMSprop(params, lr=lr)
 
 
-def resume_dir_for(checkpoint_path: str | Path) -> Path:
-    """Folder of the in-progress state of the run whose final checkpoint is `checkpoint_path`."""
-    return Path(checkpoint_path).parent / "resume"
-
-
 @torch.no_grad()
-def _update_ema(ema: nn.Module, model: nn.Module, decay: float) -> None:
+def update_ema(ema: nn.Module, model: nn.Module, decay: float) -> None:
+    """ema <- decay * ema + (1 - decay) * model for parameters; buffers (batch-norm statistics) are copied."""
     for ema_param, param in zip(ema.parameters(), model.parameters()):
         ema_param.lerp_(param, 1.0 - decay)
     for ema_buffer, buffer in zip(ema.buffers(), model.buffers()):
@@ -109,8 +102,7 @@ def train_gan(
     device = accelerator.device
     pair = objective(settings.objective)
     spec = data.spec
-    resume_dir = resume_dir_for(checkpoint_path)
-    resume_state, resume_log = resume_dir / "state.pt", resume_dir / "losses.csv"
+    run = ResumableRun(checkpoint_path, losses_path, fmt=FORMAT, settings=to_dict(settings), columns=LOSS_COLUMNS)
 
     torch.manual_seed(settings.seed)  # initialisation and dropout
     rng = torch.Generator(device=device).manual_seed(settings.seed)  # batches, noise, penalty interpolation
@@ -121,12 +113,11 @@ def train_gan(
     opt_d = build_optimizer(discriminator.parameters(), settings, settings.lr_d)
     samples = data.samples.to(device)
     labels = data.labels.to(device) if data.labels is not None and settings.conditioning != "none" else None
-    curve: list[dict[str, float]] = []
     joint_batch = not any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in discriminator.modules())
 
     def state(step: int, status: str) -> dict[str, Any]:
         return {
-            "format": "genlib.gan/2",
+            "format": FORMAT,
             "settings": to_dict(settings),
             "data_spec": {"shape": list(spec.shape), "num_classes": spec.num_classes},
             "step": step,
@@ -138,43 +129,25 @@ def train_gan(
             "opt_d": opt_d.state_dict(),
             "rng": rng.get_state(),
             "torch_rng": torch.get_rng_state(),
-            "curve": list(curve),
+            "curve": list(run.curve),
         }
 
     start = 0
-    if resume_state.is_file():
-        saved = load_checkpoint(resume_state)
-        if saved.get("settings") == to_dict(settings) and saved.get("format") == "genlib.gan/2":
-            generator.load_state_dict(saved["generator"])
-            discriminator.load_state_dict(saved["discriminator"])
-            if ema is not None:
-                ema.load_state_dict(saved["ema"])
-            opt_g.load_state_dict(saved["opt_g"])
-            opt_d.load_state_dict(saved["opt_d"])
-            rng.set_state(saved["rng"])
-            torch.set_rng_state(saved["torch_rng"])
-            curve = list(saved["curve"])
-            start = int(saved["step"])
-            log.info("resuming %s from step %d", checkpoint_path, start)
-        else:
-            log.warning("settings changed since %s was written: starting afresh", resume_state)
-            shutil.rmtree(resume_dir)
-    rows = read_loss_rows(resume_log, up_to_step=start) if start else []
-    resume_dir.mkdir(parents=True, exist_ok=True)
-    write_loss_rows(resume_log, rows, LOSS_COLUMNS)
-    pending: list[dict[str, float]] = []
+    saved = run.restore()
+    if saved is not None:
+        generator.load_state_dict(saved["generator"])
+        discriminator.load_state_dict(saved["discriminator"])
+        if ema is not None:
+            ema.load_state_dict(saved["ema"])
+        opt_g.load_state_dict(saved["opt_g"])
+        opt_d.load_state_dict(saved["opt_d"])
+        rng.set_state(saved["rng"])
+        torch.set_rng_state(saved["torch_rng"])
+        start = int(saved["step"])
 
     def monitored(step: int) -> None:
-        if monitor is None or settings.monitor_every == 0:
-            return
-        watched = ema if ema is not None else generator
-        watched.eval()
-        with torch.no_grad(), accelerator.autocast():
-            curve.append({"step": step, **monitor(watched)})
-        watched.train()
-        if ema is not None:
-            ema.requires_grad_(False)
-        log.info("step %d: %s", step, curve[-1])
+        if monitor is not None and settings.monitor_every:
+            run.observe(step, ema if ema is not None else generator, monitor, accelerator)
 
     def draw_labels(batch: int) -> torch.Tensor | None:
         # Labels of generated samples follow the data's class frequencies.
@@ -236,16 +209,15 @@ def train_gan(
             discriminator.requires_grad_(True)
             opt_g.step()
             if ema is not None:
-                _update_ema(ema, generator, settings.ema_decay)
+                update_ema(ema, generator, settings.ema_decay)
 
             row = {
                 "step": step, "d_loss": d_total / settings.n_critic, "g_loss": g_loss.item(),
                 "penalty": penalty_total / settings.n_critic,
             }
-            if step % settings.log_every == 0 or not _finite(row):
-                pending.append(row)
+            finite = run.record(row, every=settings.log_every)
             bar.update(1)
-            if not _finite(row):
+            if not finite:
                 # A diverged run is a result (Lucic et al. 2018): stop and record it.
                 status = "diverged"
                 log.warning("non-finite loss at step %d: the run is marked diverged", step)
@@ -255,21 +227,15 @@ def train_gan(
             if settings.monitor_every and (step % settings.monitor_every == 0 or step == settings.steps):
                 monitored(step)
             if step % settings.checkpoint_every == 0 and step < settings.steps:
-                append_loss_rows(resume_log, pending, LOSS_COLUMNS)
-                pending = []
-                save_checkpoint(resume_state, state(step, "running"))
+                run.save(state(step, "running"))
             if on_step is not None:
                 on_step(step)
 
     final = state(step, status)
     if status == "diverged":
         final["diverged_at_step"] = step
-    append_loss_rows(resume_log, pending, LOSS_COLUMNS)
-    save_checkpoint(checkpoint_path, final)
-    with atomic_path(losses_path) as tmp:
-        shutil.copyfile(resume_log, tmp)
-    shutil.rmtree(resume_dir)
-    return TrainResult(status=status, step=step, resumed_from=start, curve=list(curve))
+    run.finish(final)
+    return TrainResult(status=status, step=step, resumed_from=start, curve=list(run.curve))
 
 
 def load_generator(checkpoint: dict[str, Any], *, use_ema: bool = True) -> tuple[nn.Module, RunSettings]:
@@ -287,5 +253,3 @@ def data_spec_of(checkpoint: dict[str, Any]) -> DataSpec:
     return DataSpec(shape=tuple(spec["shape"]), num_classes=int(spec["num_classes"]))
 
 
-def _finite(row: dict[str, float]) -> bool:
-    return all(math.isfinite(value) for value in row.values())

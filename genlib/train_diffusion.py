@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import math
-import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -22,16 +20,14 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
-from genlib.atomic import atomic_path
-from genlib.checkpoint import load_checkpoint, save_checkpoint
 from genlib.device import Accelerator
 from genlib.diffusion.generator import DiffusionSampler
 from genlib.diffusion.schedules import NoiseSchedule, q_sample
-from genlib.loss_log import append_loss_rows, read_loss_rows, write_loss_rows
+from genlib.resumable import ResumableRun
 from genlib.networks import DataSpec
 from genlib.networks.unet import MLPDenoiser, UNet
 from genlib.settings import DiffusionSettings, from_dict, to_dict
-from genlib.train import TrainingData, TrainResult, _update_ema, resume_dir_for
+from genlib.train import TrainingData, TrainResult, update_ema
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +65,7 @@ def train_diffusion(
     accelerator = accelerator or Accelerator.choose("cpu")
     device, spec = accelerator.device, data.spec
     schedule = NoiseSchedule.create(settings.schedule, settings.timesteps)
-    resume_dir = resume_dir_for(checkpoint_path)
-    resume_state, resume_log = resume_dir / "state.pt", resume_dir / "losses.csv"
+    run = ResumableRun(checkpoint_path, losses_path, fmt=FORMAT, settings=to_dict(settings), columns=LOSS_COLUMNS)
 
     torch.manual_seed(settings.seed)  # initialisation and dropout
     rng = torch.Generator(device=device).manual_seed(settings.seed)  # batches, steps, noise, label dropout
@@ -79,7 +74,6 @@ def train_diffusion(
     optimizer = torch.optim.Adam(model.parameters(), lr=settings.lr, fused=True)
     samples = data.samples.to(device)
     labels = data.labels.to(device) if data.labels is not None and settings.conditional else None
-    curve: list[dict[str, float]] = []
 
     def state(step: int, status: str) -> dict[str, Any]:
         return {
@@ -87,39 +81,29 @@ def train_diffusion(
             "data_spec": {"shape": list(spec.shape), "num_classes": spec.num_classes},
             "step": step, "status": status, "model": model.state_dict(),
             "ema": ema.state_dict() if ema is not None else None, "optimizer": optimizer.state_dict(),
-            "rng": rng.get_state(), "torch_rng": torch.get_rng_state(), "curve": list(curve),
+            "rng": rng.get_state(), "torch_rng": torch.get_rng_state(), "curve": list(run.curve),
         }
 
     start = 0
-    if resume_state.is_file():
-        saved = load_checkpoint(resume_state)
-        if saved.get("settings") == to_dict(settings) and saved.get("format") == FORMAT:
-            model.load_state_dict(saved["model"])
-            if ema is not None:
-                ema.load_state_dict(saved["ema"])
-            optimizer.load_state_dict(saved["optimizer"])
-            rng.set_state(saved["rng"])
-            torch.set_rng_state(saved["torch_rng"])
-            curve, start = list(saved["curve"]), int(saved["step"])
-            log.info("resuming %s from step %d", checkpoint_path, start)
-        else:
-            log.warning("settings changed since %s was written: starting afresh", resume_state)
-            shutil.rmtree(resume_dir)
-    rows = read_loss_rows(resume_log, up_to_step=start) if start else []
-    resume_dir.mkdir(parents=True, exist_ok=True)
-    write_loss_rows(resume_log, rows, LOSS_COLUMNS)
-    pending: list[dict[str, float]] = []
+    saved = run.restore()
+    if saved is not None:
+        model.load_state_dict(saved["model"])
+        if ema is not None:
+            ema.load_state_dict(saved["ema"])
+        optimizer.load_state_dict(saved["optimizer"])
+        rng.set_state(saved["rng"])
+        torch.set_rng_state(saved["torch_rng"])
+        start = int(saved["step"])
 
     def monitored(step: int) -> None:
-        if monitor is None or settings.monitor_every == 0:
+        # The monitor sees the EMA network as a generator: the configured sampler around it.
+        if monitor is None or not settings.monitor_every:
             return
-        watched = ema if ema is not None else model
-        watched.eval()
-        with torch.no_grad(), accelerator.autocast():
-            sampler = DiffusionSampler(watched, settings, spec.shape, num_classes=spec.num_classes)
-            curve.append({"step": step, **monitor(sampler)})
-        watched.train()
-        log.info("step %d: %s", step, curve[-1])
+
+        def sampled(net: nn.Module) -> dict[str, float]:
+            return monitor(DiffusionSampler(net, settings, spec.shape, num_classes=spec.num_classes))
+
+        run.observe(step, ema if ema is not None else model, sampled, accelerator)
 
     model.train()
     n, batch = samples.shape[0], settings.batch_size
@@ -149,13 +133,12 @@ def train_diffusion(
             if ema is not None:
                 # Warm-up of the decay, (1 + step) / (10 + step): early weights, which are far from the
                 # final ones, leave the average quickly (as in TensorFlow's ExponentialMovingAverage).
-                _update_ema(ema, model, min(settings.ema_decay, (1 + step) / (10 + step)))
+                update_ema(ema, model, min(settings.ema_decay, (1 + step) / (10 + step)))
 
             value = loss.item()
-            if step % settings.log_every == 0 or not math.isfinite(value):
-                pending.append({"step": step, "loss": value})
+            finite = run.record({"step": step, "loss": value}, every=settings.log_every)
             bar.update(1)
-            if not math.isfinite(value):
+            if not finite:
                 status = "diverged"
                 log.warning("non-finite loss at step %d: the run is marked diverged", step)
                 break
@@ -164,21 +147,15 @@ def train_diffusion(
             if settings.monitor_every and (step % settings.monitor_every == 0 or step == settings.steps):
                 monitored(step)
             if step % settings.checkpoint_every == 0 and step < settings.steps:
-                append_loss_rows(resume_log, pending, LOSS_COLUMNS)
-                pending = []
-                save_checkpoint(resume_state, state(step, "running"))
+                run.save(state(step, "running"))
             if on_step is not None:
                 on_step(step)
 
     final = state(step, status)
     if status == "diverged":
         final["diverged_at_step"] = step
-    append_loss_rows(resume_log, pending, LOSS_COLUMNS)
-    save_checkpoint(checkpoint_path, final)
-    with atomic_path(losses_path) as tmp:
-        shutil.copyfile(resume_log, tmp)
-    shutil.rmtree(resume_dir)
-    return TrainResult(status=status, step=step, resumed_from=start, curve=list(curve))
+    run.finish(final)
+    return TrainResult(status=status, step=step, resumed_from=start, curve=list(run.curve))
 
 
 def load_denoiser(checkpoint: dict[str, Any], *, use_ema: bool = True) -> tuple[nn.Module, DiffusionSettings]:

@@ -10,7 +10,8 @@ from genlib.diffusion.samplers import Guidance, ddim_sample, ddim_timesteps, ddp
 from genlib.diffusion.schedules import NoiseSchedule, q_sample
 from genlib.networks.unet import UNet
 from genlib.settings import MODEL_CATALOGUE, DiffusionSettings, SettingsError
-from genlib.train import TrainingData, resume_dir_for
+from genlib.resumable import resume_dir_for
+from genlib.train import TrainingData
 from genlib.train_diffusion import train_diffusion
 
 

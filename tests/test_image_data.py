@@ -3,7 +3,6 @@
 import gzip
 import hashlib
 import io
-import os
 import pickle
 import tarfile
 from pathlib import Path

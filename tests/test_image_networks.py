@@ -122,3 +122,21 @@ def test_inception_weights_that_carry_code_are_refused(tmp_path):
     torch.save({"weights": torch.zeros(1), "hook": print}, tmp_path / "evil.pth")
     with pytest.raises(Exception, match="Weights only load failed|Unsupported global"):
         load_backbone("inception", tmp_path / "evil.pth", device=torch.device("cpu"))
+
+
+def test_classifier_backbone_identity_is_its_weights_not_its_file(tmp_path):
+    from genlib.backbones import load_backbone
+    from genlib.checkpoint import save_checkpoint
+    from genlib.networks.classifier import ConvClassifier
+
+    weights = ConvClassifier().state_dict()
+    checkpoint = {"weights": weights, "image_shape": [1, 28, 28], "num_classes": 10, "n_train": 1, "epochs": 1,
+                  "reference_accuracy": 0.5}
+    save_checkpoint(tmp_path / "a.pt", checkpoint)
+    save_checkpoint(tmp_path / "b.pt", checkpoint)  # same weights, another file (torch.save names the archive after it)
+    a = load_backbone("classifier", tmp_path / "a.pt", device=torch.device("cpu"))
+    b = load_backbone("classifier", tmp_path / "b.pt", device=torch.device("cpu"))
+    assert a.weights_sha256 == b.weights_sha256
+    weights["head.bias"] = weights["head.bias"] + 1
+    save_checkpoint(tmp_path / "c.pt", {**checkpoint, "weights": weights})
+    assert load_backbone("classifier", tmp_path / "c.pt", device=torch.device("cpu")).weights_sha256 != a.weights_sha256

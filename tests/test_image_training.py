@@ -1,6 +1,5 @@
 """A short DCGAN run on the real MNIST digits: its classifier FID falls far below its untrained generator's."""
 
-import pytest
 import torch
 
 from genlib.backbones import load_backbone, read_reference, train_classifier, write_reference

@@ -9,7 +9,8 @@ from genlib import objectives
 from genlib.checkpoint import load_checkpoint
 from genlib.data.mixtures import ring8
 from genlib.settings import MODEL_CATALOGUE, RunSettings
-from genlib.train import TrainingData, resume_dir_for, train_gan
+from genlib.resumable import resume_dir_for
+from genlib.train import TrainingData, train_gan
 
 import numpy as np
 

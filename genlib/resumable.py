@@ -1,0 +1,98 @@
+"""The bookkeeping every training run shares: resumable state, the loss log, the monitor curve, final files.
+
+In-progress files live in `<run>/resume/` (state.pt every `checkpoint_every` steps, losses.csv);
+a run whose saved settings and format match resumes from them. The final checkpoint and loss log
+are written atomically, and the resume folder is removed once they are in place.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from genlib.atomic import atomic_path
+from genlib.checkpoint import load_checkpoint, save_checkpoint
+from genlib.device import Accelerator
+from genlib.loss_log import append_loss_rows, read_loss_rows, write_loss_rows
+
+log = logging.getLogger(__name__)
+
+
+def resume_dir_for(checkpoint_path: str | Path) -> Path:
+    """Folder of the in-progress state of the run whose final checkpoint is `checkpoint_path`."""
+    return Path(checkpoint_path).parent / "resume"
+
+
+class ResumableRun:
+    """Resume state, loss rows and curve rows of one run, and the writing of its final files."""
+
+    def __init__(self, checkpoint_path: str | Path, losses_path: str | Path, *, fmt: str,
+                 settings: dict[str, Any], columns: tuple[str, ...]):
+        self.checkpoint_path, self.losses_path = Path(checkpoint_path), Path(losses_path)
+        self.fmt, self.settings, self.columns = fmt, settings, columns
+        self.resume_dir = resume_dir_for(checkpoint_path)
+        self.state_path, self.log_path = self.resume_dir / "state.pt", self.resume_dir / "losses.csv"
+        self.curve: list[dict[str, float]] = []
+        self.pending: list[dict[str, float]] = []
+
+    def restore(self) -> dict[str, Any] | None:
+        """The saved in-progress state when its settings and format match (else None, stale state removed).
+
+        Leaves the loss log holding exactly the rows up to the step resumed from.
+        """
+        saved = None
+        if self.state_path.is_file():
+            candidate = load_checkpoint(self.state_path)
+            if candidate.get("settings") == self.settings and candidate.get("format") == self.fmt:
+                saved = candidate
+                self.curve = list(saved["curve"])
+                log.info("resuming %s from step %d", self.checkpoint_path, saved["step"])
+            else:
+                log.warning("settings changed since %s was written: starting afresh", self.state_path)
+                shutil.rmtree(self.resume_dir)
+        start = int(saved["step"]) if saved else 0
+        rows = read_loss_rows(self.log_path, up_to_step=start) if start else []
+        self.resume_dir.mkdir(parents=True, exist_ok=True)
+        write_loss_rows(self.log_path, rows, self.columns)
+        return saved
+
+    def record(self, row: dict[str, float], *, every: int) -> bool:
+        """Keep a loss row (every `every` steps, and always a non-finite one); return whether it is finite."""
+        finite = all(math.isfinite(value) for value in row.values())
+        if row["step"] % every == 0 or not finite:
+            self.pending.append(row)
+        return finite
+
+    def observe(self, step: int, model: nn.Module, monitor: Callable[[nn.Module], dict[str, float]],
+                accelerator: Accelerator) -> None:
+        """Add the monitor's row for `model` (put in eval mode for it) to the curve."""
+        was_training = model.training
+        model.eval()
+        with torch.no_grad(), accelerator.autocast():
+            self.curve.append({"step": step, **monitor(model)})
+        model.train(was_training)
+        log.info("step %d: %s", step, self.curve[-1])
+
+    def save(self, state: dict[str, Any]) -> None:
+        """Write the in-progress state (and the loss rows so far) to resume from."""
+        self._flush()
+        save_checkpoint(self.state_path, state)
+
+    def finish(self, state: dict[str, Any]) -> None:
+        """Write the final checkpoint and loss log atomically, then drop the in-progress files."""
+        self._flush()
+        save_checkpoint(self.checkpoint_path, state)
+        with atomic_path(self.losses_path) as tmp:
+            shutil.copyfile(self.log_path, tmp)
+        shutil.rmtree(self.resume_dir)
+
+    def _flush(self) -> None:
+        append_loss_rows(self.log_path, self.pending, self.columns)
+        self.pending = []
