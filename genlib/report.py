@@ -160,7 +160,7 @@ def _ours_table(ours: pd.DataFrame) -> str:
         )
     return (
         "<h3>This pipeline</h3><table><tr><th>model</th><th>objective</th>" + head
-        + "<th>seeds completed</th><th>generator steps</th></tr>" + "".join(rows) + "</table>"
+        + "<th>seeds completed</th><th>training steps</th></tr>" + "".join(rows) + "</table>"
     )
 
 
@@ -206,15 +206,21 @@ def _protocol_notes(these_runs: pd.DataFrame, theirs: pd.DataFrame) -> str:
         f"(se = standard error of the mean) over the runs listed"
     )
     notes.append(
-        f"training length: ours {int(these_runs['train_steps'].max())} generator steps per run, sized by the "
+        f"training length: ours {step_range(these_runs)} training steps per run (see the steps column), sized by the "
         "config's budget; the published runs were trained to convergence. A short run that spreads its samples "
         "loosely around the modes scores a low high-quality fraction even when it covers every mode"
     )
     notes.append(
         "methods: the published rows are the plain GAN baseline and mode-collapse remedies (ALI, PacGAN, "
-        "Unrolled GAN, VEEGAN); our rows vary the objective of one MLP pair, so only the GAN rows are like for like"
+        "Unrolled GAN, VEEGAN); our GAN rows vary the objective of one MLP pair, so only the GAN rows are like for like; a diffusion row has no published counterpart here"
     )
     return "<h3>Protocol differences</h3><ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>"
+
+
+def step_range(runs: pd.DataFrame) -> str:
+    """The runs' training lengths: one number, or "low to high"."""
+    low, high = int(runs["train_steps"].min()), int(runs["train_steps"].max())
+    return f"{low:,}" if low == high else f"{low:,} to {high:,}"
 
 
 def _metric_bars(dataset: str, ours: pd.DataFrame, theirs: pd.DataFrame) -> plt.Figure:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from genlib.atomic import read_json
 from genlib.plots import plt
-from genlib.report import IMAGE_METRICS, data_uri, figure_html, loss_curves
+from genlib.report import IMAGE_METRICS, data_uri, figure_html, loss_curves, step_range
 
 BAR_METRICS = ("fid", "kid_mean", "precision", "recall")
 
@@ -74,7 +74,7 @@ def _ranking_table(ours: pd.DataFrame, backbone: str) -> str:
         )
     return (
         f"<h3>This pipeline ({html.escape(backbone)} backbone)</h3><table><tr><th>rank</th><th>model</th><th>objective</th>"
-        + head + "<th>seeds completed</th><th>generator steps</th></tr>" + "".join(rows) + "</table>"
+        + head + "<th>seeds completed</th><th>training steps</th></tr>" + "".join(rows) + "</table>"
         "<p class='note'>score: the Inception Score formula on the backbone's class probabilities (the Inception "
         "Score itself with the Inception backbone). Class columns read the classifier's predicted labels; label "
         "accuracy is for conditional models only.</p>"
@@ -110,7 +110,7 @@ def _protocol_notes(these_runs: pd.DataFrame, theirs: pd.DataFrame, backbone: st
         generated = sorted(set(theirs["n_generated"].dropna().astype(int)))
         notes.append(f"samples: ours {protocol['n_generated']} generated vs {protocol['n_reference']} reference images; published {generated} generated")
         notes.append(
-            f"training length: ours {int(these_runs['train_steps'].max())} generator steps per run, sized by the config's "
+            f"training length: ours {step_range(these_runs)} training steps per run, sized by the config's "
             "budget; the published runs were trained to convergence (and Lucic et al. report the best FID of a "
             "hyper-parameter search, not a mean)"
         )
