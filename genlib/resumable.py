@@ -10,12 +10,15 @@ from __future__ import annotations
 import logging
 import math
 import shutil
+import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
+from tqdm import tqdm
 
 from genlib.atomic import atomic_path
 from genlib.checkpoint import load_checkpoint, save_checkpoint
@@ -23,6 +26,14 @@ from genlib.device import Accelerator
 from genlib.loss_log import append_loss_rows, read_loss_rows, write_loss_rows
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    status: str  # "completed" or "diverged"
+    step: int  # training steps done
+    resumed_from: int  # step the run resumed from (0 for a fresh start)
+    curve: list[dict[str, float]]  # rows of the monitor (e.g. FID over training), one per monitored step
 
 
 def resume_dir_for(checkpoint_path: str | Path) -> Path:
@@ -79,6 +90,45 @@ class ResumableRun:
             self.curve.append({"step": step, **monitor(model)})
         model.train(was_training)
         log.info("step %d: %s", step, self.curve[-1])
+
+    def progress_bar(self, settings: Any, start: int, *, enabled: bool) -> tqdm:
+        """A progress bar with rate and ETA over the run's steps, starting at the step resumed from."""
+        return tqdm(
+            total=settings.steps, initial=start, desc=f"{settings.dataset}/{settings.model}/seed{settings.seed}",
+            unit="step", disable=not enabled, file=sys.stderr, mininterval=0.5 if sys.stderr.isatty() else 10.0,
+        )
+
+    def end_step(
+        self, step: int, row: dict[str, float], settings: Any, *, bar: Any, postfix: dict[str, str],
+        state: Callable[[], dict[str, Any]], monitored: Callable[[int], None],
+        on_step: Callable[[int], None] | None,
+    ) -> bool:
+        """The bookkeeping after a training step: loss row, progress bar, monitor, resumable state.
+
+        `settings` has log_every, monitor_every, checkpoint_every and steps. Returns False when the
+        loss is not finite: a diverged run is a result (Lucic et al. 2018), to be stopped and recorded.
+        """
+        finite = self.record(row, every=settings.log_every)
+        bar.update(1)
+        if not finite:
+            log.warning("non-finite loss at step %d: the run is marked diverged", step)
+            return False
+        if step % settings.log_every == 0:
+            bar.set_postfix(postfix, refresh=False)
+        if settings.monitor_every and (step % settings.monitor_every == 0 or step == settings.steps):
+            monitored(step)
+        if step % settings.checkpoint_every == 0 and step < settings.steps:
+            self.save(state())
+        if on_step is not None:
+            on_step(step)
+        return True
+
+    def close(self, final: dict[str, Any], *, status: str, step: int, resumed_from: int) -> TrainResult:
+        """Write the final files (a diverged run records where) and summarise the run."""
+        if status == "diverged":
+            final["diverged_at_step"] = step
+        self.finish(final)
+        return TrainResult(status=status, step=step, resumed_from=resumed_from, curve=list(self.curve))
 
     def save(self, state: dict[str, Any]) -> None:
         """Write the in-progress state (and the loss rows so far) to resume from."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +18,9 @@ from typing import Any
 
 import torch
 from torch import nn
-from tqdm import tqdm
 
 from genlib.device import Accelerator
-from genlib.resumable import ResumableRun
+from genlib.resumable import ResumableRun, TrainResult
 from genlib.networks import DataSpec, build_discriminator, build_generator
 from genlib.objectives import gradient_penalty, objective
 from genlib.settings import RunSettings, from_dict, to_dict
@@ -31,14 +29,6 @@ log = logging.getLogger(__name__)
 
 LOSS_COLUMNS = ("step", "d_loss", "g_loss", "penalty")
 FORMAT = "genlib.gan/2"
-
-
-@dataclass(frozen=True)
-class TrainResult:
-    status: str  # "completed" or "diverged"
-    step: int  # generator steps done
-    resumed_from: int  # step the run resumed from (0 for a fresh start)
-    curve: list[dict[str, float]]  # rows of the monitor (e.g. FID over training), one per monitored step
 
 
 @dataclass(frozen=True)
@@ -159,11 +149,7 @@ def train_gan(
     status, step = "completed", start
     if start == 0:
         monitored(0)
-    bar = tqdm(
-        total=settings.steps, initial=start, desc=f"{settings.dataset}/{settings.model}/seed{settings.seed}",
-        unit="step", disable=not progress, file=sys.stderr, mininterval=0.5 if sys.stderr.isatty() else 10.0,
-    )
-    with bar:
+    with run.progress_bar(settings, start, enabled=progress) as bar:
         for step in range(start + 1, settings.steps + 1):
             # Discriminator: n_critic steps descending its loss (ascending its objective).
             d_total, penalty_total = 0.0, 0.0
@@ -215,27 +201,13 @@ def train_gan(
                 "step": step, "d_loss": d_total / settings.n_critic, "g_loss": g_loss.item(),
                 "penalty": penalty_total / settings.n_critic,
             }
-            finite = run.record(row, every=settings.log_every)
-            bar.update(1)
-            if not finite:
-                # A diverged run is a result (Lucic et al. 2018): stop and record it.
+            postfix = {"d": f"{row['d_loss']:.3f}", "g": f"{row['g_loss']:.3f}"}
+            if not run.end_step(step, row, settings, bar=bar, postfix=postfix, state=lambda: state(step, "running"),
+                                monitored=monitored, on_step=on_step):
                 status = "diverged"
-                log.warning("non-finite loss at step %d: the run is marked diverged", step)
                 break
-            if step % settings.log_every == 0:
-                bar.set_postfix(d=f"{row['d_loss']:.3f}", g=f"{row['g_loss']:.3f}", refresh=False)
-            if settings.monitor_every and (step % settings.monitor_every == 0 or step == settings.steps):
-                monitored(step)
-            if step % settings.checkpoint_every == 0 and step < settings.steps:
-                run.save(state(step, "running"))
-            if on_step is not None:
-                on_step(step)
 
-    final = state(step, status)
-    if status == "diverged":
-        final["diverged_at_step"] = step
-    run.finish(final)
-    return TrainResult(status=status, step=step, resumed_from=start, curve=list(run.curve))
+    return run.close(state(step, status), status=status, step=step, resumed_from=start)
 
 
 def load_generator(checkpoint: dict[str, Any], *, use_ema: bool = True) -> tuple[nn.Module, RunSettings]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,16 +17,15 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 from torch import nn
-from tqdm import tqdm
 
 from genlib.device import Accelerator
 from genlib.diffusion.generator import DiffusionSampler
 from genlib.diffusion.schedules import NoiseSchedule, q_sample
-from genlib.resumable import ResumableRun
+from genlib.resumable import ResumableRun, TrainResult
 from genlib.networks import DataSpec
 from genlib.networks.unet import MLPDenoiser, UNet
 from genlib.settings import DiffusionSettings, from_dict, to_dict
-from genlib.train import TrainingData, TrainResult, update_ema
+from genlib.train import TrainingData, update_ema
 
 log = logging.getLogger(__name__)
 
@@ -110,11 +108,7 @@ def train_diffusion(
     status, step = "completed", start
     if start == 0:
         monitored(0)
-    bar = tqdm(
-        total=settings.steps, initial=start, desc=f"{settings.dataset}/{settings.model}/seed{settings.seed}",
-        unit="step", disable=not progress, file=sys.stderr, mininterval=0.5 if sys.stderr.isatty() else 10.0,
-    )
-    with bar:
+    with run.progress_bar(settings, start, enabled=progress) as bar:
         for step in range(start + 1, settings.steps + 1):
             index = torch.randint(0, n, (batch,), generator=rng, device=device)
             x0 = TrainingData.batch_of(samples, index)
@@ -136,26 +130,12 @@ def train_diffusion(
                 update_ema(ema, model, min(settings.ema_decay, (1 + step) / (10 + step)))
 
             value = loss.item()
-            finite = run.record({"step": step, "loss": value}, every=settings.log_every)
-            bar.update(1)
-            if not finite:
+            if not run.end_step(step, {"step": step, "loss": value}, settings, bar=bar, postfix={"loss": f"{value:.4f}"},
+                                state=lambda: state(step, "running"), monitored=monitored, on_step=on_step):
                 status = "diverged"
-                log.warning("non-finite loss at step %d: the run is marked diverged", step)
                 break
-            if step % settings.log_every == 0:
-                bar.set_postfix(loss=f"{value:.4f}", refresh=False)
-            if settings.monitor_every and (step % settings.monitor_every == 0 or step == settings.steps):
-                monitored(step)
-            if step % settings.checkpoint_every == 0 and step < settings.steps:
-                run.save(state(step, "running"))
-            if on_step is not None:
-                on_step(step)
 
-    final = state(step, status)
-    if status == "diverged":
-        final["diverged_at_step"] = step
-    run.finish(final)
-    return TrainResult(status=status, step=step, resumed_from=start, curve=list(run.curve))
+    return run.close(state(step, status), status=status, step=step, resumed_from=start)
 
 
 def load_denoiser(checkpoint: dict[str, Any], *, use_ema: bool = True) -> tuple[nn.Module, DiffusionSettings]:

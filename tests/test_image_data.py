@@ -1,5 +1,6 @@
 """Image datasets: preparation from real MNIST files offline, checksums, errors, image folders."""
 
+import dataclasses
 import gzip
 import hashlib
 import io
@@ -218,7 +219,9 @@ def test_missing_files_are_downloaded_into_resources_and_a_failed_download_is_re
         shutil.copyfile(MIRROR / filename, Path(root) / filename)
 
     monkeypatch.setattr(torchvision.datasets.utils, "download_url", fake_download)
-    prepare_images(mnist(tmp_path, mirror=None, download=True, holdout=100), tmp_path / "data")
+    # No mirror and the settings' default download: missing files are fetched (here from the stand-in).
+    downloading = ImageDatasetSettings(name="mnist", split="test", holdout=100, resources=str(tmp_path / "resources"))
+    prepare_images(downloading, tmp_path / "data")
     assert sorted(p.name for p in (tmp_path / "resources" / "mnist").iterdir()) == [
         "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]  # no temporary leftovers
     assert load_image_meta(tmp_path / "data")["splits"] == {"train": 9900, "test": 100}
@@ -228,6 +231,6 @@ def test_missing_files_are_downloaded_into_resources_and_a_failed_download_is_re
 
     monkeypatch.setattr(torchvision.datasets.utils, "download_url", failing_download)
     with pytest.raises(FileNotFoundError, match="download failed: .*network unreachable") as error:
-        prepare_images(mnist(tmp_path, mirror=None, download=True, split="train", holdout=0), tmp_path / "out")
+        prepare_images(dataclasses.replace(downloading, split="train", holdout=0), tmp_path / "out")
     assert "train-images-idx3-ubyte.gz" in str(error.value) and "data.mnist.mirror" in str(error.value)
     assert not (tmp_path / "out").exists()
