@@ -133,20 +133,24 @@ def cmd_sample(args: argparse.Namespace) -> int:
     from genlib.sample_archive import write_samples
 
     _set_threads(args.threads)
-    if args.pictures is None:
+    sampler = {key: value for key, value in (("sampler", args.sampler), ("sampler_steps", args.sampler_steps),
+                                               ("eta", args.eta), ("spacing", args.spacing)) if value is not None}
+    if not args.images and args.pictures is None:
         from genlib.sample import sample_points
 
-        samples, info = sample_points(args.checkpoint, args.n_samples, args.seed)
+        samples, info = sample_points(args.checkpoint, args.n_samples, args.seed, sampler=sampler)
         write_samples(args.out, samples, info)
         return 0
     from genlib.device import Accelerator
-    from genlib.pictures import draw_run_pictures
     from genlib.sample import sample_images
 
     device = Accelerator.choose(args.device).device
-    images, labels, info = sample_images(args.checkpoint, args.n_samples, args.seed, device=device)
+    images, labels, info = sample_images(args.checkpoint, args.n_samples, args.seed, device=device, sampler=sampler)
     write_samples(args.out, images, info, labels=labels)
-    draw_run_pictures(args.checkpoint, args.pictures, grid_size=args.grid_size, device=device)
+    if args.pictures is not None:
+        from genlib.pictures import draw_run_pictures
+
+        draw_run_pictures(args.checkpoint, args.pictures, grid_size=args.grid_size, device=device)
     if args.strips_from is not None:
         from genlib.data.images import load_images
         from genlib.pictures import draw_diffusion_strips
@@ -199,17 +203,19 @@ def _evaluate_images(args: argparse.Namespace, images, info) -> dict:
     result = evaluate_image_samples(
         images, read_labels(args.samples), info, backbone, read_reference(args.reference), settings, meta["reference"],
     )
-    training, _ = load_images(args.data, "train")
-    shown = images[:10] if len(images) else np.full((1, *training.shape[1:]), 255, dtype=np.uint8)
-    title = f"{result['dataset']} / {result['model']} / seed {result['seed']}: samples and their nearest training images (pixel L2)"
-    save_neighbour_panel(shown, training, title, args.neighbours)
+    if args.neighbours is not None:
+        training, _ = load_images(args.data, "train")
+        shown = images[:10] if len(images) else np.full((1, *training.shape[1:]), 255, dtype=np.uint8)
+        title = f"{result['dataset']} / {result['model']} / seed {result['seed']}: samples and their nearest training images (pixel L2)"
+        save_neighbour_panel(shown, training, title, args.neighbours)
     return result
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     from genlib.report import build_report
 
-    build_report(args.runs, published_csvs=args.published, out_dir=args.out_dir, config_path=args.config)
+    build_report(args.runs, published_csvs=args.published, out_dir=args.out_dir, config_path=args.config,
+                 sweep_tags=args.sweep)
     return 0
 
 
@@ -275,6 +281,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pictures", type=Path, help="images: folder for grid.png, classes.png, interpolation.png")
     p.add_argument("--grid-size", type=int, default=64, help="images in the fixed-noise grid (a square number)")
     p.add_argument("--strips-from", type=Path, help="diffusion: prepared dataset whose images the forward-noising strip shows")
+    p.add_argument("--images", action="store_true", help="image samples without --pictures (a sampler sweep's samples)")
+    p.add_argument("--sampler", choices=("ddpm", "ddim"), help="diffusion: sampler instead of the model's own")
+    p.add_argument("--sampler-steps", type=int, help="diffusion: S, the steps the sampler visits")
+    p.add_argument("--eta", type=float, help="diffusion: DDIM's eta")
+    p.add_argument("--spacing", choices=("uniform", "quadratic"), help="diffusion: which S of the T steps are visited")
     _add_common(p)
     p.set_defaults(func=cmd_sample)
 
@@ -295,6 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--runs", type=Path, nargs="+", required=True, help="run folders (metrics.json, losses.csv, scatter.png)")
     p.add_argument("--published", type=Path, nargs="+", required=True, help="published numbers CSVs")
     p.add_argument("--config", type=Path, default=None, help="resolved config (YAML or JSON) for provenance")
+    p.add_argument("--sweep", nargs="*", default=[], help="sampler sweep settings to read from each run's sweep/ folder")
     p.add_argument("--out-dir", type=Path, required=True)
     p.set_defaults(func=cmd_report)
     return parser

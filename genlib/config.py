@@ -7,6 +7,7 @@ and the values that key allows.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ from genlib.settings import (
     MixtureSettings,
     RunSettings,
     SettingsError,
+    SweepPoint,
     from_dict,
 )
 
@@ -123,6 +125,28 @@ def run_settings(config: dict[str, Any], key: RunKey) -> RunSettings | Diffusion
     return from_dict(cls, values, where=f"model {key.model}")
 
 
+def sampler_sweep(config: dict[str, Any]) -> list[SweepPoint]:
+    """The sampler settings of the config's `sampler_sweep` (none without one), samplers x steps in config order."""
+    sweep = config.get("sampler_sweep")
+    if not sweep:
+        return []
+    spacing = sweep.get("spacing", "uniform")
+    return [
+        SweepPoint(sampler=entry["sampler"], sampler_steps=steps, eta=float(entry.get("eta", 0.0)), spacing=spacing)
+        for entry in sweep["samplers"]
+        for steps in sweep["steps"]
+    ]
+
+
+def sweep_runs(config: dict[str, Any]) -> list[RunKey]:
+    """The runs a sampler sweep applies to: every diffusion model on an image dataset."""
+    if not config.get("sampler_sweep"):
+        return []
+    variants = {**MODEL_CATALOGUE, **(config.get("custom_models") or {})}
+    return [key for key in run_matrix(config)
+            if is_image_dataset(key.dataset) and variants[key.model].get("family") == "diffusion"]
+
+
 def config_hash(config: dict[str, Any]) -> str:
     """Short SHA-256 of the config's canonical JSON form."""
     return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:12]
@@ -167,7 +191,33 @@ def _semantic_problems(config: dict[str, Any]) -> list[str]:
             problem = _network_problem(settings, datasets[key.dataset])
             if problem:
                 problems.append(f"model {key.model} on {key.dataset}: {problem}")
+    problems += _sweep_problems(config)
     return list(dict.fromkeys(problems))
+
+
+def _sweep_problems(config: dict[str, Any]) -> list[str]:
+    """Why the config's sampler sweep cannot run on its diffusion models (S > T, eta for DDPM, no model)."""
+    if not config.get("sampler_sweep"):
+        return []
+    problems = [
+        f"sampler_sweep.samplers[{i}]: eta applies to ddim only; DDPM's variance is fixed (sigma-hat)"
+        for i, entry in enumerate(config["sampler_sweep"]["samplers"]) if entry["sampler"] == "ddpm" and "eta" in entry
+    ]
+    runs = [key for key in sweep_runs(config) if key.seed == config["seeds"][0]]
+    if not runs:
+        problems.append("sampler_sweep: this config has no diffusion model on an image dataset to sweep; "
+                        "add one (e.g. ddpm) or remove sampler_sweep")
+    for key in runs:
+        try:
+            settings = run_settings(config, key)
+        except SettingsError:
+            continue  # reported with the model
+        for point in sampler_sweep(config):
+            try:
+                dataclasses.replace(settings, **point.overrides())
+            except SettingsError as error:
+                problems.append(f"sampler_sweep: model {key.model}: {error}")
+    return problems
 
 
 def _network_problem(settings: RunSettings, dataset: ImageDatasetSettings) -> str | None:

@@ -20,15 +20,8 @@ def evaluate_mixture_samples(
     samples: np.ndarray, info: dict[str, Any], dist: Mixture, reference: np.ndarray
 ) -> dict[str, Any]:
     """Metrics of 2-D samples (with the sample step's `info`) against their mixture and held-out points."""
-    settings = info["settings"]
     result: dict[str, Any] = {
-        "dataset": settings["dataset"],
-        "model": settings["model"],
-        "seed": settings["seed"],
-        "objective": objective_of(settings),
-        "status": info["status"],
-        "train_steps": info["step"],
-        "diverged_at_step": info.get("diverged_at_step"),
+        **run_identity(info),
         "metrics": None,
         "protocol": _protocol(len(samples), len(reference)),
     }
@@ -59,12 +52,31 @@ def _protocol(n_generated: int, n_reference: int) -> dict[str, Any]:
     }
 
 
+def run_identity(info: dict[str, Any]) -> dict[str, Any]:
+    """Which run (and, for diffusion, which sampler) a sample set came from, and how its training ended."""
+    settings = info["settings"]
+    identity: dict[str, Any] = {
+        "dataset": settings["dataset"],
+        "model": settings["model"],
+        "seed": settings["seed"],
+        "objective": objective_of(settings),
+        "status": info["status"],
+        "train_steps": info["step"],
+        "diverged_at_step": info.get("diverged_at_step"),
+    }
+    if settings.get("family") == "diffusion":
+        identity["sampler"] = {key: settings[key] for key in ("sampler", "sampler_steps", "eta", "spacing")}
+        identity["sampler"]["sampler_steps"] = settings["sampler_steps"] or settings["timesteps"]
+    return identity
+
+
 def objective_of(settings: dict[str, Any]) -> str:
     """A GAN's objective, or a diffusion model's sampler, for tables."""
     if settings.get("family") == "diffusion":
+        steps = settings["sampler_steps"] or settings["timesteps"]
         if settings["sampler"] == "ddpm":
-            return f"diffusion, DDPM {settings['timesteps']} steps"
-        return f"diffusion, DDIM {settings['sampler_steps']} steps, eta {settings['eta']:g}"
+            return f"diffusion, DDPM {steps} steps"
+        return f"diffusion, DDIM {steps} steps, eta {settings['eta']:g}"
     return settings["objective"]
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from genlib.backbones import Backbone, Reference
-from genlib.evaluate import objective_of, versions
+from genlib.evaluate import run_identity, versions
 from genlib.metrics.classifier_score import class_histogram, classifier_score
 from genlib.metrics.frechet import frechet_distance, gaussian_stats
 from genlib.metrics.kid import kernel_inception_distance
@@ -57,9 +57,8 @@ def evaluate_image_samples(
         )
     run = info["settings"]
     result: dict[str, Any] = {
-        "dataset": run["dataset"], "model": run["model"], "seed": run["seed"], "objective": objective_of(run),
+        **run_identity(info),
         "network": run.get("network", "unet"), "conditioning": run.get("conditioning", "cfg" if run.get("conditional") else "none"),
-        "status": info["status"], "train_steps": info["step"], "diverged_at_step": info.get("diverged_at_step"),
         "backbone": backbone.name,
         "metrics": None,
         "curve": info.get("curve", []),

@@ -127,7 +127,7 @@ def draw_diffusion_strips(checkpoint_path: str | Path, real: np.ndarray, out_dir
                           rows: int = 4, columns: int = 10) -> None:
     """forward.png: real images noised from x_0 to x_T (q(x_t | x_0), left to right); trajectory.png: the
     sampler's states from x_T to x_0 for a few noise draws, as in the lecture's figures."""
-    from genlib.diffusion.samplers import ddim_timesteps
+    from genlib.diffusion.samplers import visited_timesteps
     from genlib.diffusion.schedules import q_sample
 
     checkpoint = load_checkpoint(checkpoint_path)
@@ -141,8 +141,7 @@ def draw_diffusion_strips(checkpoint_path: str | Path, real: np.ndarray, out_dir
     strip = [q_sample(schedule, x0, torch.full((rows,), int(t)), noise) for t in steps]  # each (rows, C, H, W)
     save_png(tile(_to_pixels(torch.stack(strip, 1).flatten(0, 1)), columns), out / "forward.png")
 
-    visited = (ddim_timesteps(schedule.timesteps, settings.sampler_steps, settings.spacing)
-               if settings.sampler == "ddim" else list(range(schedule.timesteps)))
+    visited = visited_timesteps(schedule.timesteps, settings.sampler_steps, settings.spacing)
     keep = tuple(visited[int(i)] for i in torch.linspace(len(visited) - 1, 0, columns - 1).round().long())
     labels = torch.arange(rows) % checkpoint["data_spec"]["num_classes"] if conditional else None
     start = torch.randn(rows, *sampler.latent_shape, generator=torch.Generator().manual_seed(4)).to(device)

@@ -97,23 +97,33 @@ def load_published(path: Path) -> pd.DataFrame:
     return table
 
 
-def build_report(run_dirs: list[Path], *, published_csvs: list[Path], out_dir: Path, config_path: Path | None = None) -> None:
-    """Write index.html, summary.csv and runs.csv into `out_dir`."""
+def build_report(
+    run_dirs: list[Path], *, published_csvs: list[Path], out_dir: Path, config_path: Path | None = None,
+    sweep_tags: list[str] | None = None,
+) -> None:
+    """Write index.html, summary.csv and runs.csv (and sweep.csv with a sampler sweep) into `out_dir`."""
+    from genlib.report_images import image_dataset_section
+    from genlib.report_sweep import collect_sweep, published_sweep, summarise_sweep, sweep_section
+
     out_dir = Path(out_dir)
     runs = collect_runs([Path(d) for d in run_dirs])
     summary = summarise(runs)
     published = pd.concat([load_published(Path(p)) for p in published_csvs], ignore_index=True)
+    their_sweep = published_sweep(published)
+    published = published.drop(index=their_sweep.index)
+    sweep = collect_sweep([Path(d) for d in run_dirs], sweep_tags or [])
     sections = []
     for dataset in runs["dataset"].unique():
         if runs.loc[runs["dataset"] == dataset, "kind"].iloc[0] == "images":
-            from genlib.report_images import image_dataset_section
-
-            sections.append(image_dataset_section(dataset, runs, summary, published))
+            sections.append(image_dataset_section(dataset, runs, summary, published)
+                            + sweep_section(dataset, sweep, their_sweep))
         else:
             sections.append(_dataset_section(dataset, runs, summary, published))
     page = _page(sections, _provenance(config_path), len(runs))
     _write_csv(summary, out_dir / "summary.csv")
     _write_csv(runs.drop(columns=["run_dir"]), out_dir / "runs.csv")
+    if not sweep.empty:
+        _write_csv(summarise_sweep(sweep), out_dir / "sweep.csv")
     write_text(out_dir / "index.html", page)
 
 

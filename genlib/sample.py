@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -12,16 +13,27 @@ from genlib.checkpoint import load_checkpoint
 from genlib.train import load_generator
 
 
-def load_sampling_model(checkpoint: dict[str, Any]) -> tuple[torch.nn.Module, bool]:
-    """The checkpoint's model as a generator `module(noise, labels)`, and whether it takes class labels."""
-    if checkpoint["format"].startswith("genlib.diffusion"):
+def is_diffusion_checkpoint(checkpoint: dict[str, Any]) -> bool:
+    """Whether a checkpoint holds a diffusion model (an epsilon network) rather than a GAN."""
+    return checkpoint["format"].startswith("genlib.diffusion")
+
+
+def load_sampling_model(checkpoint: dict[str, Any], sampler: dict[str, Any] | None = None) -> tuple[torch.nn.Module, bool]:
+    """The checkpoint's model as a generator `module(noise, labels)`, and whether it takes class labels.
+
+    `sampler` replaces a diffusion model's sampling settings (sampler, sampler_steps, eta, spacing).
+    """
+    if is_diffusion_checkpoint(checkpoint):
         from genlib.diffusion.generator import DiffusionSampler
         from genlib.train_diffusion import load_denoiser
 
         denoiser, settings = load_denoiser(checkpoint)
+        settings = dataclasses.replace(settings, **(sampler or {}))  # validated again: S <= T, eta in [0, 1]
         spec = checkpoint["data_spec"]
         sampler = DiffusionSampler(denoiser, settings, tuple(spec["shape"]), num_classes=spec["num_classes"])
         return sampler, settings.conditional
+    if sampler:
+        raise ValueError(f"sampler settings {', '.join(sorted(sampler))} apply to diffusion models; this checkpoint holds a GAN")
     generator, settings = load_generator(checkpoint)
     return generator, settings.conditioning != "none"
 
@@ -31,26 +43,28 @@ def noise_shape(model: torch.nn.Module) -> tuple[int, ...]:
     return tuple(getattr(model, "latent_shape", None) or (model.latent_dim,))
 
 
-def checkpoint_info(checkpoint: dict[str, Any]) -> dict[str, Any]:
-    """What the evaluation needs to know of the checkpoint a sample came from."""
+def checkpoint_info(checkpoint: dict[str, Any], sampler: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What the evaluation needs to know of the checkpoint a sample came from (and the sampler that drew it)."""
     return {
         "status": checkpoint["status"],
         "step": int(checkpoint["step"]),
         "diverged_at_step": checkpoint.get("diverged_at_step"),
-        "settings": checkpoint["settings"],
+        "settings": {**checkpoint["settings"], **(sampler or {})},
         "data_spec": checkpoint["data_spec"],
         "curve": checkpoint.get("curve", []),
     }
 
 
 @torch.no_grad()
-def sample_points(checkpoint_path: str | Path, n_samples: int, seed: int) -> tuple[np.ndarray, dict]:
+def sample_points(
+    checkpoint_path: str | Path, n_samples: int, seed: int, *, sampler: dict[str, Any] | None = None
+) -> tuple[np.ndarray, dict]:
     """`n_samples` points (n, 2) from a checkpoint's generator, with noise drawn from `seed`."""
     checkpoint = load_checkpoint(checkpoint_path)
-    info = checkpoint_info(checkpoint)
+    info = checkpoint_info(checkpoint, sampler)
     if checkpoint["status"] == "diverged":
         return np.zeros((0, 2), dtype=np.float32), info
-    generator, _ = load_sampling_model(checkpoint)
+    generator, _ = load_sampling_model(checkpoint, sampler)
     noise = torch.randn(n_samples, *noise_shape(generator), generator=torch.Generator().manual_seed(seed))
     return generator(noise).numpy().astype(np.float32), info
 
@@ -82,15 +96,19 @@ def class_labels(n: int, num_classes: int, generator: torch.Generator) -> torch.
 
 @torch.no_grad()
 def sample_images(
-    checkpoint_path: str | Path, n_samples: int, seed: int, *, device: torch.device | None = None
+    checkpoint_path: str | Path, n_samples: int, seed: int, *, device: torch.device | None = None,
+    sampler: dict[str, Any] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, dict]:
-    """`n_samples` uint8 images from a checkpoint's generator (EMA when present), their labels (-1: none), and info."""
+    """`n_samples` uint8 images from a checkpoint's generator (EMA when present), their labels (-1: none), and info.
+
+    `sampler` replaces a diffusion model's sampling settings (see `load_sampling_model`).
+    """
     checkpoint = load_checkpoint(checkpoint_path)
-    info = checkpoint_info(checkpoint)
+    info = checkpoint_info(checkpoint, sampler)
     shape = tuple(checkpoint["data_spec"]["shape"])
     if checkpoint["status"] == "diverged":
         return np.zeros((0, *shape), dtype=np.uint8), np.zeros(0, dtype=np.int64), info
-    generator, conditional = load_sampling_model(checkpoint)
+    generator, conditional = load_sampling_model(checkpoint, sampler)
     generator = generator.to(device or torch.device("cpu"))
     rng = torch.Generator().manual_seed(seed)
     noise = torch.randn(n_samples, *noise_shape(generator), generator=rng)

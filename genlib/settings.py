@@ -188,17 +188,17 @@ class DiffusionSettings:
     monitor_every: int = 0  # images: FID of a small sample every this many steps; 0: off
     monitor_samples: int = 1000  # samples per point of that curve
     # sampling (genlib.diffusion.samplers)
-    sampler: Literal["ddpm", "ddim"] = "ddim"  # ancestral DDPM over all T steps, or DDIM over sampler_steps
-    sampler_steps: int = 50  # S, the DDIM steps
+    sampler: Literal["ddpm", "ddim"] = "ddim"  # ancestral DDPM (Ho et al. 2020) or DDIM (Song et al. 2021)
+    sampler_steps: int | None = 50  # S, the steps the sampler visits; None: all T
     eta: float = 0.0  # DDIM stochasticity: 0 deterministic, 1 DDPM-like (Song et al. 2021, eq. 16)
-    spacing: Literal["uniform", "quadratic"] = "uniform"  # which S of the T steps DDIM visits
+    spacing: Literal["uniform", "quadratic"] = "uniform"  # which S of the T steps the sampler visits
 
     def __post_init__(self) -> None:
         _require_positive(self, "timesteps", "channels", "res_blocks", "width", "depth", "lr", "batch_size")
-        _require_positive(self, "steps", "checkpoint_every", "log_every", "monitor_samples", "sampler_steps")
-        if self.sampler_steps > self.timesteps:
+        _require_positive(self, "steps", "checkpoint_every", "log_every", "monitor_samples")
+        if self.sampler_steps is not None and not 1 <= self.sampler_steps <= self.timesteps:
             raise SettingsError(
-                f"sampler_steps {self.sampler_steps} is larger than timesteps {self.timesteps}; allowed values: 1 to {self.timesteps}"
+                f"sampler_steps {self.sampler_steps} is outside 1 to timesteps {self.timesteps}; allowed values: 1 to {self.timesteps}, or null for all"
             )
         if not 0.0 <= self.eta <= 1.0:
             raise SettingsError(f"eta must lie in [0, 1], got {self.eta!r}")
@@ -245,6 +245,31 @@ class EvaluationSettings:
         return 2500 if dataset in MIXTURE_NAMES else 10_000
 
 
+@dataclass(frozen=True)
+class SweepPoint:
+    """One sampler setting of a sampler sweep (config key `sampler_sweep`), applied to a trained diffusion model."""
+
+    sampler: Literal["ddpm", "ddim"]  # DDPM with sigma-hat, or DDIM (Song et al. 2021, Table 1)
+    sampler_steps: int  # S
+    eta: float = 0.0  # DDIM only
+    spacing: Literal["uniform", "quadratic"] = "uniform"
+
+    @property
+    def tag(self) -> str:
+        """The setting's folder name, e.g. ddim-eta0-quadratic-S10."""
+        eta = f"-eta{self.eta:g}" if self.sampler == "ddim" else ""
+        return f"{self.sampler}{eta}-{self.spacing}-S{self.sampler_steps}"
+
+    @property
+    def label(self) -> str:
+        """The setting's sampler without S, for plots and tables, e.g. "DDIM eta=0"."""
+        return f"DDIM eta={self.eta:g}" if self.sampler == "ddim" else "DDPM (sigma-hat)"
+
+    def overrides(self) -> dict[str, Any]:
+        """The DiffusionSettings fields this setting replaces."""
+        return dataclasses.asdict(self)
+
+
 # Named model variants with the optimiser settings their papers publish. A config may add its own
 # variants or override any RunSettings field per model.
 MODEL_CATALOGUE: dict[str, dict[str, Any]] = {
@@ -289,7 +314,7 @@ MODEL_CATALOGUE: dict[str, dict[str, Any]] = {
     # Ho et al. 2020: linear schedule, T = 1000, Adam 2e-4, EMA; sampled with DDIM, 50 steps, eta 0 (Song et al. 2021).
     "ddpm": dict(family="diffusion", schedule="linear", timesteps=1000, lr=2e-4, sampler="ddim", sampler_steps=50, eta=0.0),
     # The same model sampled ancestrally over all T steps (Ho et al. 2020, Algorithm 2).
-    "ddpm-ancestral": dict(family="diffusion", schedule="linear", timesteps=1000, lr=2e-4, sampler="ddpm"),
+    "ddpm-ancestral": dict(family="diffusion", schedule="linear", timesteps=1000, lr=2e-4, sampler="ddpm", sampler_steps=None),
     # Cosine schedule (Nichol & Dhariwal 2021).
     "ddpm-cosine": dict(family="diffusion", schedule="cosine", timesteps=1000, lr=2e-4, sampler="ddim", sampler_steps=50),
     # Class-conditional with classifier-free guidance w = 1 (Ho & Salimans 2021).

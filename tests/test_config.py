@@ -113,7 +113,8 @@ def test_every_problem_is_reported_at_once(config):
 
 def test_schema_run_fields_match_the_settings_dataclass():
     schema = yaml.safe_load(SCHEMA.read_text())
-    assert set(schema["$defs"]["runFields"]["properties"]) == set(TUNABLE_RUN_FIELDS)
+    # `family` marks a custom diffusion model; every other key is a settings field.
+    assert set(schema["$defs"]["runFields"]["properties"]) == set(TUNABLE_RUN_FIELDS) | {"family"}
 
 
 def test_schema_evaluation_fields_match_the_settings_dataclass():
@@ -141,7 +142,7 @@ def test_diffusion_variants_are_valid_settings_and_take_shared_training_keys(mod
 def test_diffusion_sampler_steps_beyond_timesteps_fail_before_any_job():
     config = {"experiment": "d", "datasets": ["ring8"], "models": ["ddpm"], "seeds": [0],
               "model_overrides": {"ddpm": {"timesteps": 100, "sampler_steps": 500}}}
-    assert "sampler_steps 500 is larger than timesteps 100; allowed values: 1 to 100" in problems_of(config)
+    assert "sampler_steps 500 is outside 1 to timesteps 100; allowed values: 1 to 100, or null for all" in problems_of(config)
 
 
 def test_unknown_spacing_names_the_allowed_values():
@@ -214,3 +215,45 @@ def test_batch_norm_in_a_gradient_penalised_critic_is_rejected():
     config["models"] = ["dcgan-wgan-gp"]
     config["model_overrides"] = {"dcgan-wgan-gp": {"d_batch_norm": True}}
     assert "a gradient-penalised critic must not use batch norm" in problems_of(config)
+
+
+SWEEP_CONFIG = {
+    "experiment": "s", "datasets": ["mnist"], "models": ["ddpm", "dcgan"], "seeds": [0, 1],
+    "data": {"mnist": {"mirror": "/x", "split": "test", "holdout": 10}},
+    "sampler_sweep": {"steps": [10, 1000], "samplers": [{"sampler": "ddim", "eta": 1.0}, {"sampler": "ddpm"}],
+                      "spacing": "quadratic"},
+}
+
+
+def test_sampler_sweep_expands_to_samplers_times_steps_on_the_diffusion_runs():
+    from genlib.config import sampler_sweep, sweep_runs
+
+    config = copy.deepcopy(SWEEP_CONFIG)
+    validate_config(config, SCHEMA)
+    assert [p.tag for p in sampler_sweep(config)] == [
+        "ddim-eta1-quadratic-S10", "ddim-eta1-quadratic-S1000", "ddpm-quadratic-S10", "ddpm-quadratic-S1000"]
+    assert sweep_runs(config) == [RunKey("mnist", "ddpm", 0), RunKey("mnist", "ddpm", 1)]
+
+
+def test_sampler_sweep_beyond_a_models_timesteps_is_rejected_naming_the_model():
+    config = copy.deepcopy(SWEEP_CONFIG)
+    config["model_overrides"] = {"ddpm": {"timesteps": 100}}
+    assert "sampler_sweep: model ddpm: sampler_steps 1000 is outside 1 to timesteps 100" in problems_of(config)
+
+
+def test_sampler_sweep_rejects_eta_for_ddpm_and_a_config_without_diffusion_model():
+    config = copy.deepcopy(SWEEP_CONFIG)
+    config["sampler_sweep"]["samplers"][1]["eta"] = 0.5
+    assert "sampler_sweep.samplers[1]: eta applies to ddim only" in problems_of(config)
+    config = copy.deepcopy(SWEEP_CONFIG)
+    config["models"] = ["dcgan"]
+    assert "sampler_sweep: this config has no diffusion model on an image dataset to sweep" in problems_of(config)
+
+
+def test_custom_diffusion_model_needs_no_objective():
+    config = copy.deepcopy(SWEEP_CONFIG)
+    config["custom_models"] = {"my-ddpm": {"family": "diffusion", "schedule": "cosine", "sampler_steps": 20}}
+    config["models"] = ["my-ddpm"]
+    validate_config(config, SCHEMA)
+    settings = run_settings(config, RunKey("mnist", "my-ddpm", 0))
+    assert settings.family == "diffusion" and settings.schedule == "cosine" and settings.sampler_steps == 20

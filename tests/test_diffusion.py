@@ -84,6 +84,29 @@ def test_ddim_discretisation_error_shrinks_as_the_steps_grow():
     assert errors == sorted(errors, reverse=True) and errors[-1] < 0.01 < 0.1 < errors[0]
 
 
+def test_strided_ddpm_over_all_t_steps_is_ancestral_ddpm():
+    schedule = NoiseSchedule.create("linear", 200)
+    model = exact_denoiser(schedule, mean=0.7, std=0.3)
+    noise = torch.randn(64, 2, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    full, _ = ddpm_sample(schedule, model, noise, generator=torch.Generator().manual_seed(2), clip=False)
+    strided, _ = ddpm_sample(schedule, model, noise, steps=200, generator=torch.Generator().manual_seed(2), clip=False)
+    assert torch.equal(full, strided)
+
+
+def test_strided_ddpm_overdisperses_at_few_steps_unlike_ddim():
+    # Song et al. 2021, Table 1: DDPM's sigma-hat is far worse than DDIM at small S; both agree at S = T.
+    schedule = NoiseSchedule.create("linear", 1000)
+    model = exact_denoiser(schedule, mean=0.7, std=0.3)
+    noise = torch.randn(5_000, 2, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    ddpm_std = {s: ddpm_sample(schedule, model, noise, steps=s, generator=torch.Generator().manual_seed(2), clip=False)[0].std().item()
+                for s in (10, 100, 1000)}
+    assert ddpm_std[10] > ddpm_std[100] > ddpm_std[1000]
+    assert ddpm_std[10] == pytest.approx(0.42, abs=0.02)  # sigma-hat adds too much noise per strided step
+    assert ddpm_std[1000] == pytest.approx(0.3, rel=0.03)
+    ddim_error = abs(ddim_sample(schedule, model, noise, steps=10, clip=False)[0].std().item() - 0.3)
+    assert ddim_error < abs(ddpm_std[10] - 0.3)
+
+
 def test_ddim_with_eta_zero_is_deterministic_and_keeps_the_trajectory():
     schedule = NoiseSchedule.create("linear", 100)
     model = exact_denoiser(schedule, mean=0.0, std=1.0)
@@ -109,7 +132,7 @@ def test_eta_outside_the_unit_interval_is_rejected():
 
 
 def test_settings_reject_more_sampler_steps_than_timesteps_naming_the_key():
-    with pytest.raises(SettingsError, match="sampler_steps 200 is larger than timesteps 100; allowed values: 1 to 100"):
+    with pytest.raises(SettingsError, match="sampler_steps 200 is outside 1 to timesteps 100; allowed values: 1 to 100, or null for all"):
         DiffusionSettings(dataset="mnist", model="ddpm", seed=0, timesteps=100, sampler_steps=200)
 
 

@@ -161,7 +161,9 @@ TINY_MNIST = {
     "training": {"steps": 6, "batch_size": 16, "g_channels": 8, "d_channels": 8, "checkpoint_every": 3,
                  "monitor_every": 3, "monitor_samples": 40},
     "evaluation": {"n_samples": 120, "classifier_epochs": 2, "kid_subsets": 10, "kid_subset_size": 50, "grid_size": 16},
-    "published": ["config/published/lucic2018.csv"],
+    "sampler_sweep": {"steps": [2, 5], "samplers": [{"sampler": "ddim", "eta": 0.0}, {"sampler": "ddpm"}],
+                      "spacing": "quadratic", "n_samples": 30},
+    "published": ["config/published/lucic2018.csv", "config/published/ddim.csv"],
     "device": "cpu",
 }
 
@@ -211,3 +213,22 @@ def test_mnist_report_ranks_models_by_classifier_fid_apart_from_published_incept
     ranked = summary.sort_values("fid_mean")["model"].tolist()
     assert page.index(f"<td>1</td><td>{ranked[0]}</td>") < page.index(f"<td>2</td><td>{ranked[1]}</td>") < page.index(f"<td>3</td><td>{ranked[2]}</td>")
     assert "src='http" not in page
+
+
+@needs_mnist
+def test_mnist_sampler_sweep_scores_each_sampler_and_step_count_of_the_diffusion_model(finished_mnist_run):
+    sweep_dirs = sorted(p.parent.relative_to(finished_mnist_run) for p in finished_mnist_run.glob("results/tinymnist/mnist/*/seed*/sweep/*/metrics.json"))
+    tags = ["ddim-eta0-quadratic-S2", "ddim-eta0-quadratic-S5", "ddpm-quadratic-S2", "ddpm-quadratic-S5"]
+    assert [str(d) for d in sweep_dirs] == [f"results/tinymnist/mnist/ddpm-cfg/seed{s}/sweep/{t}" for s in (0, 1) for t in tags]
+    result = json.loads((finished_mnist_run / sweep_dirs[2] / "metrics.json").read_text())
+    assert result["sampler"] == {"sampler": "ddpm", "sampler_steps": 2, "eta": 0.0, "spacing": "quadratic"}
+    assert result["objective"] == "diffusion, DDPM 2 steps" and result["protocol"]["n_generated"] == 30
+    assert result["metrics"]["fid"] > 0
+    table = pd.read_csv(finished_mnist_run / "results/tinymnist/report/sweep.csv")
+    assert sorted(zip(table["sampler"], table["steps"])) == [("DDIM eta=0", 2), ("DDIM eta=0", 5), ("DDPM (sigma-hat)", 2), ("DDPM (sigma-hat)", 5)]
+    assert (table["n_seeds"] == 2).all()
+    page = (finished_mnist_run / "results/tinymnist/report/index.html").read_text()
+    assert "Sampling steps: FID over S" in page and "published: Song et al. 2021, Table 1" not in page  # text is in the figure
+    assert "dataset: ours mnist, published celeba, cifar10" in page
+    # The published sweep rows are not listed in the plain published table of the dataset.
+    assert "DDPM (sigma-hat)</td><td>fid" not in page

@@ -45,7 +45,7 @@ class DiffusionSampler(nn.Module):
 
         s = self.settings
         if s.sampler == "ddpm":
-            return ddpm_sample(self.schedule, model, noise, generator=self.generator, guidance=guidance,
-                               clip=self.is_image, keep=keep)
+            return ddpm_sample(self.schedule, model, noise, steps=s.sampler_steps, spacing=s.spacing,
+                               generator=self.generator, guidance=guidance, clip=self.is_image, keep=keep)
         return ddim_sample(self.schedule, model, noise, steps=s.sampler_steps, eta=s.eta, spacing=s.spacing,
                            generator=self.generator, guidance=guidance, clip=self.is_image, keep=keep)

@@ -46,31 +46,38 @@ def _gather(values: torch.Tensor, t: int, like: torch.Tensor) -> torch.Tensor:
 
 @torch.no_grad()
 def ddpm_sample(
-    schedule: NoiseSchedule, model: EpsModel, noise: torch.Tensor, *, generator: torch.Generator | None = None,
-    guidance: Guidance | None = None, clip: bool = True, keep: tuple[int, ...] = (),
+    schedule: NoiseSchedule, model: EpsModel, noise: torch.Tensor, *, steps: int | None = None,
+    spacing: Spacing = "uniform", generator: torch.Generator | None = None, guidance: Guidance | None = None,
+    clip: bool = True, keep: tuple[int, ...] = (),
 ) -> tuple[torch.Tensor, dict[int, torch.Tensor]]:
-    """Ancestral sampling over all T steps from x_T = `noise` (Ho et al. 2020, Algorithm 2, sigma_t^2 = beta_t).
+    """Ancestral sampling from x_T = `noise` (Ho et al. 2020, Algorithm 2, sigma_t^2 = beta_t).
 
+    Over all T steps when `steps` is None; otherwise over S of them, visited as DDIM visits them,
+    with the step from t to t' < t taken as one DDPM step of beta = 1 - abar_t / abar_t' and the
+    larger variance sigma-hat^2 = beta (the "DDPM" rows of Song et al. 2021, Table 1).
     Returns x_0 and the states x_t at the 0-based steps in `keep` (for trajectory pictures).
     """
+    sequence = visited_timesteps(schedule.timesteps, steps, spacing)
     x = noise
     kept: dict[int, torch.Tensor] = {}
-    alphas = 1 - schedule.betas
-    for t in reversed(range(schedule.timesteps)):
+    for i in reversed(range(len(sequence))):
+        t, t_prev = sequence[i], (sequence[i - 1] if i > 0 else -1)
         if t in keep:
             kept[t] = x.cpu()
-        steps = torch.full((x.shape[0],), t, device=x.device, dtype=torch.long)
-        eps = predict_noise(model, x, steps, guidance).to(x.dtype)
-        abar, alpha, beta = (_gather(v, t, x) for v in (schedule.alphas_cumprod, alphas, schedule.betas))
+        batch_t = torch.full((x.shape[0],), t, device=x.device, dtype=torch.long)
+        eps = predict_noise(model, x, batch_t, guidance).to(x.dtype)
+        abar = _gather(schedule.alphas_cumprod, t, x)
+        abar_prev = _gather(schedule.alphas_cumprod, t_prev, x) if t_prev >= 0 else torch.ones_like(abar)
+        alpha = abar / abar_prev  # alpha_t of the (possibly strided) step; 1 - beta_t for consecutive steps
+        beta = 1 - alpha
         if clip:
             # Equivalent form through the clipped "predicted x_0" (Ho et al.'s code clips it to the data range).
             x0 = ((x - (1 - abar).sqrt() * eps) / abar.sqrt()).clamp(-1, 1)
-            abar_prev = _gather(schedule.alphas_cumprod, t - 1, x) if t > 0 else torch.ones_like(abar)
             # Mean of the posterior q(x_{t-1} | x_t, x_0) (Ho et al. 2020, eq. 7).
             mean = (abar_prev.sqrt() * beta / (1 - abar)) * x0 + (alpha.sqrt() * (1 - abar_prev) / (1 - abar)) * x
         else:
             mean = (x - beta / (1 - abar).sqrt() * eps) / alpha.sqrt()  # Algorithm 2, line 4
-        if t > 0:
+        if t_prev >= 0:
             x = mean + beta.sqrt() * torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
         else:
             x = mean
@@ -93,16 +100,22 @@ def ddim_timesteps(timesteps: int, steps: int, spacing: Spacing) -> list[int]:
     return chosen
 
 
+def visited_timesteps(timesteps: int, steps: int | None, spacing: Spacing) -> list[int]:
+    """The steps a sampler visits, increasing: all T when `steps` is None, else the S of `ddim_timesteps`."""
+    return list(range(timesteps)) if steps is None else ddim_timesteps(timesteps, steps, spacing)
+
+
 @torch.no_grad()
 def ddim_sample(
-    schedule: NoiseSchedule, model: EpsModel, noise: torch.Tensor, *, steps: int, eta: float = 0.0,
+    schedule: NoiseSchedule, model: EpsModel, noise: torch.Tensor, *, steps: int | None, eta: float = 0.0,
     spacing: Spacing = "uniform", generator: torch.Generator | None = None, guidance: Guidance | None = None,
     clip: bool = True, keep: tuple[int, ...] = (),
 ) -> tuple[torch.Tensor, dict[int, torch.Tensor]]:
-    """DDIM over S of the T steps (Song et al. 2021, eq. 12); eta = 0 is deterministic, eta = 1 is DDPM-like."""
+    """DDIM over S of the T steps (all T when `steps` is None) (Song et al. 2021, eq. 12); eta = 0 is
+    deterministic, eta = 1 is DDPM-like."""
     if not 0.0 <= eta <= 1.0:
         raise ValueError(f"eta must lie in [0, 1], got {eta}")
-    sequence = ddim_timesteps(schedule.timesteps, steps, spacing)
+    sequence = visited_timesteps(schedule.timesteps, steps, spacing)
     x = noise
     kept: dict[int, torch.Tensor] = {}
     for i in reversed(range(len(sequence))):

@@ -11,7 +11,7 @@ from snakemake.exceptions import WorkflowError
 from genlib.atomic import write_json, write_text
 from genlib.config import (
     ConfigError, RunKey, dataset_settings, evaluation_settings, image_datasets, run_matrix, run_settings,
-    validate_config,
+    sampler_sweep, sweep_runs, validate_config,
 )
 from genlib.settings import MIXTURE_NAMES, MODEL_CATALOGUE, to_dict
 
@@ -52,6 +52,11 @@ DIFFUSION_MODELS = model_pattern([m for m in config["models"] if is_diffusion(m)
 GAN_MODELS = model_pattern([m for m in config["models"] if not is_diffusion(m)])
 
 RUN_DIR = "results/{experiment}/{dataset}/{model}/seed{seed}"
+# The sampler sweep: each trained diffusion model on images, sampled and scored again per sampler setting.
+SWEEP = {point.tag: point for point in sampler_sweep(config)}
+SWEEP_RUNS = sweep_runs(config)
+SWEEP_DIR = RUN_DIR + "/sweep/{sweep}"
+SWEEP_SAMPLES = (config.get("sampler_sweep") or {}).get("n_samples")
 
 wildcard_constraints:
     experiment=EXPERIMENT.replace(".", r"\."),
@@ -65,6 +70,20 @@ localrules: dataset_settings, run_settings, resolved_config, evaluation_settings
 def run_dirs(experiment):
     """Folders of every run of the config, in matrix order."""
     return [f"results/{experiment}/{r.dataset}/{r.model}/seed{r.seed}" for r in RUNS]
+
+
+def sweep_metrics(experiment):
+    """Metrics files of every (run, sampler setting) of the sweep, in matrix order."""
+    return [
+        f"results/{experiment}/{r.dataset}/{r.model}/seed{r.seed}/sweep/{tag}/metrics.json"
+        for r in SWEEP_RUNS for tag in SWEEP
+    ]
+
+
+def sweep_options(wildcards):
+    """The sample verb's options of one sweep setting."""
+    point = SWEEP[wildcards.sweep]
+    return f"--sampler {point.sampler} --sampler-steps {point.sampler_steps} --eta {point.eta} --spacing {point.spacing}"
 
 
 def run_key(wildcards):

@@ -15,6 +15,13 @@ rule evaluate_points:
         " --metrics {output.metrics} --scatter {output.scatter} > {log} 2>&1"
 
 
+EVALUATE_IMAGES = (
+    "{PYTHON} -m genlib evaluate --samples {input.samples} --data data/{wildcards.dataset}"
+    " --metrics {output.metrics} --evaluation {input.evaluation} --backbone {params.backbone}"
+    " --weights {input.weights} --reference {input.reference} --threads {threads} --device {DEVICE}"
+)
+
+
 rule evaluate_images:
     input:
         samples=RUN_DIR + "/samples.npz",
@@ -36,7 +43,26 @@ rule evaluate_images:
     resources:
         gpu=GPU_JOB,
     shell:
-        "{PYTHON} -m genlib evaluate --samples {input.samples} --data data/{wildcards.dataset}"
-        " --metrics {output.metrics} --neighbours {output.neighbours} --evaluation {input.evaluation}"
-        " --backbone {params.backbone} --weights {input.weights} --reference {input.reference}"
-        " --threads {threads} --device {DEVICE} > {log} 2>&1"
+        EVALUATE_IMAGES + " --neighbours {output.neighbours} > {log} 2>&1"
+
+
+rule evaluate_sweep:
+    input:
+        samples=SWEEP_DIR + "/samples.npz",
+        meta="data/{dataset}/meta.json",
+        weights=lambda w: backbone_weights(w.dataset),
+        reference=lambda w: reference_stats(w.dataset),
+        evaluation="results/{experiment}/evaluation.json",
+    output:
+        metrics=SWEEP_DIR + "/metrics.json",
+    wildcard_constraints:
+        dataset=IMAGE_DATASET_PATTERN,
+    params:
+        backbone=EVALUATION.backbone,
+    log:
+        "logs/{experiment}/{dataset}/{model}/seed{seed}/sweep/{sweep}/evaluate.log",
+    threads: THREADS
+    resources:
+        gpu=GPU_JOB,
+    shell:
+        EVALUATE_IMAGES + " > {log} 2>&1"

@@ -9,7 +9,7 @@ def report_inputs(wildcards):
             files += [f"{run_dir}/{name}.png" for name in ("grid", "classes", "interpolation", "neighbours")]
             if is_diffusion(run.model):
                 files += [f"{run_dir}/forward.png", f"{run_dir}/trajectory.png"]
-    return files
+    return files + sweep_metrics(wildcards.experiment)
 
 
 rule report:
@@ -23,8 +23,9 @@ rule report:
         runs="results/{experiment}/report/runs.csv",
     params:
         runs=lambda w: run_dirs(w.experiment),
+        sweep=f"--sweep {' '.join(SWEEP)}" if SWEEP_RUNS else "",
     log:
         "logs/{experiment}/report.log",
     shell:
         "{PYTHON} -m genlib report --runs {params.runs} --published {input.published}"
-        " --config {input.config} --out-dir results/{wildcards.experiment}/report > {log} 2>&1"
+        " --config {input.config} {params.sweep} --out-dir results/{wildcards.experiment}/report > {log} 2>&1"

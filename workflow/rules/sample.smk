@@ -74,3 +74,26 @@ rule sample_images_diffusion:
         gpu=GPU_JOB,
     shell:
         SAMPLE_IMAGES + " --strips-from data/{wildcards.dataset} --threads {threads} --device {DEVICE} > {log} 2>&1"
+
+
+rule sample_sweep:
+    input:
+        checkpoint=RUN_DIR + "/checkpoint.pt",
+    output:
+        samples=SWEEP_DIR + "/samples.npz",
+    wildcard_constraints:
+        dataset=IMAGE_DATASET_PATTERN,
+        model=DIFFUSION_MODELS,
+        sweep=model_pattern(list(SWEEP)),
+    params:
+        n_samples=lambda w: SWEEP_SAMPLES or EVALUATION.samples_for(w.dataset),
+        seed=EVALUATION.sample_seed,
+        sampler=sweep_options,
+    log:
+        "logs/{experiment}/{dataset}/{model}/seed{seed}/sweep/{sweep}/sample.log",
+    threads: THREADS
+    resources:
+        gpu=GPU_JOB,
+    shell:
+        "{PYTHON} -m genlib sample --images --checkpoint {input.checkpoint} --n-samples {params.n_samples}"
+        " --seed {params.seed} --out {output.samples} {params.sampler} --threads {threads} --device {DEVICE} > {log} 2>&1"
