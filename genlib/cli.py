@@ -167,6 +167,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if _is_image_data(args.data):
         write_json(args.metrics, _evaluate_images(args, samples, info))
         return 0
+    from genlib.provenance import provenance
+
     from genlib.data.mixtures import load_mixture, load_points
     from genlib.evaluate import evaluate_mixture_samples
     from genlib.plots import save_figure, scatter_figure
@@ -182,6 +184,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         samples = samples[:0]
     figure = scatter_figure(reference, samples, dist.modes, title)
     save_figure(figure, args.scatter)
+    result["provenance"] = provenance(config_path=args.config, checkpoint_sha256=info.get("checkpoint_sha256"),
+                                      device="cpu (numpy)", train_device=info.get("train_device"))
     write_json(args.metrics, result)
     return 0
 
@@ -192,17 +196,21 @@ def _evaluate_images(args: argparse.Namespace, images, info) -> dict:
     from genlib.device import Accelerator
     from genlib.evaluate_images import evaluate_image_samples
     from genlib.pictures import save_neighbour_panel
+    from genlib.provenance import provenance
     from genlib.sample_archive import read_labels
     from genlib.settings import EvaluationSettings, from_dict
 
     _set_threads(args.threads)
     settings = from_dict(EvaluationSettings, read_json(args.evaluation), where=str(args.evaluation))
-    device = Accelerator.choose(args.device).device
+    accelerator = Accelerator.choose(args.device)
+    device = accelerator.device
     backbone = load_backbone(args.backbone, args.weights, device=device, antialias=settings.inception_antialias)
     meta = load_image_meta(args.data)
     result = evaluate_image_samples(
         images, read_labels(args.samples), info, backbone, read_reference(args.reference), settings, meta["reference"],
     )
+    result["provenance"] = provenance(config_path=args.config, checkpoint_sha256=info.get("checkpoint_sha256"),
+                                      device=accelerator.describe(), train_device=info.get("train_device"))
     if args.neighbours is not None:
         training, _ = load_images(args.data, "train")
         shown = images[:10] if len(images) else np.full((1, *training.shape[1:]), 255, dtype=np.uint8)
@@ -299,6 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--weights", type=Path, help="images: backbone weights")
     p.add_argument("--reference", type=Path, help="images: reference statistics .npz of the same backbone")
     p.add_argument("--neighbours", type=Path, help="images: nearest-training-neighbour panel PNG to write")
+    p.add_argument("--config", type=Path, help="the experiment's resolved config, hashed into the provenance block")
     _add_common(p)
     p.set_defaults(func=cmd_evaluate)
 

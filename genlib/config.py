@@ -148,8 +148,8 @@ def sweep_runs(config: dict[str, Any]) -> list[RunKey]:
 
 
 def config_hash(config: dict[str, Any]) -> str:
-    """Short SHA-256 of the config's canonical JSON form."""
-    return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:12]
+    """SHA-256 of the config's canonical JSON form (key order and YAML layout do not matter)."""
+    return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
 
 
 def _semantic_problems(config: dict[str, Any]) -> list[str]:

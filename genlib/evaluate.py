@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import platform
-from importlib import metadata
 from typing import Any
 
 import numpy as np
 
-import genlib
 from genlib.data.mixtures import Mixture
 from genlib.metrics.frechet import frechet_distance, gaussian_stats
 from genlib.metrics.modes import mode_metrics
@@ -48,7 +45,6 @@ def _protocol(n_generated: int, n_reference: int) -> dict[str, Any]:
         "n_reference": n_reference,
         "high_quality_rule": f"within {HIGH_QUALITY_STD:g} std of the nearest mode (PacGAN)",
         "reverse_kl": "KL(histogram of samples over nearest modes || uniform), nats",
-        "versions": versions(),
     }
 
 
@@ -78,21 +74,3 @@ def objective_of(settings: dict[str, Any]) -> str:
             return f"diffusion, DDPM {steps} steps"
         return f"diffusion, DDIM {steps} steps, eta {settings['eta']:g}"
     return settings["objective"]
-
-
-def versions() -> dict[str, str | None]:
-    """Versions of the software a number depends on."""
-    return {
-        "genlib": genlib.__version__,
-        "numpy": np.__version__,
-        "python": platform.python_version(),
-        "torch": _version("torch"),
-        "torchmetrics": _version("torchmetrics"),
-    }
-
-
-def _version(package: str) -> str | None:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return None

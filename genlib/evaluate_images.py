@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from genlib.backbones import Backbone, Reference
-from genlib.evaluate import run_identity, versions
+from genlib.evaluate import run_identity
 from genlib.metrics.classifier_score import class_histogram, classifier_score
 from genlib.metrics.frechet import frechet_distance, gaussian_stats
 from genlib.metrics.kid import kernel_inception_distance
@@ -75,7 +75,6 @@ def evaluate_image_samples(
             "kid": f"unbiased MMD^2, cubic polynomial kernel, {settings.kid_subsets} subsets of "
                    f"{min(settings.kid_subset_size, len(images), len(reference.features))} (Binkowski et al. 2018)",
             "precision_recall": f"k-NN manifolds, k={settings.precision_recall_k} (Kynkaanniemi et al. 2019)",
-            "versions": versions(),
         },
     }
     if info["status"] == "diverged" or len(images) < 2:

@@ -11,14 +11,12 @@ import base64
 import datetime as dt
 import html
 import io
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-import genlib
 from genlib.atomic import atomic_path, read_json, write_text
 from genlib.plots import plt
 
@@ -63,6 +61,9 @@ def collect_runs(run_dirs: list[Path]) -> pd.DataFrame:
             row[column] = (result["metrics"] or {}).get(column, np.nan)
         row["n_modes"] = (result["metrics"] or {}).get("n_modes", np.nan)
         row["kid_std"] = (result["metrics"] or {}).get("kid_std", np.nan)
+        source = result.get("provenance") or {}
+        for key in ("git_commit", "git_dirty", "config_sha256", "checkpoint_sha256", "device", "train_device"):
+            row[key] = source.get(key)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -119,7 +120,8 @@ def build_report(
                             + sweep_section(dataset, sweep, their_sweep))
         else:
             sections.append(_dataset_section(dataset, runs, summary, published))
-    page = _page(sections, _provenance(config_path), len(runs))
+    provenance = _provenance(config_path)
+    page = _page(sections, provenance, _runs_provenance(runs, provenance), len(runs))
     _write_csv(summary, out_dir / "summary.csv")
     _write_csv(runs.drop(columns=["run_dir"]), out_dir / "runs.csv")
     if not sweep.empty:
@@ -302,29 +304,46 @@ def data_uri(png: bytes) -> str:
 
 
 def _provenance(config_path: Path | None) -> dict[str, str]:
-    from importlib import metadata
+    """The page's provenance: when and from which code, config and software it was made."""
+    from genlib.provenance import describe_git, git_state, versions
 
     info = {
         "generated": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "genlib": genlib.__version__,
-        "torch": metadata.version("torch"),
-        "git commit": _git_commit(),
+        "git commit": describe_git(git_state()),
+        **{name: version or "not installed" for name, version in versions().items()},
     }
     if config_path is not None:
         from genlib.config import config_hash, load_config
 
         info["config"] = str(config_path)
-        info["config hash"] = config_hash(load_config(config_path))
+        info["config SHA-256"] = config_hash(load_config(config_path))
     return info
 
 
-def _git_commit() -> str:
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown (not a git checkout)"
-    return commit + (" (with uncommitted changes)" if dirty else "")
+def _runs_provenance(runs: pd.DataFrame, page: dict[str, str]) -> str:
+    """Per run: the checkpoint its numbers came from (SHA-256), the devices, and the code and config that scored it."""
+    from genlib.provenance import describe_git
+
+    rows = []
+    for _, run in runs.iterrows():
+        commit = describe_git({"git_commit": run["git_commit"], "git_dirty": run["git_dirty"]})
+        rows.append(
+            f"<tr><td>{html.escape(run['dataset'])}</td><td>{html.escape(run['model'])}</td><td>{run['seed']}</td>"
+            f"<td><code>{html.escape(str(run['checkpoint_sha256'] or '')[:16])}</code></td>"
+            f"<td>{html.escape(str(run['train_device'] or 'not recorded'))}</td><td>{html.escape(str(run['device'] or ''))}</td>"
+            f"<td><code>{html.escape(commit[:48])}</code></td><td><code>{html.escape(str(run['config_sha256'] or '')[:16])}</code></td></tr>"
+        )
+    warnings = []
+    if runs["git_commit"].nunique(dropna=False) > 1 or runs["git_dirty"].nunique(dropna=False) > 1:
+        warnings.append("the runs were scored by different versions of the code")
+    if set(runs["config_sha256"]) != {page.get("config SHA-256")}:
+        warnings.append("not every run was scored under this page's config")
+    note = "".join(f"<p class='note'><b>Note:</b> {html.escape(w)}.</p>" for w in warnings)
+    return (
+        "<h3>Per run</h3>" + note + "<table><tr><th>dataset</th><th>model</th><th>seed</th><th>checkpoint SHA-256</th>"
+        "<th>trained on</th><th>scored on</th><th>git commit at scoring</th><th>config SHA-256</th></tr>"
+        + "".join(rows) + "</table>"
+    )
 
 
 STYLE = """
@@ -344,7 +363,7 @@ p.note { font-size: 0.85em; color: #555; }
 """
 
 
-def _page(sections: list[str], provenance: dict[str, str], n_runs: int) -> str:
+def _page(sections: list[str], provenance: dict[str, str], runs_provenance: str, n_runs: int) -> str:
     prov = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in provenance.items())
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>genlib report</title><style>{STYLE}</style></head>
@@ -354,5 +373,6 @@ def _page(sections: list[str], provenance: dict[str, str], n_runs: int) -> str:
 quoted from their sources with their protocols.</p>
 {''.join(sections)}
 <h2>Provenance</h2><table>{prov}</table>
+{runs_provenance}
 </body></html>
 """

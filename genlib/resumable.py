@@ -123,8 +123,9 @@ class ResumableRun:
             on_step(step)
         return True
 
-    def close(self, final: dict[str, Any], *, status: str, step: int, resumed_from: int) -> TrainResult:
-        """Write the final files (a diverged run records where) and summarise the run."""
+    def close(self, final: dict[str, Any], *, status: str, step: int, resumed_from: int, device: str) -> TrainResult:
+        """Write the final files (a diverged run records where; every run the device it trained on) and summarise the run."""
+        final["device"] = device
         if status == "diverged":
             final["diverged_at_step"] = step
         self.finish(final)

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from genlib.checkpoint import load_checkpoint
+from genlib.provenance import file_sha256
 from genlib.train import load_generator
 
 
@@ -46,6 +47,7 @@ def noise_shape(model: torch.nn.Module) -> tuple[int, ...]:
 def checkpoint_info(checkpoint: dict[str, Any], sampler: dict[str, Any] | None = None) -> dict[str, Any]:
     """What the evaluation needs to know of the checkpoint a sample came from (and the sampler that drew it)."""
     return {
+        "train_device": checkpoint.get("device"),
         "status": checkpoint["status"],
         "step": int(checkpoint["step"]),
         "diverged_at_step": checkpoint.get("diverged_at_step"),
@@ -61,7 +63,7 @@ def sample_points(
 ) -> tuple[np.ndarray, dict]:
     """`n_samples` points (n, 2) from a checkpoint's generator, with noise drawn from `seed`."""
     checkpoint = load_checkpoint(checkpoint_path)
-    info = checkpoint_info(checkpoint, sampler)
+    info = {**checkpoint_info(checkpoint, sampler), "checkpoint_sha256": file_sha256(checkpoint_path)}
     if checkpoint["status"] == "diverged":
         return np.zeros((0, 2), dtype=np.float32), info
     generator, _ = load_sampling_model(checkpoint, sampler)
@@ -104,7 +106,7 @@ def sample_images(
     `sampler` replaces a diffusion model's sampling settings (see `load_sampling_model`).
     """
     checkpoint = load_checkpoint(checkpoint_path)
-    info = checkpoint_info(checkpoint, sampler)
+    info = {**checkpoint_info(checkpoint, sampler), "checkpoint_sha256": file_sha256(checkpoint_path)}
     shape = tuple(checkpoint["data_spec"]["shape"])
     if checkpoint["status"] == "diverged":
         return np.zeros((0, *shape), dtype=np.uint8), np.zeros(0, dtype=np.int64), info

@@ -207,7 +207,8 @@ def train_gan(
                 status = "diverged"
                 break
 
-    return run.close(state(step, status), status=status, step=step, resumed_from=start)
+    return run.close(state(step, status), status=status, step=step, resumed_from=start,
+                     device=accelerator.describe())
 
 
 def load_generator(checkpoint: dict[str, Any], *, use_ema: bool = True) -> tuple[nn.Module, RunSettings]:

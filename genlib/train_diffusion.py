@@ -135,7 +135,8 @@ def train_diffusion(
                 status = "diverged"
                 break
 
-    return run.close(state(step, status), status=status, step=step, resumed_from=start)
+    return run.close(state(step, status), status=status, step=step, resumed_from=start,
+                     device=accelerator.describe())
 
 
 def load_denoiser(checkpoint: dict[str, Any], *, use_ema: bool = True) -> tuple[nn.Module, DiffusionSettings]:

@@ -35,8 +35,17 @@ def make_workdir(tmp_path: Path, config: dict) -> Path:
     shutil.copy(ROOT / "Snakefile", work)
     for folder in ("workflow", "profiles", "config"):
         shutil.copytree(ROOT / folder, work / folder)
+    shutil.copy(ROOT / ".gitignore", work)
     (work / "tiny.yaml").write_text(yaml.safe_dump(config))
+    git(work, "init", "-q")
+    git(work, "add", ".")
+    git(work, "commit", "-q", "-m", "tiny pipeline")
     return work
+
+
+def git(work: Path, *args: str) -> str:
+    identity = ["-c", "user.name=genlib tests", "-c", "user.email=tests@genlib.invalid"]
+    return subprocess.run(["git", *identity, *args], cwd=work, capture_output=True, text=True, check=True).stdout.strip()
 
 
 def snakemake(work: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -81,6 +90,28 @@ def test_pipeline_writes_metrics_for_every_run(finished_run):
         assert 0 <= result["metrics"]["modes_covered"] <= result["metrics"]["n_modes"]
         assert result["protocol"]["n_generated"] == 300
         assert (path.parent / "scatter.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_every_metrics_file_carries_its_provenance(finished_run):
+    import hashlib
+    from importlib import metadata
+
+    from genlib.config import config_hash, load_config
+
+    commit = git(finished_run, "rev-parse", "HEAD")
+    config_sha256 = config_hash(load_config(finished_run / "results/tiny/config.yaml"))
+    for path in sorted(finished_run.glob("results/tiny/*/*/seed*/metrics.json")):
+        provenance = json.loads(path.read_text())["provenance"]
+        checkpoint = hashlib.sha256((path.parent / "checkpoint.pt").read_bytes()).hexdigest()
+        assert provenance["checkpoint_sha256"] == checkpoint
+        assert provenance["git_commit"] == commit and provenance["git_dirty"] is False
+        assert provenance["config_sha256"] == config_sha256
+        assert provenance["versions"]["torch"] == metadata.version("torch")
+        assert provenance["versions"]["torchmetrics"] == metadata.version("torchmetrics")
+        assert provenance["device"].startswith("cpu") and provenance["train_device"].startswith("cpu")
+    page = (finished_run / "results/tiny/report/index.html").read_text()
+    assert checkpoint[:16] in page and commit in page and config_sha256[:16] in page
+    assert "not every run was scored under this page's config" not in page
 
 
 def test_report_summary_is_the_mean_and_std_of_the_run_metrics(finished_run):

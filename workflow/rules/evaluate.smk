@@ -3,6 +3,7 @@ rule evaluate_points:
         samples=RUN_DIR + "/samples.npz",
         test="data/{dataset}/test.npy",
         meta="data/{dataset}/meta.json",
+        config="results/{experiment}/config.yaml",
     output:
         metrics=RUN_DIR + "/metrics.json",
         scatter=RUN_DIR + "/scatter.png",
@@ -12,13 +13,13 @@ rule evaluate_points:
         "logs/{experiment}/{dataset}/{model}/seed{seed}/evaluate.log",
     shell:
         "{PYTHON} -m genlib evaluate --samples {input.samples} --data data/{wildcards.dataset}"
-        " --metrics {output.metrics} --scatter {output.scatter} > {log} 2>&1"
+        " --metrics {output.metrics} --scatter {output.scatter} --config {input.config} > {log} 2>&1"
 
 
 EVALUATE_IMAGES = (
     "{PYTHON} -m genlib evaluate --samples {input.samples} --data data/{wildcards.dataset}"
     " --metrics {output.metrics} --evaluation {input.evaluation} --backbone {params.backbone}"
-    " --weights {input.weights} --reference {input.reference} --threads {threads} --device {DEVICE}"
+    " --weights {input.weights} --reference {input.reference} --config {input.config} --threads {threads} --device {DEVICE}"
 )
 
 
@@ -30,6 +31,7 @@ rule evaluate_images:
         weights=lambda w: backbone_weights(w.dataset),
         reference=lambda w: reference_stats(w.dataset),
         evaluation="results/{experiment}/evaluation.json",
+        config="results/{experiment}/config.yaml",
     output:
         metrics=RUN_DIR + "/metrics.json",
         neighbours=RUN_DIR + "/neighbours.png",
@@ -53,6 +55,7 @@ rule evaluate_sweep:
         weights=lambda w: backbone_weights(w.dataset),
         reference=lambda w: reference_stats(w.dataset),
         evaluation="results/{experiment}/evaluation.json",
+        config="results/{experiment}/config.yaml",
     output:
         metrics=SWEEP_DIR + "/metrics.json",
     wildcard_constraints:

@@ -1,0 +1,80 @@
+"""Where a number came from: code (git commit and dirty flag), config, software, device and checkpoint.
+
+Every metrics file carries a `provenance` block built here, and the report repeats it per run, so
+a number can be traced back to the exact checkpoint (by hash) and the code and config that made it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import genlib
+
+CHUNK = 1 << 20
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file's bytes, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def git_state(where: str | Path = ".") -> dict[str, Any]:
+    """The commit checked out at `where` and whether tracked files differ from it (None outside a git checkout)."""
+    try:
+        def git(*args: str) -> str:
+            return subprocess.run(["git", *args], cwd=where, capture_output=True, text=True, check=True).stdout.strip()
+
+        commit = git("rev-parse", "HEAD")
+        dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+    except (OSError, subprocess.CalledProcessError):
+        return {"git_commit": None, "git_dirty": None}
+    return {"git_commit": commit, "git_dirty": dirty}
+
+
+def versions() -> dict[str, str | None]:
+    """Versions of the software a number depends on."""
+    return {
+        "genlib": genlib.__version__,
+        "python": platform.python_version(),
+        "numpy": _version("numpy"),
+        "torch": _version("torch"),
+        "torchmetrics": _version("torchmetrics"),
+    }
+
+
+def provenance(*, config_path: str | Path | None, checkpoint_sha256: str | None, device: str,
+               train_device: str | None = None) -> dict[str, Any]:
+    """The provenance block of one metrics file."""
+    from genlib.config import config_hash, load_config
+
+    return {
+        **git_state(),
+        "config_sha256": config_hash(load_config(config_path)) if config_path is not None else None,
+        "versions": versions(),
+        "device": device,
+        "train_device": train_device,
+        "checkpoint_sha256": checkpoint_sha256,
+    }
+
+
+def describe_git(state: dict[str, Any]) -> str:
+    """One line for pages: the commit, marked when the working tree had uncommitted changes."""
+    if state.get("git_commit") is None:
+        return "unknown (not a git checkout)"
+    return state["git_commit"] + (" (with uncommitted changes)" if state.get("git_dirty") else "")
+
+
+def _version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
