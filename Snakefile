@@ -23,3 +23,15 @@ rule all:
         # Checkpoints are products too: one deleted is retrained, with what depends on it.
         [f"{run_dir}/checkpoint.pt" for run_dir in run_dirs(EXPERIMENT)],
     default_target: True
+
+
+# Targets of the DVC stages (dvc.yaml): the prepared data with its metric backbone, and the checkpoints.
+rule prepared:
+    input:
+        [f"data/{dataset}/meta.json" for dataset in config["datasets"]],
+        [reference_stats(dataset) for dataset in image_datasets(config)],
+
+
+rule trained:
+    input:
+        [f"{run_dir}/checkpoint.pt" for run_dir in run_dirs(EXPERIMENT)],

@@ -211,12 +211,24 @@ def _evaluate_images(args: argparse.Namespace, images, info) -> dict:
     )
     result["provenance"] = provenance(config_path=args.config, checkpoint_sha256=info.get("checkpoint_sha256"),
                                       device=accelerator.describe(), train_device=info.get("train_device"))
+    if args.curve is not None:
+        from genlib.atomic import write_text
+
+        rows = result.get("curve") or []
+        write_text(args.curve, "step,fid\n" + "".join(f"{row['step']},{row['fid']!r}\n" for row in rows))
     if args.neighbours is not None:
         training, _ = load_images(args.data, "train")
         shown = images[:10] if len(images) else np.full((1, *training.shape[1:]), 255, dtype=np.uint8)
         title = f"{result['dataset']} / {result['model']} / seed {result['seed']}: samples and their nearest training images (pixel L2)"
         save_neighbour_panel(shown, training, title, args.neighbours)
     return result
+
+
+def cmd_dvc_yaml(args: argparse.Namespace) -> int:
+    from genlib.dvc_pipeline import write_dvc_yaml
+
+    write_dvc_yaml(args.config, args.out)
+    return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -308,6 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reference", type=Path, help="images: reference statistics .npz of the same backbone")
     p.add_argument("--neighbours", type=Path, help="images: nearest-training-neighbour panel PNG to write")
     p.add_argument("--config", type=Path, help="the experiment's resolved config, hashed into the provenance block")
+    p.add_argument("--curve", type=Path, help="images: CSV of FID over training to write (a header only without the monitor)")
     _add_common(p)
     p.set_defaults(func=cmd_evaluate)
 
@@ -318,6 +331,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sweep", nargs="*", default=[], help="sampler sweep settings to read from each run's sweep/ folder")
     p.add_argument("--out-dir", type=Path, required=True)
     p.set_defaults(func=cmd_report)
+
+    p = verbs.add_parser("dvc-yaml", help="write the DVC stages (dvc.yaml) of an experiment config")
+    p.add_argument("--config", type=Path, default=Path("config/config.yaml"), help="config path, relative to the repository root")
+    p.add_argument("--out", type=Path, default=Path("dvc.yaml"))
+    p.set_defaults(func=cmd_dvc_yaml)
     return parser
 
 

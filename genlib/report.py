@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from genlib.atomic import atomic_path, read_json, write_text
+from genlib.atomic import atomic_path, read_json, write_json, write_text
 from genlib.plots import plt
 
 # Metrics in table order: (column, heading, better direction, format).
@@ -102,7 +102,7 @@ def build_report(
     run_dirs: list[Path], *, published_csvs: list[Path], out_dir: Path, config_path: Path | None = None,
     sweep_tags: list[str] | None = None,
 ) -> None:
-    """Write index.html, summary.csv and runs.csv (and sweep.csv with a sampler sweep) into `out_dir`."""
+    """Write index.html, summary.csv, summary.json and runs.csv (and sweep.csv with a sampler sweep) into `out_dir`."""
     from genlib.report_images import image_dataset_section
     from genlib.report_sweep import collect_sweep, published_sweep, summarise_sweep, sweep_section
 
@@ -123,10 +123,25 @@ def build_report(
     provenance = _provenance(config_path)
     page = _page(sections, provenance, _runs_provenance(runs, provenance), len(runs))
     _write_csv(summary, out_dir / "summary.csv")
+    write_json(out_dir / "summary.json", summary_metrics(summary))
     _write_csv(runs.drop(columns=["run_dir"]), out_dir / "runs.csv")
     if not sweep.empty:
         _write_csv(summarise_sweep(sweep), out_dir / "sweep.csv")
     write_text(out_dir / "index.html", page)
+
+
+def summary_metrics(summary: pd.DataFrame) -> dict[str, dict[str, dict[str, float | int | None]]]:
+    """The summary as nested JSON, dataset -> model -> metric mean/std (null when absent), for `dvc metrics`."""
+    nested: dict[str, dict[str, dict[str, float | int | None]]] = {}
+    for _, row in summary.iterrows():
+        values: dict[str, float | int | None] = {"n_completed": int(row["n_completed"]), "n_seeds": int(row["n_seeds"])}
+        for column, *_ in METRICS:
+            for suffix in ("mean", "std"):
+                key = f"{column}_{suffix}"
+                if key in row.index and not pd.isna(row[key]):
+                    values[key] = float(row[key])
+        nested.setdefault(row["dataset"], {})[row["model"]] = values
+    return nested
 
 
 def _write_csv(table: pd.DataFrame, path: Path) -> None:

@@ -35,6 +35,7 @@ rule evaluate_images:
     output:
         metrics=RUN_DIR + "/metrics.json",
         neighbours=RUN_DIR + "/neighbours.png",
+        curve=RUN_DIR + "/fid_curve.csv",
     wildcard_constraints:
         dataset=IMAGE_DATASET_PATTERN,
     params:
@@ -45,7 +46,7 @@ rule evaluate_images:
     resources:
         gpu=GPU_JOB,
     shell:
-        EVALUATE_IMAGES + " --neighbours {output.neighbours} > {log} 2>&1"
+        EVALUATE_IMAGES + " --neighbours {output.neighbours} --curve {output.curve} > {log} 2>&1"
 
 
 rule evaluate_sweep:

@@ -20,6 +20,7 @@ rule report:
     output:
         html="results/{experiment}/report/index.html",
         summary="results/{experiment}/report/summary.csv",
+        summary_json="results/{experiment}/report/summary.json",
         runs="results/{experiment}/report/runs.csv",
     params:
         runs=lambda w: run_dirs(w.experiment),
