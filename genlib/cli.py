@@ -231,6 +231,12 @@ def cmd_dvc_yaml(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_pull(args: argparse.Namespace) -> int:
+    from genlib.dvc_restore import pull
+
+    return pull(args.dvc_args)
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from genlib.report import build_report
 
@@ -336,6 +342,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", type=Path, default=Path("config/config.yaml"), help="config path, relative to the repository root")
     p.add_argument("--out", type=Path, default=Path("dvc.yaml"))
     p.set_defaults(func=cmd_dvc_yaml)
+
+    p = verbs.add_parser("pull", help="dvc pull, with the restored files dated in pipeline order (so nothing is retrained)")
+    p.add_argument("dvc_args", nargs=argparse.REMAINDER, help="arguments passed on to `dvc pull` (e.g. -r myremote)")
+    p.set_defaults(func=cmd_pull)
     return parser
 
 

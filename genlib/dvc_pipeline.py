@@ -2,9 +2,8 @@
 
 Snakemake writes, DVC tracks and restores. Each stage runs one Snakemake target; its outputs are
 `persist`ent (DVC never deletes them before the command, so Snakemake alone decides what is out of
-date) and cached (so `dvc push` shares them and `dvc pull` restores them). The rules that write
-these files ignore their inputs' timestamps and compare settings instead (workflow/rules/common.smk),
-so files restored by `dvc pull` are not rebuilt.
+date) and cached (so `dvc push` shares them and `dvc pull` restores them). The outputs are listed in
+pipeline order (every file after the files it is made from), which `genlib.dvc_restore` relies on.
 
     prepare  data/<dataset>/...           prepared data, metric backbone, reference statistics
     train    results/<exp>/.../seed<n>/   run settings, checkpoint, loss log

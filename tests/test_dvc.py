@@ -101,7 +101,7 @@ def test_dvc_repro_tracks_checkpoints_and_shows_metrics_and_plots(pushed):
 
 def test_pulled_checkpoints_in_a_fresh_clone_are_not_retrained_and_give_the_same_metrics(pushed):
     fresh = clone(pushed, "fresh")
-    dvc(fresh, "pull")
+    run(fresh, sys.executable, "-m", "genlib", "pull")
     for path in CHECKPOINTS:
         assert (fresh / path).read_bytes() == (pushed["origin"] / path).read_bytes()
     planned = snakemake_dry_run(fresh)
@@ -126,10 +126,30 @@ def test_pull_from_a_remote_missing_an_object_names_it_and_leaves_a_usable_works
     (partial_remote / "files/md5" / digest[:2] / digest[2:]).unlink()
     fresh = clone(pushed, "partial")
     dvc(fresh, "remote", "modify", "--local", "shared", "url", str(partial_remote))
-    result = dvc(fresh, "pull", check=False)
+    result = run(fresh, sys.executable, "-m", "genlib", "pull", check=False)
     assert result.returncode != 0
-    assert lost in result.stdout + result.stderr
+    assert f"1 tracked files are not in the workspace (the remote lacks them or the download failed):\n  {lost}\n" in result.stderr
     for path in CHECKPOINTS[1:]:
         assert (fresh / path).is_file()
     planned = snakemake_dry_run(fresh)
     assert planned.get("train_points") == 1 and "prepare_mixture" not in planned, planned
+
+
+def test_order_timestamps_dates_files_in_list_order_ending_now(tmp_path):
+    from genlib.dvc_restore import order_timestamps
+
+    paths = [tmp_path / name for name in ("data.npy", "settings.json", "checkpoint.pt")]
+    for path in reversed(paths):  # written in the wrong order, as a pull may
+        path.write_text(path.name)
+    order_timestamps([str(p) for p in paths], now=1_000_000.0)
+    assert [p.stat().st_mtime_ns for p in paths] == [999_999_998_000_000, 999_999_999_000_000, 1_000_000_000_000_000]
+
+
+def test_tracked_outputs_follow_the_pipeline_order_of_dvc_yaml():
+    from genlib.dvc_restore import tracked_outputs
+
+    tracked = tracked_outputs(ROOT / "dvc.yaml")
+    assert tracked.index("data/ring8/settings.json") < tracked.index("data/ring8/train.npy")
+    assert tracked.index("data/ring8/train.npy") < tracked.index("results/toy2d/ring8/wgan/seed0/settings.json")
+    assert tracked.index("results/toy2d/ring8/wgan/seed0/settings.json") < tracked.index("results/toy2d/ring8/wgan/seed0/checkpoint.pt")
+    assert not any(path.startswith("results/toy2d/report") for path in tracked)  # not cached: made anew

@@ -3,12 +3,11 @@
 
 rule train_classifier:
     input:
-        train=ancient("data/{dataset}/train.npz"),
-        test=ancient("data/{dataset}/test.npz"),
+        train="data/{dataset}/train.npz",
+        test="data/{dataset}/test.npz",
     output:
         "data/{dataset}/classifier.pt",
     params:
-        identity=lambda w: backbone_identity(w.dataset),
         epochs=EVALUATION.classifier_epochs,
         seed=EVALUATION.classifier_seed,
     log:
@@ -36,12 +35,11 @@ rule fetch_inception:
 
 rule reference:
     input:
-        test=ancient("data/{dataset}/test.npz"),
-        weights=lambda w: ancient(backbone_weights(w.dataset)),
+        test="data/{dataset}/test.npz",
+        weights=lambda w: backbone_weights(w.dataset),
     output:
         "data/{dataset}/reference-{backbone}.npz",
     params:
-        identity=reference_identity,
         backbone=EVALUATION.backbone,
         antialias="--antialias" if EVALUATION.inception_antialias else "",
     log:

@@ -100,40 +100,11 @@ def reference_stats(dataset):
     return f"data/{dataset}/reference-{BACKBONE_TAG}.npz"
 
 
-# DVC restores prepared data, backbones and checkpoints with new timestamps (Snakemake writes them,
-# DVC tracks and restores them). The jobs that write what DVC tracks therefore ignore the times of
-# their inputs (ancient) and compare what those inputs stand for through `params` instead: a
-# changed setting reruns them, a file restored by `dvc pull` does not.
-def data_identity(dataset):
-    """What the prepared files of `dataset` depend on: its settings."""
-    return to_dict(dataset_settings(config, dataset))
-
-
-def backbone_identity(dataset):
-    """What the metric backbone of `dataset` depends on: its data and training, or the Inception weights."""
-    if EVALUATION.backbone == "classifier":
-        return {"data": data_identity(dataset), "epochs": EVALUATION.classifier_epochs, "seed": EVALUATION.classifier_seed}
-    return {"inception_weights": EVALUATION.inception_weights}
-
-
-def reference_identity(wildcards):
-    return {"backbone": backbone_identity(wildcards.dataset), "data": data_identity(wildcards.dataset), "tag": BACKBONE_TAG}
-
-
-def train_identity(wildcards):
-    """What a checkpoint depends on: the run's settings, its data and (with the FID monitor) the backbone."""
-    settings = run_settings(config, run_key(wildcards))
-    identity = {"run": to_dict(settings), "data": data_identity(wildcards.dataset)}
-    if getattr(settings, "monitor_every", 0):
-        identity["monitor"] = reference_identity(wildcards)
-    return identity
-
-
 def monitor_inputs(wildcards):
     """The train job's FID-over-training monitor needs the backbone and the reference statistics."""
     if run_settings(config, run_key(wildcards)).monitor_every == 0:
         return {}
-    return {"backbone": ancient(backbone_weights(wildcards.dataset)), "reference": ancient(reference_stats(wildcards.dataset))}
+    return {"backbone": backbone_weights(wildcards.dataset), "reference": reference_stats(wildcards.dataset)}
 
 
 def monitor_args(wildcards, input):

@@ -9,15 +9,13 @@ rule dataset_settings:
 
 rule prepare_mixture:
     input:
-        settings=ancient("data/{dataset}/settings.json"),
+        settings="data/{dataset}/settings.json",
     output:
         train="data/{dataset}/train.npy",
         test="data/{dataset}/test.npy",
         meta="data/{dataset}/meta.json",
     wildcard_constraints:
         dataset=MIXTURES,
-    params:
-        identity=lambda w: data_identity(w.dataset),
     log:
         "logs/prepare/{dataset}.log",
     benchmark:
@@ -29,15 +27,13 @@ rule prepare_mixture:
 # Raw files come from resources/ (downloaded when missing and allowed) or from the dataset's mirror.
 rule prepare_images:
     input:
-        settings=ancient("data/{dataset}/settings.json"),
+        settings="data/{dataset}/settings.json",
     output:
         train="data/{dataset}/train.npz",
         test="data/{dataset}/test.npz",
         meta="data/{dataset}/meta.json",
     wildcard_constraints:
         dataset=IMAGE_DATASET_PATTERN,
-    params:
-        identity=lambda w: data_identity(w.dataset),
     log:
         "logs/prepare/{dataset}.log",
     benchmark:

@@ -1,16 +1,13 @@
-# Inputs are ancient and what they stand for is in params.identity: see common.smk.
 # Tiny 2-D networks train on the CPU: no `gpu` resource, so --resources gpu=1 does not serialise them.
 rule train_points:
     input:
-        settings=ancient(RUN_DIR + "/settings.json"),
-        train=ancient("data/{dataset}/train.npy"),
+        settings=RUN_DIR + "/settings.json",
+        train="data/{dataset}/train.npy",
     output:
         checkpoint=RUN_DIR + "/checkpoint.pt",
         losses=RUN_DIR + "/losses.csv",
     wildcard_constraints:
         dataset=MIXTURES,
-    params:
-        identity=train_identity,
     log:
         "logs/{experiment}/{dataset}/{model}/seed{seed}/train.log",
     benchmark:
@@ -25,9 +22,9 @@ rule train_points:
 rule train_images:
     input:
         unpack(monitor_inputs),
-        settings=ancient(RUN_DIR + "/settings.json"),
-        train=ancient("data/{dataset}/train.npz"),
-        meta=ancient("data/{dataset}/meta.json"),
+        settings=RUN_DIR + "/settings.json",
+        train="data/{dataset}/train.npz",
+        meta="data/{dataset}/meta.json",
     output:
         checkpoint=RUN_DIR + "/checkpoint.pt",
         losses=RUN_DIR + "/losses.csv",
@@ -35,7 +32,6 @@ rule train_images:
         dataset=IMAGE_DATASET_PATTERN,
     params:
         monitor=monitor_args,
-        identity=train_identity,
     log:
         "logs/{experiment}/{dataset}/{model}/seed{seed}/train.log",
     benchmark:
