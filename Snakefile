@@ -17,6 +17,10 @@ include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/report.smk"
 
 
+# A profile's resources are checked once every rule is known: a misspelt one would be ignored silently.
+check_resources()
+
+
 rule all:
     input:
         f"results/{EXPERIMENT}/report/index.html",

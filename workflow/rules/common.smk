@@ -13,6 +13,7 @@ from genlib.config import (
     ConfigError, RunKey, dataset_settings, evaluation_settings, image_datasets, run_matrix, run_settings,
     sampler_sweep, sweep_runs, validate_config,
 )
+from genlib.resources import resource_problems
 from genlib.settings import MIXTURE_NAMES, MODEL_CATALOGUE, to_dict
 
 try:
@@ -36,6 +37,16 @@ INCEPTION_WEIGHTS = "resources/inception/weights-inception-2015-12-05-6726825d.p
 # The backbone's name in file names: Inception features depend on the resize, so it is part of the name.
 BACKBONE_TAG = EVALUATION.backbone + ("-antialias" if EVALUATION.backbone == "inception" and EVALUATION.inception_antialias else "")
 PUBLISHED = config.get("published", ["config/published/toy2d.csv"])
+
+
+def check_resources():
+    """Reject resources of the profile or command line (default-resources, set-resources) that no executor reads."""
+    settings = workflow.resource_settings
+    default = list(settings.default_resources.keys()) if settings.default_resources else []
+    per_rule = {rule: list(resources) for rule, resources in settings.overwrite_resources.items()}
+    problems = resource_problems(default, per_rule, [rule.name for rule in workflow.rules])
+    if problems:
+        raise WorkflowError("invalid resources:\n" + "\n".join(f"  - {p}" for p in problems))
 
 
 def is_diffusion(model):
