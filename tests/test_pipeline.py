@@ -134,6 +134,14 @@ def test_report_page_is_self_contained_and_shows_ours_beside_published(finished_
     assert "src='http" not in page and 'src="http' not in page
 
 
+def test_snakemake_report_holds_the_rule_graph_run_times_and_captioned_figures(finished_run):
+    snakemake(finished_run, "--report", "report.html")
+    page = (finished_run / "report.html").read_text()
+    assert "train_points" in page and "evaluate_points" in page  # rules of the graph and their run times
+    assert "modes are marked" in page and "2-D samples" in page  # the scatter plots with their caption
+    assert "Comparison" in page and "the provenance (commit, config hash, checkpoint hashes)" in page
+
+
 def test_second_invocation_has_nothing_to_do(finished_run):
     result = snakemake(finished_run, "-n")
     assert "Nothing to be done" in result.stdout + result.stderr

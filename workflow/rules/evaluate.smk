@@ -6,7 +6,8 @@ rule evaluate_points:
         config="results/{experiment}/config.yaml",
     output:
         metrics=RUN_DIR + "/metrics.json",
-        scatter=RUN_DIR + "/scatter.png",
+        scatter=report(RUN_DIR + "/scatter.png", caption="../report/scatter.rst", category="2-D samples",
+                       subcategory="{dataset}", labels={"model": "{model}", "seed": "{seed}"}),
     wildcard_constraints:
         dataset=MIXTURES,
     log:
@@ -34,7 +35,8 @@ rule evaluate_images:
         config="results/{experiment}/config.yaml",
     output:
         metrics=RUN_DIR + "/metrics.json",
-        neighbours=RUN_DIR + "/neighbours.png",
+        neighbours=report(RUN_DIR + "/neighbours.png", caption="../report/neighbours.rst", category="Nearest neighbours",
+                          subcategory="{dataset}", labels={"model": "{model}", "seed": "{seed}"}),
         curve=RUN_DIR + "/fid_curve.csv",
     wildcard_constraints:
         dataset=IMAGE_DATASET_PATTERN,

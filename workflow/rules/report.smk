@@ -18,7 +18,7 @@ rule report:
         config="results/{experiment}/config.yaml",
         published=PUBLISHED,
     output:
-        html="results/{experiment}/report/index.html",
+        html=report("results/{experiment}/report/index.html", caption="../report/comparison.rst", category="Comparison"),
         summary="results/{experiment}/report/summary.csv",
         summary_json="results/{experiment}/report/summary.json",
         runs="results/{experiment}/report/runs.csv",

@@ -27,9 +27,10 @@ rule sample_images:
         checkpoint=RUN_DIR + "/checkpoint.pt",
     output:
         samples=RUN_DIR + "/samples.npz",
-        grid=RUN_DIR + "/grid.png",
+        grid=report(RUN_DIR + "/grid.png", caption="../report/grid.rst", category="Samples", subcategory="{dataset}", labels={"model": "{model}", "seed": "{seed}"}),
         classes=RUN_DIR + "/classes.png",
-        interpolation=RUN_DIR + "/interpolation.png",
+        interpolation=report(RUN_DIR + "/interpolation.png", caption="../report/interpolation.rst",
+                             category="Interpolations", subcategory="{dataset}", labels={"model": "{model}", "seed": "{seed}"}),
     wildcard_constraints:
         dataset=IMAGE_DATASET_PATTERN,
         model=GAN_MODELS,
@@ -54,11 +55,12 @@ rule sample_images_diffusion:
         train="data/{dataset}/train.npz",
     output:
         samples=RUN_DIR + "/samples.npz",
-        grid=RUN_DIR + "/grid.png",
+        grid=report(RUN_DIR + "/grid.png", caption="../report/grid.rst", category="Samples", subcategory="{dataset}", labels={"model": "{model}", "seed": "{seed}"}),
         classes=RUN_DIR + "/classes.png",
-        interpolation=RUN_DIR + "/interpolation.png",
-        forward=RUN_DIR + "/forward.png",
-        trajectory=RUN_DIR + "/trajectory.png",
+        interpolation=report(RUN_DIR + "/interpolation.png", caption="../report/interpolation.rst",
+                             category="Interpolations", subcategory="{dataset}", labels={"model": "{model}", "seed": "{seed}"}),
+        forward=report(RUN_DIR + "/forward.png", caption="../report/forward.rst", category="Diffusion", subcategory="{dataset}", labels={"model": "{model}", "seed": "{seed}"}),
+        trajectory=report(RUN_DIR + "/trajectory.png", caption="../report/trajectory.rst", category="Diffusion", subcategory="{dataset}", labels={"model": "{model}", "seed": "{seed}"}),
     wildcard_constraints:
         dataset=IMAGE_DATASET_PATTERN,
         model=DIFFUSION_MODELS,
