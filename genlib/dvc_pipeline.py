@@ -26,7 +26,7 @@ OPTIONS = "--cores all --resources gpu=1"
 CODE = ["Snakefile", "workflow", "genlib"]
 INCEPTION_WEIGHTS = "resources/inception/weights-inception-2015-12-05-6726825d.pth"
 PARAMS_OF_STAGE = {
-    "prepare": ("experiment", "datasets", "data", "evaluation"),
+    "prepare": ("datasets", "data", "evaluation"),
     "train": ("models", "seeds", "training", "model_overrides", "custom_models"),
     "report": ("evaluation", "sampler_sweep", "published"),
 }
