@@ -7,6 +7,7 @@ def report_inputs(wildcards):
             files.append(f"{run_dir}/scatter.png")
         else:
             files += [f"{run_dir}/{name}.png" for name in ("grid", "classes", "interpolation", "neighbours")]
+            files.append(f"{run_dir}/fid_curve.csv")
             if is_diffusion(run.model):
                 files += [f"{run_dir}/forward.png", f"{run_dir}/trajectory.png"]
     return files + sweep_metrics(wildcards.experiment)
