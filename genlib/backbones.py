@@ -27,21 +27,13 @@ from genlib.atomic import atomic_path
 from genlib.checkpoint import load_checkpoint
 from genlib.metrics.frechet import GaussianStats, gaussian_stats
 from genlib.networks.classifier import ConvClassifier
+from genlib.provenance import file_sha256
+from genlib.settings import INCEPTION_FILE
 
 log = logging.getLogger(__name__)
 
-INCEPTION_FILE = "weights-inception-2015-12-05-6726825d.pth"
 INCEPTION_URL = f"https://github.com/toshas/torch-fidelity/releases/download/v0.2.0/{INCEPTION_FILE}"
 INCEPTION_SHA256_PREFIX = "6726825d"  # torch hub convention: the file name carries its hash's first hex digits
-
-
-def file_sha256(path: str | Path) -> str:
-    """Hex SHA-256 of a file."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def state_dict_sha256(state: dict[str, torch.Tensor]) -> str:

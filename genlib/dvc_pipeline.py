@@ -20,11 +20,11 @@ from typing import Any
 from genlib.config import (
     evaluation_settings, image_datasets, is_image_dataset, load_config, run_matrix, run_settings,
 )
-from genlib.settings import DiffusionSettings
+from genlib.settings import INCEPTION_FILE, DiffusionSettings
 
 OPTIONS = "--cores all --resources gpu=1"
 CODE = ["Snakefile", "workflow", "genlib"]
-INCEPTION_WEIGHTS = "resources/inception/weights-inception-2015-12-05-6726825d.pth"
+INCEPTION_WEIGHTS = f"resources/inception/{INCEPTION_FILE}"  # as workflow/rules/common.smk
 PARAMS_OF_STAGE = {
     "prepare": ("datasets", "data", "evaluation"),
     "train": ("models", "seeds", "training", "model_overrides", "custom_models"),

@@ -215,6 +215,10 @@ class DiffusionSettings:
             raise SettingsError(f"conditional: 2-D dataset {self.dataset} has no classes")
 
 
+# torch-fidelity's InceptionV3 weights (the TF Inception of published FIDs, ported), as torch hub names it.
+INCEPTION_FILE = "weights-inception-2015-12-05-6726825d.pth"
+
+
 @dataclass(frozen=True)
 class EvaluationSettings:
     """How samples are scored: sample counts, the feature backbone of image metrics, and its options."""

@@ -14,7 +14,7 @@ from genlib.config import (
     sampler_sweep, sweep_runs, validate_config,
 )
 from genlib.resources import resource_problems
-from genlib.settings import MIXTURE_NAMES, MODEL_CATALOGUE, to_dict
+from genlib.settings import INCEPTION_FILE, MIXTURE_NAMES, MODEL_CATALOGUE, to_dict
 
 try:
     validate_config(config, Path(workflow.current_basedir) / ".." / "schemas" / "config.schema.yaml")
@@ -33,7 +33,7 @@ GPU_JOB = 0 if DEVICE == "cpu" else 1
 MIXTURES = "|".join(MIXTURE_NAMES)
 # Any other dataset name is an image dataset (the wildcard is always followed by "/" in paths).
 IMAGE_DATASET_PATTERN = f"(?!(?:{MIXTURES})/)[A-Za-z0-9_-]+"
-INCEPTION_WEIGHTS = "resources/inception/weights-inception-2015-12-05-6726825d.pth"
+INCEPTION_WEIGHTS = f"resources/inception/{INCEPTION_FILE}"
 # The backbone's name in file names: Inception features depend on the resize, so it is part of the name.
 BACKBONE_TAG = EVALUATION.backbone + ("-antialias" if EVALUATION.backbone == "inception" and EVALUATION.inception_antialias else "")
 PUBLISHED = config.get("published", ["config/published/toy2d.csv"])
