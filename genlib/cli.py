@@ -344,7 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_dvc_yaml)
 
     p = verbs.add_parser("pull", help="dvc pull, with the restored files dated in pipeline order (so nothing is retrained)")
-    p.add_argument("dvc_args", nargs=argparse.REMAINDER, help="arguments passed on to `dvc pull` (e.g. -r myremote)")
+    p.add_argument("dvc_args", nargs="*", help="arguments passed on to `dvc pull`, after `--` (e.g. -- -r myremote)")
     p.set_defaults(func=cmd_pull)
     return parser
 
