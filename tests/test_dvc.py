@@ -153,3 +153,10 @@ def test_tracked_outputs_follow_the_pipeline_order_of_dvc_yaml():
     assert tracked.index("data/ring8/train.npy") < tracked.index("results/toy2d/ring8/wgan/seed0/settings.json")
     assert tracked.index("results/toy2d/ring8/wgan/seed0/settings.json") < tracked.index("results/toy2d/ring8/wgan/seed0/checkpoint.pt")
     assert not any(path.startswith("results/toy2d/report") for path in tracked)  # not cached: made anew
+
+
+def test_genlib_pull_passes_the_options_after_a_double_dash_to_dvc():
+    from genlib.cli import build_parser
+
+    assert build_parser().parse_args(["pull", "--", "-r", "shared", "-j", "4"]).dvc_args == ["-r", "shared", "-j", "4"]
+    assert build_parser().parse_args(["pull"]).dvc_args == []
