@@ -44,6 +44,33 @@ def _gather(values: torch.Tensor, t: int, like: torch.Tensor) -> torch.Tensor:
     return values[t].to(device=like.device, dtype=like.dtype)
 
 
+# One reverse step: (x_t, eps, abar_t, abar_t', is_last) -> x_t' for the next visited step t' < t.
+Step = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, bool], torch.Tensor]
+
+
+def _reverse(
+    schedule: NoiseSchedule, model: EpsModel, noise: torch.Tensor, sequence: list[int], step: Step,
+    guidance: Guidance | None, keep: tuple[int, ...],
+) -> tuple[torch.Tensor, dict[int, torch.Tensor]]:
+    """Walk the visited steps from x_T = `noise` down to x_0 with `step`; keep the states at the steps in `keep`."""
+    x = noise
+    kept: dict[int, torch.Tensor] = {}
+    for i in reversed(range(len(sequence))):
+        t, t_prev = sequence[i], (sequence[i - 1] if i > 0 else -1)
+        if t in keep:
+            kept[t] = x.cpu()
+        batch_t = torch.full((x.shape[0],), t, device=x.device, dtype=torch.long)
+        eps = predict_noise(model, x, batch_t, guidance).to(x.dtype)
+        abar = _gather(schedule.alphas_cumprod, t, x)
+        abar_prev = _gather(schedule.alphas_cumprod, t_prev, x) if t_prev >= 0 else torch.ones_like(abar)
+        x = step(x, eps, abar, abar_prev, t_prev < 0)
+    return x, kept
+
+
+def _noise_like(x: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+    return torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
+
+
 @torch.no_grad()
 def ddpm_sample(
     schedule: NoiseSchedule, model: EpsModel, noise: torch.Tensor, *, steps: int | None = None,
@@ -57,17 +84,7 @@ def ddpm_sample(
     larger variance sigma-hat^2 = beta (the "DDPM" rows of Song et al. 2021, Table 1).
     Returns x_0 and the states x_t at the 0-based steps in `keep` (for trajectory pictures).
     """
-    sequence = visited_timesteps(schedule.timesteps, steps, spacing)
-    x = noise
-    kept: dict[int, torch.Tensor] = {}
-    for i in reversed(range(len(sequence))):
-        t, t_prev = sequence[i], (sequence[i - 1] if i > 0 else -1)
-        if t in keep:
-            kept[t] = x.cpu()
-        batch_t = torch.full((x.shape[0],), t, device=x.device, dtype=torch.long)
-        eps = predict_noise(model, x, batch_t, guidance).to(x.dtype)
-        abar = _gather(schedule.alphas_cumprod, t, x)
-        abar_prev = _gather(schedule.alphas_cumprod, t_prev, x) if t_prev >= 0 else torch.ones_like(abar)
+    def step(x, eps, abar, abar_prev, last):
         alpha = abar / abar_prev  # alpha_t of the (possibly strided) step; 1 - beta_t for consecutive steps
         beta = 1 - alpha
         if clip:
@@ -77,11 +94,9 @@ def ddpm_sample(
             mean = (abar_prev.sqrt() * beta / (1 - abar)) * x0 + (alpha.sqrt() * (1 - abar_prev) / (1 - abar)) * x
         else:
             mean = (x - beta / (1 - abar).sqrt() * eps) / alpha.sqrt()  # Algorithm 2, line 4
-        if t_prev >= 0:
-            x = mean + beta.sqrt() * torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
-        else:
-            x = mean
-    return x, kept
+        return mean if last else mean + beta.sqrt() * _noise_like(x, generator)
+
+    return _reverse(schedule, model, noise, visited_timesteps(schedule.timesteps, steps, spacing), step, guidance, keep)
 
 
 def ddim_timesteps(timesteps: int, steps: int, spacing: Spacing) -> list[int]:
@@ -115,23 +130,14 @@ def ddim_sample(
     deterministic, eta = 1 is DDPM-like."""
     if not 0.0 <= eta <= 1.0:
         raise ValueError(f"eta must lie in [0, 1], got {eta}")
-    sequence = visited_timesteps(schedule.timesteps, steps, spacing)
-    x = noise
-    kept: dict[int, torch.Tensor] = {}
-    for i in reversed(range(len(sequence))):
-        t, t_prev = sequence[i], (sequence[i - 1] if i > 0 else -1)
-        if t in keep:
-            kept[t] = x.cpu()
-        batch_t = torch.full((x.shape[0],), t, device=x.device, dtype=torch.long)
-        eps = predict_noise(model, x, batch_t, guidance).to(x.dtype)
-        abar = _gather(schedule.alphas_cumprod, t, x)
-        abar_prev = _gather(schedule.alphas_cumprod, t_prev, x) if t_prev >= 0 else torch.ones_like(abar)
+
+    def step(x, eps, abar, abar_prev, last):
         x0 = (x - (1 - abar).sqrt() * eps) / abar.sqrt()  # "predicted x_0", eq. 12
         if clip:
             x0 = x0.clamp(-1, 1)
             eps = (x - abar.sqrt() * x0) / (1 - abar).sqrt()  # the noise consistent with the clipped x_0
         sigma = eta * ((1 - abar_prev) / (1 - abar) * (1 - abar / abar_prev)).sqrt()  # eq. 16
         x = abar_prev.sqrt() * x0 + (1 - abar_prev - sigma**2).clamp(min=0).sqrt() * eps  # "direction pointing to x_t"
-        if eta > 0 and t_prev >= 0:
-            x = x + sigma * torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
-    return x, kept
+        return x if eta == 0 or last else x + sigma * _noise_like(x, generator)
+
+    return _reverse(schedule, model, noise, visited_timesteps(schedule.timesteps, steps, spacing), step, guidance, keep)
