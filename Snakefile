@@ -21,10 +21,6 @@ include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/report.smk"
 
 
-# A profile's resources are checked once every rule is known: a misspelt one would be ignored silently.
-check_resources()
-
-
 rule all:
     input:
         f"results/{EXPERIMENT}/report/index.html",
@@ -43,3 +39,7 @@ rule prepared:
 rule trained:
     input:
         [f"{run_dir}/checkpoint.pt" for run_dir in run_dirs(EXPERIMENT)],
+
+
+# A profile's resources are checked once every rule is known: a misspelt one would be ignored silently.
+check_resources()

@@ -167,11 +167,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if _is_image_data(args.data):
         write_json(args.metrics, _evaluate_images(args, samples, info))
         return 0
-    from genlib.provenance import provenance
-
     from genlib.data.mixtures import load_mixture, load_points
     from genlib.evaluate import evaluate_mixture_samples
     from genlib.plots import save_figure, scatter_figure
+    from genlib.provenance import provenance
 
     dist, reference = load_mixture(args.data), load_points(args.data, "test")
     result = evaluate_mixture_samples(samples, info, dist, reference)

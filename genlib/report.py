@@ -131,7 +131,7 @@ def build_report(
 
 
 def summary_metrics(summary: pd.DataFrame) -> dict[str, dict[str, dict[str, float | int | None]]]:
-    """The summary as nested JSON, dataset -> model -> metric mean/std (null when absent), for `dvc metrics`."""
+    """The summary as nested JSON, dataset -> model -> metric mean and std (absent ones left out), for `dvc metrics`."""
     nested: dict[str, dict[str, dict[str, float | int | None]]] = {}
     for _, row in summary.iterrows():
         values: dict[str, float | int | None] = {"n_completed": int(row["n_completed"]), "n_seeds": int(row["n_seeds"])}
