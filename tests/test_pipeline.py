@@ -173,7 +173,10 @@ def test_killed_pipeline_resumes_training_from_its_checkpoint(tmp_path):
     work = make_workdir(tmp_path, config)
     state = work / "results/tiny/ring8/gan-nonsaturating/seed0/resume/state.pt"
     command = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "tiny.yaml"]
-    process = subprocess.Popen(command, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    # As a terminal's Ctrl-C: SIGINT at its default action, even where this test was started with it
+    # ignored (a background job of a non-interactive shell), which Snakemake and its jobs would inherit.
+    process = subprocess.Popen(command, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 300
     while not state.exists() and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.2)
