@@ -74,6 +74,26 @@ class ResumableRun:
         write_loss_rows(self.log_path, rows, self.columns)
         return saved
 
+    def resume(self, parts: dict[str, Any], rng: torch.Generator) -> int:
+        """Load a matching saved state into `parts` (networks and optimisers by name; None: absent) and
+        the RNGs; return the step to start from (0 without one)."""
+        saved = self.restore()
+        if saved is None:
+            return 0
+        for name, part in parts.items():
+            if part is not None:
+                part.load_state_dict(saved[name])
+        rng.set_state(saved["rng"])
+        torch.set_rng_state(saved["torch_rng"])
+        return int(saved["step"])
+
+    def snapshot(self, parts: dict[str, Any], rng: torch.Generator) -> dict[str, Any]:
+        """What `resume` needs: the state dicts of `parts` (None stays None), both RNG states and the curve so far."""
+        return {
+            **{name: None if part is None else part.state_dict() for name, part in parts.items()},
+            "rng": rng.get_state(), "torch_rng": torch.get_rng_state(), "curve": list(self.curve),
+        }
+
     def record(self, row: dict[str, float], *, every: int) -> bool:
         """Keep a loss row (every `every` steps, and always a non-finite one); return whether it is finite."""
         finite = all(math.isfinite(value) for value in row.values())

@@ -105,6 +105,8 @@ def train_gan(
     labels = data.labels.to(device) if data.labels is not None and settings.conditioning != "none" else None
     joint_batch = not any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in discriminator.modules())
 
+    parts = {"generator": generator, "discriminator": discriminator, "ema": ema, "opt_g": opt_g, "opt_d": opt_d}
+
     def state(step: int, status: str) -> dict[str, Any]:
         return {
             "format": FORMAT,
@@ -112,28 +114,10 @@ def train_gan(
             "data_spec": {"shape": list(spec.shape), "num_classes": spec.num_classes},
             "step": step,
             "status": status,
-            "generator": generator.state_dict(),
-            "discriminator": discriminator.state_dict(),
-            "ema": ema.state_dict() if ema is not None else None,
-            "opt_g": opt_g.state_dict(),
-            "opt_d": opt_d.state_dict(),
-            "rng": rng.get_state(),
-            "torch_rng": torch.get_rng_state(),
-            "curve": list(run.curve),
+            **run.snapshot(parts, rng),
         }
 
-    start = 0
-    saved = run.restore()
-    if saved is not None:
-        generator.load_state_dict(saved["generator"])
-        discriminator.load_state_dict(saved["discriminator"])
-        if ema is not None:
-            ema.load_state_dict(saved["ema"])
-        opt_g.load_state_dict(saved["opt_g"])
-        opt_d.load_state_dict(saved["opt_d"])
-        rng.set_state(saved["rng"])
-        torch.set_rng_state(saved["torch_rng"])
-        start = int(saved["step"])
+    start = run.resume(parts, rng)
 
     def monitored(step: int) -> None:
         if monitor is not None and settings.monitor_every:

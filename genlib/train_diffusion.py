@@ -73,25 +73,16 @@ def train_diffusion(
     samples = data.samples.to(device)
     labels = data.labels.to(device) if data.labels is not None and settings.conditional else None
 
+    parts = {"model": model, "ema": ema, "optimizer": optimizer}
+
     def state(step: int, status: str) -> dict[str, Any]:
         return {
             "format": FORMAT, "settings": to_dict(settings),
             "data_spec": {"shape": list(spec.shape), "num_classes": spec.num_classes},
-            "step": step, "status": status, "model": model.state_dict(),
-            "ema": ema.state_dict() if ema is not None else None, "optimizer": optimizer.state_dict(),
-            "rng": rng.get_state(), "torch_rng": torch.get_rng_state(), "curve": list(run.curve),
+            "step": step, "status": status, **run.snapshot(parts, rng),
         }
 
-    start = 0
-    saved = run.restore()
-    if saved is not None:
-        model.load_state_dict(saved["model"])
-        if ema is not None:
-            ema.load_state_dict(saved["ema"])
-        optimizer.load_state_dict(saved["optimizer"])
-        rng.set_state(saved["rng"])
-        torch.set_rng_state(saved["torch_rng"])
-        start = int(saved["step"])
+    start = run.resume(parts, rng)
 
     def monitored(step: int) -> None:
         # The monitor sees the EMA network as a generator: the configured sampler around it.
