@@ -1,6 +1,6 @@
 """DCGAN-28 training throughput: images per second of the full GAN step at batch 64.
 
-One generator step of the non-saturating DCGAN (Radford et al. 2016) as genlib.train runs it:
+One generator step of the non-saturating DCGAN (Radford et al. 2016) as genlib.families.gan runs it:
 a discriminator update on a real and a generated batch, then a generator update. Throughput is
 batch size x generator steps / second, timed over repeated windows; the median is printed.
 
@@ -18,9 +18,9 @@ from pathlib import Path
 
 import torch
 
-from genlib.device import Accelerator
-from genlib.settings import MODEL_CATALOGUE, RunSettings
-from genlib.train import TrainingData, train_gan
+from genlib.training.device import Accelerator
+from genlib.config.settings import MODEL_CATALOGUE, RunSettings
+from genlib.families.gan import TrainingData, train_gan
 
 
 def measure(settings: RunSettings, data: TrainingData, accelerator: Accelerator, windows: int) -> list[float]:

@@ -15,7 +15,7 @@ import time
 
 import torch
 
-from genlib.device import Accelerator
+from genlib.training.device import Accelerator
 from genlib.diffusion.samplers import ddim_sample, ddpm_sample
 from genlib.diffusion.schedules import NoiseSchedule
 from genlib.networks.unet import UNet

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from genlib.atomic import read_json
+from genlib.io.atomic import read_json
 
 
 def _set_threads(threads: int) -> None:
@@ -19,7 +19,7 @@ def _set_threads(threads: int) -> None:
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
-    from genlib.config import load_config, run_matrix, validate_config
+    from genlib.config.experiment import load_config, run_matrix, validate_config
 
     config = load_config(args.config)
     validate_config(config, args.schema)
@@ -28,7 +28,7 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 
 
 def cmd_prepare(args: argparse.Namespace) -> int:
-    from genlib.settings import MIXTURE_NAMES, ImageDatasetSettings, MixtureSettings, from_dict
+    from genlib.config.settings import MIXTURE_NAMES, ImageDatasetSettings, MixtureSettings, from_dict
 
     values = read_json(args.settings)
     if values.get("name") in MIXTURE_NAMES:
@@ -49,9 +49,9 @@ def _is_image_data(data_dir: Path) -> bool:
 def cmd_train(args: argparse.Namespace) -> int:
     import torch
 
-    from genlib.device import Accelerator
-    from genlib.settings import DiffusionSettings, RunSettings, from_dict
-    from genlib.train import TrainingData, train_gan
+    from genlib.training.device import Accelerator
+    from genlib.config.settings import DiffusionSettings, RunSettings, from_dict
+    from genlib.families.gan import TrainingData, train_gan
 
     _set_threads(args.threads)
     values = read_json(args.settings)
@@ -65,8 +65,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         images, labels = load_images(args.data, "train")
         data = TrainingData(torch.from_numpy(images), torch.from_numpy(labels), load_image_meta(args.data)["num_classes"])
         if settings.monitor_every and args.reference is not None:
-            from genlib.backbones import load_backbone, read_reference
-            from genlib.evaluate_images import fid_monitor
+            from genlib.metrics.backbones import load_backbone, read_reference
+            from genlib.evaluation.images import fid_monitor
 
             backbone = load_backbone(args.backbone, args.backbone_weights, device=accelerator.device)
             conditional = settings.conditional if diffusion else settings.conditioning != "none"
@@ -80,7 +80,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         data = TrainingData(torch.from_numpy(load_points(args.data, "train")))
     print(f"training on {accelerator.describe()}", flush=True)
     if diffusion:
-        from genlib.train_diffusion import train_diffusion as train
+        from genlib.families.diffusion import train_diffusion as train
     else:
         train = train_gan
     result = train(
@@ -92,8 +92,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_train_classifier(args: argparse.Namespace) -> int:
-    from genlib.backbones import train_classifier
-    from genlib.checkpoint import save_checkpoint
+    from genlib.metrics.backbones import train_classifier
+    from genlib.io.checkpoint import save_checkpoint
     from genlib.data.images import load_image_meta, load_images
 
     _set_threads(args.threads)
@@ -111,16 +111,16 @@ def cmd_train_classifier(args: argparse.Namespace) -> int:
 
 
 def cmd_fetch_inception(args: argparse.Namespace) -> int:
-    from genlib.backbones import fetch_inception_weights
+    from genlib.metrics.backbones import fetch_inception_weights
 
     fetch_inception_weights(args.weights or None, args.out)
     return 0
 
 
 def cmd_reference(args: argparse.Namespace) -> int:
-    from genlib.backbones import load_backbone, write_reference
+    from genlib.metrics.backbones import load_backbone, write_reference
     from genlib.data.images import load_images
-    from genlib.device import Accelerator
+    from genlib.training.device import Accelerator
 
     _set_threads(args.threads)
     backbone = load_backbone(args.backbone, args.weights, device=Accelerator.choose(args.device).device, antialias=args.antialias)
@@ -130,47 +130,47 @@ def cmd_reference(args: argparse.Namespace) -> int:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    from genlib.sample_archive import write_samples
+    from genlib.io.sample_archive import write_samples
 
     _set_threads(args.threads)
     sampler = {key: value for key, value in (("sampler", args.sampler), ("sampler_steps", args.sampler_steps),
                                                ("eta", args.eta), ("spacing", args.spacing)) if value is not None}
     if not args.images and args.pictures is None:
-        from genlib.sample import sample_points
+        from genlib.sampling.samples import sample_points
 
         samples, info = sample_points(args.checkpoint, args.n_samples, args.seed, sampler=sampler)
         write_samples(args.out, samples, info)
         return 0
-    from genlib.device import Accelerator
-    from genlib.sample import sample_images
+    from genlib.training.device import Accelerator
+    from genlib.sampling.samples import sample_images
 
     device = Accelerator.choose(args.device).device
     images, labels, info = sample_images(args.checkpoint, args.n_samples, args.seed, device=device, sampler=sampler)
     write_samples(args.out, images, info, labels=labels)
     if args.pictures is not None:
-        from genlib.pictures import draw_run_pictures
+        from genlib.sampling.pictures import draw_run_pictures
 
         draw_run_pictures(args.checkpoint, args.pictures, grid_size=args.grid_size, device=device)
     if args.strips_from is not None:
         from genlib.data.images import load_images
-        from genlib.pictures import draw_diffusion_strips
+        from genlib.sampling.pictures import draw_diffusion_strips
 
         draw_diffusion_strips(args.checkpoint, load_images(args.strips_from, "train")[0], args.pictures, device=device)
     return 0
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from genlib.atomic import write_json
-    from genlib.sample_archive import read_samples
+    from genlib.io.atomic import write_json
+    from genlib.io.sample_archive import read_samples
 
     samples, info = read_samples(args.samples)
     if _is_image_data(args.data):
         write_json(args.metrics, _evaluate_images(args, samples, info))
         return 0
     from genlib.data.mixtures import load_mixture, load_points
-    from genlib.evaluate import evaluate_mixture_samples
-    from genlib.plots import save_figure, scatter_figure
-    from genlib.provenance import provenance
+    from genlib.evaluation.points import evaluate_mixture_samples
+    from genlib.io.figures import save_figure, scatter_figure
+    from genlib.io.provenance import provenance
 
     dist, reference = load_mixture(args.data), load_points(args.data, "test")
     result = evaluate_mixture_samples(samples, info, dist, reference)
@@ -190,14 +190,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _evaluate_images(args: argparse.Namespace, images, info) -> dict:
-    from genlib.backbones import load_backbone, read_reference
+    from genlib.metrics.backbones import load_backbone, read_reference
     from genlib.data.images import load_image_meta, load_images
-    from genlib.device import Accelerator
-    from genlib.evaluate_images import evaluate_image_samples
-    from genlib.pictures import save_neighbour_panel
-    from genlib.provenance import provenance
-    from genlib.sample_archive import read_labels
-    from genlib.settings import EvaluationSettings, from_dict
+    from genlib.training.device import Accelerator
+    from genlib.evaluation.images import evaluate_image_samples
+    from genlib.sampling.pictures import save_neighbour_panel
+    from genlib.io.provenance import provenance
+    from genlib.io.sample_archive import read_labels
+    from genlib.config.settings import EvaluationSettings, from_dict
 
     _set_threads(args.threads)
     settings = from_dict(EvaluationSettings, read_json(args.evaluation), where=str(args.evaluation))
@@ -211,7 +211,7 @@ def _evaluate_images(args: argparse.Namespace, images, info) -> dict:
     result["provenance"] = provenance(config_path=args.config, checkpoint_sha256=info.get("checkpoint_sha256"),
                                       device=accelerator.describe(), train_device=info.get("train_device"))
     if args.curve is not None:
-        from genlib.atomic import write_text
+        from genlib.io.atomic import write_text
 
         rows = result.get("curve") or []
         write_text(args.curve, "step,fid\n" + "".join(f"{row['step']},{row['fid']!r}\n" for row in rows))
@@ -224,20 +224,20 @@ def _evaluate_images(args: argparse.Namespace, images, info) -> dict:
 
 
 def cmd_dvc_yaml(args: argparse.Namespace) -> int:
-    from genlib.dvc_pipeline import write_dvc_yaml
+    from genlib.pipeline.dvc_stages import write_dvc_yaml
 
     write_dvc_yaml(args.config, args.out)
     return 0
 
 
 def cmd_pull(args: argparse.Namespace) -> int:
-    from genlib.dvc_restore import pull
+    from genlib.pipeline.dvc_restore import pull
 
     return pull(args.dvc_args)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from genlib.report import build_report
+    from genlib.report.page import build_report
 
     build_report(args.runs, published_csvs=args.published, out_dir=args.out_dir, config_path=args.config,
                  sweep_tags=args.sweep)
@@ -350,8 +350,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one verb; errors of input print one clear line and exit with status 2."""
-    from genlib.config import ConfigError
-    from genlib.settings import SettingsError
+    from genlib.config.experiment import ConfigError
+    from genlib.config.settings import SettingsError
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     args = build_parser().parse_args(argv)

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from genlib.atomic import atomic_path, read_json, write_json
+from genlib.io.atomic import atomic_path, read_json, write_json
 
 
 def test_written_file_has_the_mode_of_the_umask_not_a_private_temporary_mode(tmp_path):

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from genlib.config import ConfigError, RunKey, load_config, run_matrix, run_settings, validate_config
-from genlib.settings import MODEL_CATALOGUE, TUNABLE_RUN_FIELDS, EvaluationSettings, RunSettings, SettingsError, from_dict
+from genlib.config.experiment import ConfigError, RunKey, load_config, run_matrix, run_settings, validate_config
+from genlib.config.settings import MODEL_CATALOGUE, TUNABLE_RUN_FIELDS, EvaluationSettings, RunSettings, SettingsError, from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
@@ -226,7 +226,7 @@ SWEEP_CONFIG = {
 
 
 def test_sampler_sweep_expands_to_samplers_times_steps_on_the_diffusion_runs():
-    from genlib.config import sampler_sweep, sweep_runs
+    from genlib.config.experiment import sampler_sweep, sweep_runs
 
     config = copy.deepcopy(SWEEP_CONFIG)
     validate_config(config, SCHEMA)

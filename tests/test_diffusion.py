@@ -9,10 +9,10 @@ import torch
 from genlib.diffusion.samplers import Guidance, ddim_sample, ddim_timesteps, ddpm_sample, predict_noise
 from genlib.diffusion.schedules import NoiseSchedule, q_sample
 from genlib.networks.unet import UNet
-from genlib.settings import MODEL_CATALOGUE, DiffusionSettings, SettingsError
-from genlib.resumable import resume_dir_for
-from genlib.train import TrainingData
-from genlib.train_diffusion import train_diffusion
+from genlib.config.settings import MODEL_CATALOGUE, DiffusionSettings, SettingsError
+from genlib.training.resumable import resume_dir_for
+from genlib.families.gan import TrainingData
+from genlib.families.diffusion import train_diffusion
 
 
 def test_linear_schedule_golden_values():
@@ -151,7 +151,7 @@ def tiny_diffusion(**overrides) -> DiffusionSettings:
 
 
 def test_interrupted_and_resumed_diffusion_training_equals_straight_training(tmp_path):
-    from genlib.checkpoint import load_checkpoint
+    from genlib.io.checkpoint import load_checkpoint
     from genlib.data.mixtures import ring8
 
     data = TrainingData(torch.from_numpy(ring8().sample(256, np.random.default_rng(0))))

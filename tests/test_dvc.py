@@ -136,7 +136,7 @@ def test_pull_from_a_remote_missing_an_object_names_it_and_leaves_a_usable_works
 
 
 def test_order_timestamps_dates_files_in_list_order_ending_now(tmp_path):
-    from genlib.dvc_restore import order_timestamps
+    from genlib.pipeline.dvc_restore import order_timestamps
 
     paths = [tmp_path / name for name in ("data.npy", "settings.json", "checkpoint.pt")]
     for path in reversed(paths):  # written in the wrong order, as a pull may
@@ -146,7 +146,7 @@ def test_order_timestamps_dates_files_in_list_order_ending_now(tmp_path):
 
 
 def test_tracked_outputs_follow_the_pipeline_order_of_dvc_yaml():
-    from genlib.dvc_restore import tracked_outputs
+    from genlib.pipeline.dvc_restore import tracked_outputs
 
     tracked = tracked_outputs(ROOT / "dvc.yaml")
     assert tracked.index("data/ring8/settings.json") < tracked.index("data/ring8/train.npy")

@@ -4,13 +4,13 @@ import numpy as np
 import pytest
 import torch
 
-from genlib import objectives
+from genlib.gan import objectives
 from genlib.data.mixtures import ring8
-from genlib.evaluate import evaluate_mixture_samples
-from genlib.sample import sample_points
-from genlib.sample_archive import read_samples, write_samples
-from genlib.settings import MODEL_CATALOGUE, RunSettings
-from genlib.train import TrainingData, train_gan
+from genlib.evaluation.points import evaluate_mixture_samples
+from genlib.sampling.samples import sample_points
+from genlib.io.sample_archive import read_samples, write_samples
+from genlib.config.settings import MODEL_CATALOGUE, RunSettings
+from genlib.families.gan import TrainingData, train_gan
 
 
 def train_tiny(tmp_path, model="gan-nonsaturating"):

@@ -14,7 +14,7 @@ from PIL import Image
 
 import genlib.data.images as images_module
 from genlib.data.images import ChecksumError, load_image_meta, load_images, prepare_images
-from genlib.settings import ImageDatasetSettings, SettingsError
+from genlib.config.settings import ImageDatasetSettings, SettingsError
 from mnist_mirror import MIRROR, needs_mnist
 
 

@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 import torch
 
-from genlib.backbones import INCEPTION_FILE, fetch_inception_weights
-from genlib.networks import DataSpec, build_discriminator, build_generator
+from genlib.metrics.backbones import INCEPTION_FILE, fetch_inception_weights
+from genlib.networks.build import DataSpec, build_discriminator, build_generator
 from genlib.networks.dcgan import DCGANDiscriminator, DCGANGenerator
-from genlib.pictures import nearest_neighbours, slerp, tile
-from genlib.settings import MODEL_CATALOGUE, RunSettings
-from genlib.train import TrainingData, train_gan
+from genlib.sampling.pictures import nearest_neighbours, slerp, tile
+from genlib.config.settings import MODEL_CATALOGUE, RunSettings
+from genlib.families.gan import TrainingData, train_gan
 
 
 @pytest.mark.parametrize("shape", [(1, 28, 28), (3, 32, 32), (3, 64, 64)])
@@ -101,7 +101,7 @@ def test_inception_backbone_embeds_grey_images_as_torchmetrics_does(tmp_path, mo
     # Random weights in the layout of torch-fidelity's file: the pipeline's wrapper is tested, not the weights.
     from torchmetrics.image.fid import NoTrainInceptionV3
 
-    from genlib.backbones import load_backbone
+    from genlib.metrics.backbones import load_backbone
 
     with monkeypatch.context() as patch:
         patch.setattr(torch, "load", lambda *args, **kwargs: {})
@@ -117,7 +117,7 @@ def test_inception_backbone_embeds_grey_images_as_torchmetrics_does(tmp_path, mo
 
 
 def test_inception_weights_that_carry_code_are_refused(tmp_path):
-    from genlib.backbones import load_backbone
+    from genlib.metrics.backbones import load_backbone
 
     torch.save({"weights": torch.zeros(1), "hook": print}, tmp_path / "evil.pth")
     with pytest.raises(Exception, match="Weights only load failed|Unsupported global"):
@@ -125,8 +125,8 @@ def test_inception_weights_that_carry_code_are_refused(tmp_path):
 
 
 def test_classifier_backbone_identity_is_its_weights_not_its_file(tmp_path):
-    from genlib.backbones import load_backbone
-    from genlib.checkpoint import save_checkpoint
+    from genlib.metrics.backbones import load_backbone
+    from genlib.io.checkpoint import save_checkpoint
     from genlib.networks.classifier import ConvClassifier
 
     weights = ConvClassifier().state_dict()

@@ -2,12 +2,12 @@
 
 import torch
 
-from genlib.backbones import load_backbone, read_reference, train_classifier, write_reference
-from genlib.checkpoint import save_checkpoint
+from genlib.metrics.backbones import load_backbone, read_reference, train_classifier, write_reference
+from genlib.io.checkpoint import save_checkpoint
 from genlib.data.images import load_image_meta, load_images, prepare_images
-from genlib.evaluate_images import fid_monitor
-from genlib.settings import MODEL_CATALOGUE, ImageDatasetSettings, RunSettings
-from genlib.train import TrainingData, train_gan
+from genlib.evaluation.images import fid_monitor
+from genlib.config.settings import MODEL_CATALOGUE, ImageDatasetSettings, RunSettings
+from genlib.families.gan import TrainingData, train_gan
 from mnist_mirror import MIRROR, needs_mnist
 
 

@@ -3,7 +3,7 @@
 import hashlib
 import subprocess
 
-from genlib.provenance import describe_git, file_sha256, git_state
+from genlib.io.provenance import describe_git, file_sha256, git_state
 
 
 def commit_all(repo):

@@ -5,12 +5,12 @@ import csv
 import pytest
 import torch
 
-from genlib import objectives
-from genlib.checkpoint import load_checkpoint
+from genlib.gan import objectives
+from genlib.io.checkpoint import load_checkpoint
 from genlib.data.mixtures import ring8
-from genlib.settings import MODEL_CATALOGUE, RunSettings
-from genlib.resumable import resume_dir_for
-from genlib.train import TrainingData, train_gan
+from genlib.config.settings import MODEL_CATALOGUE, RunSettings
+from genlib.training.resumable import resume_dir_for
+from genlib.families.gan import TrainingData, train_gan
 
 import numpy as np
 

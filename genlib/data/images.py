@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from genlib.atomic import atomic_path, read_json, write_json
-from genlib.settings import ImageDatasetSettings, SettingsError, to_dict
+from genlib.io.atomic import atomic_path, read_json, write_json
+from genlib.config.settings import ImageDatasetSettings, SettingsError, to_dict
 
 
 class ChecksumError(ValueError):

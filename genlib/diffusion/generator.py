@@ -12,7 +12,7 @@ from torch import nn
 
 from genlib.diffusion.samplers import Guidance, ddim_sample, ddpm_sample
 from genlib.diffusion.schedules import NoiseSchedule
-from genlib.settings import DiffusionSettings
+from genlib.config.settings import DiffusionSettings
 
 
 class DiffusionSampler(nn.Module):

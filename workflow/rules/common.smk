@@ -8,13 +8,13 @@ import yaml
 
 from snakemake.exceptions import WorkflowError
 
-from genlib.atomic import write_json, write_text
-from genlib.config import (
+from genlib.io.atomic import write_json, write_text
+from genlib.config.experiment import (
     ConfigError, RunKey, dataset_settings, evaluation_settings, image_datasets, run_matrix, run_settings,
     sampler_sweep, sweep_runs, validate_config,
 )
-from genlib.resources import resource_problems
-from genlib.settings import INCEPTION_FILE, MIXTURE_NAMES, MODEL_CATALOGUE, to_dict
+from genlib.pipeline.resources import resource_problems
+from genlib.config.settings import INCEPTION_FILE, MIXTURE_NAMES, MODEL_CATALOGUE, to_dict
 
 try:
     validate_config(config, Path(workflow.current_basedir) / ".." / "schemas" / "config.schema.yaml")

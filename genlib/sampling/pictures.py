@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from genlib.atomic import atomic_path
-from genlib.checkpoint import load_checkpoint
-from genlib.plots import plt, save_figure
-from genlib.sample import generate_images, load_sampling_model, noise_shape
+from genlib.io.atomic import atomic_path
+from genlib.io.checkpoint import load_checkpoint
+from genlib.io.figures import plt, save_figure
+from genlib.sampling.samples import generate_images, load_sampling_model, noise_shape
 
 
 def tile(images: np.ndarray, columns: int, pad: int = 2) -> np.ndarray:

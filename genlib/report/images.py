@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from genlib.atomic import read_json
-from genlib.plots import plt
-from genlib.report import IMAGE_METRICS, data_uri, figure_html, loss_curves, step_range
+from genlib.io.atomic import read_json
+from genlib.io.figures import plt
+from genlib.report.page import IMAGE_METRICS, data_uri, figure_html, loss_curves, step_range
 
 BAR_METRICS = ("fid", "kid_mean", "precision", "recall")
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import torch
 
-from genlib.atomic import atomic_path
+from genlib.io.atomic import atomic_path
 
 
 def save_checkpoint(path: str | os.PathLike, state: dict[str, Any]) -> None:

@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from genlib.checkpoint import load_checkpoint
-from genlib.provenance import file_sha256
-from genlib.train import load_generator
+from genlib.io.checkpoint import load_checkpoint
+from genlib.io.provenance import file_sha256
+from genlib.families.gan import load_generator
 
 
 def is_diffusion_checkpoint(checkpoint: dict[str, Any]) -> bool:
@@ -26,7 +26,7 @@ def load_sampling_model(checkpoint: dict[str, Any], sampler: dict[str, Any] | No
     """
     if is_diffusion_checkpoint(checkpoint):
         from genlib.diffusion.generator import DiffusionSampler
-        from genlib.train_diffusion import load_denoiser
+        from genlib.families.diffusion import load_denoiser
 
         denoiser, settings = load_denoiser(checkpoint)
         settings = dataclasses.replace(settings, **(sampler or {}))  # validated again: S <= T, eta in [0, 1]

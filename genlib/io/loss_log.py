@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from genlib.atomic import atomic_path
+from genlib.io.atomic import atomic_path
 
 
 def read_loss_rows(path: Path, *, up_to_step: int) -> list[dict[str, float]]:

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from genlib.atomic import atomic_path
+from genlib.io.atomic import atomic_path
 
 
 def write_samples(path: str | Path, samples: np.ndarray, info: dict[str, Any], *, labels: np.ndarray | None = None) -> None:

@@ -3,7 +3,7 @@
 Snakemake rebuilds a file when one of its inputs is newer. `dvc pull` writes files in its own order,
 so a pulled dataset can end up newer than the checkpoint trained on it, and Snakemake would train
 again. After the pull, the files it restored get modification times in the order dvc.yaml lists
-them (every output after its inputs, see genlib.dvc_pipeline), all newer than what was there
+them (every output after its inputs, see genlib.pipeline.dvc_stages), all newer than what was there
 before: restored checkpoints read as up to date, while samples and metrics made from older files
 are remade. Files the remote lacks are named; everything else is in place and Snakemake rebuilds
 only the missing ones.

@@ -19,11 +19,11 @@ from typing import Any
 import torch
 from torch import nn
 
-from genlib.device import Accelerator
-from genlib.resumable import ResumableRun, TrainResult
-from genlib.networks import DataSpec, build_discriminator, build_generator
-from genlib.objectives import gradient_penalty, objective
-from genlib.settings import RunSettings, from_dict, to_dict
+from genlib.training.device import Accelerator
+from genlib.training.resumable import ResumableRun, TrainResult
+from genlib.networks.build import DataSpec, build_discriminator, build_generator
+from genlib.gan.objectives import gradient_penalty, objective
+from genlib.config.settings import RunSettings, from_dict, to_dict
 
 log = logging.getLogger(__name__)
 

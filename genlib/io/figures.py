@@ -10,7 +10,7 @@ matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from genlib.atomic import atomic_path  # noqa: E402
+from genlib.io.atomic import atomic_path  # noqa: E402
 
 
 def save_figure(figure: plt.Figure, path: str | Path) -> None:

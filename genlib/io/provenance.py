@@ -54,7 +54,7 @@ def versions() -> dict[str, str | None]:
 def provenance(*, config_path: str | Path | None, checkpoint_sha256: str | None, device: str,
                train_device: str | None = None) -> dict[str, Any]:
     """The provenance block of one metrics file."""
-    from genlib.config import config_hash, load_config
+    from genlib.config.experiment import config_hash, load_config
 
     return {
         **git_state(),

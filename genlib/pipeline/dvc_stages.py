@@ -3,7 +3,7 @@
 Snakemake writes, DVC tracks and restores. Each stage runs one Snakemake target; its outputs are
 `persist`ent (DVC never deletes them before the command, so Snakemake alone decides what is out of
 date) and cached (so `dvc push` shares them and `dvc pull` restores them). The outputs are listed in
-pipeline order (every file after the files it is made from), which `genlib.dvc_restore` relies on.
+pipeline order (every file after the files it is made from), which `genlib.pipeline.dvc_restore` relies on.
 
     prepare  data/<dataset>/...           prepared data, metric backbone, reference statistics
     train    results/<exp>/.../seed<n>/   run settings, checkpoint, loss log
@@ -17,10 +17,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from genlib.config import (
+from genlib.config.experiment import (
     evaluation_settings, image_datasets, is_image_dataset, load_config, run_matrix, run_settings,
 )
-from genlib.settings import INCEPTION_FILE, DiffusionSettings
+from genlib.config.settings import INCEPTION_FILE, DiffusionSettings
 
 OPTIONS = "--cores all --resources gpu=1"
 CODE = ["Snakefile", "workflow", "genlib"]
@@ -115,7 +115,7 @@ def write_dvc_yaml(config_path: str | Path, out: str | Path) -> None:
     """Write the dvc.yaml of the config at `config_path` (a path relative to the repository root)."""
     import yaml
 
-    from genlib.atomic import write_text
+    from genlib.io.atomic import write_text
 
     document = dvc_pipeline(load_config(config_path), str(config_path))
     header = (

@@ -23,12 +23,12 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
-from genlib.atomic import atomic_path
-from genlib.checkpoint import load_checkpoint
+from genlib.io.atomic import atomic_path
+from genlib.io.checkpoint import load_checkpoint
 from genlib.metrics.frechet import GaussianStats, gaussian_stats
 from genlib.networks.classifier import ConvClassifier
-from genlib.provenance import file_sha256
-from genlib.settings import INCEPTION_FILE
+from genlib.io.provenance import file_sha256
+from genlib.config.settings import INCEPTION_FILE
 
 log = logging.getLogger(__name__)
 

@@ -18,14 +18,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from genlib.device import Accelerator
+from genlib.training.device import Accelerator
 from genlib.diffusion.generator import DiffusionSampler
 from genlib.diffusion.schedules import NoiseSchedule, q_sample
-from genlib.resumable import ResumableRun, TrainResult
-from genlib.networks import DataSpec
+from genlib.training.resumable import ResumableRun, TrainResult
+from genlib.networks.build import DataSpec
 from genlib.networks.unet import MLPDenoiser, UNet
-from genlib.settings import DiffusionSettings, from_dict, to_dict
-from genlib.train import TrainingData, update_ema
+from genlib.config.settings import DiffusionSettings, from_dict, to_dict
+from genlib.families.gan import TrainingData, update_ema
 
 log = logging.getLogger(__name__)
 

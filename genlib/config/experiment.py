@@ -18,7 +18,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from genlib.settings import (
+from genlib.config.settings import (
     DIFFUSION_FIELDS,
     MIXTURE_NAMES,
     MODEL_CATALOGUE,
@@ -223,7 +223,7 @@ def _sweep_problems(config: dict[str, Any]) -> list[str]:
 def _network_problem(settings: RunSettings, dataset: ImageDatasetSettings) -> str | None:
     """Why the run's networks cannot take the dataset's images, or None when they can."""
     from genlib.data.images import class_count, prepared_shape
-    from genlib.networks import DataSpec, check_compatible
+    from genlib.networks.build import DataSpec, check_compatible
 
     try:
         check_compatible(settings, DataSpec(prepared_shape(dataset), class_count(dataset)))

@@ -1,6 +1,6 @@
 """Evaluation of one run's generated images: FID, KID, precision/recall, classifier score, class histogram.
 
-Every number is computed on features of one backbone (genlib.backbones) against the cached
+Every number is computed on features of one backbone (genlib.metrics.backbones) against the cached
 reference statistics of the same backbone, and the result carries the protocol card: backbone and
 weights hash, sample counts, reference set, library versions.
 """
@@ -13,14 +13,14 @@ from typing import Any
 import numpy as np
 import torch
 
-from genlib.backbones import Backbone, Reference
-from genlib.evaluate import run_identity
+from genlib.metrics.backbones import Backbone, Reference
+from genlib.evaluation.points import run_identity
 from genlib.metrics.classifier_score import class_histogram, classifier_score
 from genlib.metrics.frechet import frechet_distance, gaussian_stats
 from genlib.metrics.kid import kernel_inception_distance
 from genlib.metrics.precision_recall import precision_recall
-from genlib.sample import class_labels, generate_images, noise_shape
-from genlib.settings import EvaluationSettings
+from genlib.sampling.samples import class_labels, generate_images, noise_shape
+from genlib.config.settings import EvaluationSettings
 
 
 def fid_against(backbone: Backbone, reference: Reference, images: np.ndarray) -> float:

@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from genlib.atomic import read_json
-from genlib.plots import plt
-from genlib.report import figure_html
-from genlib.settings import SweepPoint
+from genlib.io.atomic import read_json
+from genlib.io.figures import plt
+from genlib.report.page import figure_html
+from genlib.config.settings import SweepPoint
 
 # The samplers in legend order, with one colour each (ours and published alike).
 SAMPLER_COLOURS = {"DDIM eta=0": "tab:blue", "DDIM eta=0.2": "tab:cyan", "DDIM eta=0.5": "tab:purple",

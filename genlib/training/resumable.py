@@ -20,10 +20,10 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from genlib.atomic import atomic_path
-from genlib.checkpoint import load_checkpoint, save_checkpoint
-from genlib.device import Accelerator
-from genlib.loss_log import append_loss_rows, read_loss_rows, write_loss_rows
+from genlib.io.atomic import atomic_path
+from genlib.io.checkpoint import load_checkpoint, save_checkpoint
+from genlib.training.device import Accelerator
+from genlib.io.loss_log import append_loss_rows, read_loss_rows, write_loss_rows
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from genlib.atomic import atomic_path, read_json, write_json, write_text
-from genlib.plots import plt
+from genlib.io.atomic import atomic_path, read_json, write_json, write_text
+from genlib.io.figures import plt
 
 # Metrics in table order: (column, heading, better direction, format).
 POINT_METRICS = (
@@ -103,8 +103,8 @@ def build_report(
     sweep_tags: list[str] | None = None,
 ) -> None:
     """Write index.html, summary.csv, summary.json and runs.csv (and sweep.csv with a sampler sweep) into `out_dir`."""
-    from genlib.report_images import image_dataset_section
-    from genlib.report_sweep import collect_sweep, published_sweep, summarise_sweep, sweep_section
+    from genlib.report.images import image_dataset_section
+    from genlib.report.sweep import collect_sweep, published_sweep, summarise_sweep, sweep_section
 
     out_dir = Path(out_dir)
     runs = collect_runs([Path(d) for d in run_dirs])
@@ -320,7 +320,7 @@ def data_uri(png: bytes) -> str:
 
 def _provenance(config_path: Path | None) -> dict[str, str]:
     """The page's provenance: when and from which code, config and software it was made."""
-    from genlib.provenance import describe_git, git_state, versions
+    from genlib.io.provenance import describe_git, git_state, versions
 
     info = {
         "generated": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
@@ -328,7 +328,7 @@ def _provenance(config_path: Path | None) -> dict[str, str]:
         **{name: version or "not installed" for name, version in versions().items()},
     }
     if config_path is not None:
-        from genlib.config import config_hash, load_config
+        from genlib.config.experiment import config_hash, load_config
 
         info["config"] = str(config_path)
         info["config SHA-256"] = config_hash(load_config(config_path))
@@ -337,7 +337,7 @@ def _provenance(config_path: Path | None) -> dict[str, str]:
 
 def _runs_provenance(runs: pd.DataFrame, page: dict[str, str]) -> str:
     """Per run: the checkpoint its numbers came from (SHA-256), the devices, and the code and config that scored it."""
-    from genlib.provenance import describe_git
+    from genlib.io.provenance import describe_git
 
     rows = []
     for _, run in runs.iterrows():

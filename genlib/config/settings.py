@@ -91,9 +91,9 @@ class RunSettings:
     dataset: str  # prepared dataset to train on
     model: str  # name of the model variant (a key of MODEL_CATALOGUE or of the config)
     seed: int  # seed of initialisation, batches and noise
-    objective: Objective  # adversarial objective, see genlib.objectives
+    objective: Objective  # adversarial objective, see genlib.gan.objectives
     # networks: "mlp" is PacGAN's MLP pair for 2-D points (Lin et al. 2018, Appendix) and the lecture's
-    # MLP pair for images; "dcgan" is Radford et al. 2016 (images only), see genlib.networks
+    # MLP pair for images; "dcgan" is Radford et al. 2016 (images only), see genlib.networks.build
     network: Network = "mlp"
     latent_dim: int | None = None  # dimension of the generator's Gaussian noise; None: 2 for 2-D data, 100 for images
     g_width: int = 400  # 2-D MLP: units per hidden layer of the generator
@@ -225,7 +225,7 @@ class EvaluationSettings:
 
     n_samples: int | None = None  # generated samples scored per run; None: 2,500 for 2-D data (PacGAN), 10,000 for images
     sample_seed: int = 12345  # seed of the evaluation noise, the same for every run
-    backbone: Literal["classifier", "inception"] = "classifier"  # features of image metrics (see genlib.backbones)
+    backbone: Literal["classifier", "inception"] = "classifier"  # features of image metrics (see genlib.metrics.backbones)
     inception_weights: str | None = None  # torch-fidelity's InceptionV3 weights file; None: the torch hub cache
     inception_antialias: bool = False  # antialiased resize to 299 px; false matches the TF Inception of published tables
     classifier_epochs: int = 3  # epochs of the offline classifier backbone on the training split
