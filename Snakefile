@@ -23,22 +23,22 @@ include: "workflow/rules/report.smk"
 
 rule all:
     input:
-        f"results/{EXPERIMENT}/report/index.html",
+        paths.experiment(EXPERIMENT).report_file("index.html"),
         # Checkpoints are products too: one deleted is retrained, with what depends on it.
-        [f"{run_dir}/checkpoint.pt" for run_dir in run_dirs(EXPERIMENT)],
+        checkpoints(),
     default_target: True
 
 
 # Targets of the DVC stages (dvc.yaml): the prepared data with its metric backbone, and the checkpoints.
 rule prepared:
     input:
-        [f"data/{dataset}/meta.json" for dataset in config["datasets"]],
+        [paths.dataset(dataset).meta for dataset in config["datasets"]],
         [reference_stats(dataset) for dataset in image_datasets(config)],
 
 
 rule trained:
     input:
-        [f"{run_dir}/checkpoint.pt" for run_dir in run_dirs(EXPERIMENT)],
+        checkpoints(),
 
 
 # A profile's resources are checked once every rule is known: a misspelt one would be ignored silently.

@@ -19,11 +19,14 @@ from pathlib import Path
 import torch
 
 from genlib.training.device import Accelerator
-from genlib.config.settings import MODEL_CATALOGUE, RunSettings
-from genlib.families.gan import TrainingData, train_gan
+from genlib.config.catalogue import MODEL_CATALOGUE
+from genlib.config.settings import GANSettings
+from genlib.config.catalogue import DataSpec, point_spec
+from genlib.families.gan import train_gan
+from genlib.families.interface import TrainingData
 
 
-def measure(settings: RunSettings, data: TrainingData, accelerator: Accelerator, windows: int) -> list[float]:
+def measure(settings: GANSettings, data: TrainingData, accelerator: Accelerator, windows: int) -> list[float]:
     """Images/s of `windows` timed windows of `settings.steps` generator steps each (after one warm-up window)."""
     rates = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -52,10 +55,10 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     accelerator = Accelerator.choose(args.device)
     images = torch.randint(0, 256, (4096, 1, 28, 28), dtype=torch.uint8)  # throughput does not depend on content
-    data = TrainingData(images, torch.randint(0, 10, (4096,)), num_classes=10)
+    data = TrainingData(images, DataSpec("images", tuple(images.shape[1:]), 10), torch.randint(0, 10, (4096,)))
     print(f"DCGAN-28 training throughput, batch {args.batch_size}, {accelerator.describe()}, torch {torch.__version__}")
     for channels in args.channels:
-        settings = RunSettings(
+        settings = GANSettings(
             **MODEL_CATALOGUE["dcgan"], dataset="mnist", model="dcgan", seed=0, g_channels=channels, d_channels=channels,
             steps=args.steps, batch_size=args.batch_size, checkpoint_every=10**9,
         )

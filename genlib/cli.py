@@ -28,10 +28,11 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 
 
 def cmd_prepare(args: argparse.Namespace) -> int:
-    from genlib.config.settings import MIXTURE_NAMES, ImageDatasetSettings, MixtureSettings, from_dict
+    from genlib.config.catalogue import data_kind
+    from genlib.config.settings import ImageDatasetSettings, MixtureSettings, from_dict
 
     values = read_json(args.settings)
-    if values.get("name") in MIXTURE_NAMES:
+    if data_kind(values.get("name", "")) == "points":
         from genlib.data.mixtures import prepare_mixture
 
         prepare_mixture(from_dict(MixtureSettings, values, where=str(args.settings)), args.out_dir)
@@ -42,48 +43,54 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     return 0
 
 
-def _is_image_data(data_dir: Path) -> bool:
-    return read_json(data_dir / "meta.json")["kind"] == "images"
+def _read_run_settings(path: Path):
+    """A run's settings file as the dataclass of its family."""
+    from genlib.config.settings import FAMILY_SETTINGS, from_dict
+
+    values = read_json(path)
+    family = values.get("family")
+    if family not in FAMILY_SETTINGS:
+        raise ValueError(f"{path}: family {family!r} is not allowed; allowed values: {', '.join(FAMILY_SETTINGS)}")
+    return from_dict(FAMILY_SETTINGS[family], values, where=str(path))
+
+
+def _training_data(settings, data_dir: Path):
+    """The training split of a prepared dataset, as the run's data kind reads it."""
+    import torch
+
+    from genlib.config.catalogue import DataSpec
+    from genlib.families.interface import TrainingData
+
+    if settings.data_kind == "points":
+        from genlib.config.catalogue import point_spec
+        from genlib.data.mixtures import load_points
+
+        return TrainingData(torch.from_numpy(load_points(data_dir, "train")), point_spec())
+    from genlib.data.images import load_image_meta, load_images
+
+    images, labels = load_images(data_dir, "train")
+    spec = DataSpec("images", tuple(images.shape[1:]), load_image_meta(data_dir)["num_classes"])
+    return TrainingData(torch.from_numpy(images), spec, torch.from_numpy(labels))
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    import torch
-
+    from genlib.families.registry import family
     from genlib.training.device import Accelerator
-    from genlib.config.settings import DiffusionSettings, RunSettings, from_dict
-    from genlib.families.gan import TrainingData, train_gan
 
     _set_threads(args.threads)
-    values = read_json(args.settings)
-    diffusion = values.get("family") == "diffusion"
-    settings = from_dict(DiffusionSettings if diffusion else RunSettings, values, where=str(args.settings))
+    settings = _read_run_settings(args.settings)
     accelerator = Accelerator.choose(args.device)
+    data = _training_data(settings, args.data)
     monitor = None
-    if _is_image_data(args.data):
-        from genlib.data.images import load_image_meta, load_images
+    if settings.data_kind == "images" and settings.monitor_every and args.reference is not None:
+        from genlib.evaluation.images import fid_monitor
+        from genlib.metrics.backbones import load_backbone, read_reference
 
-        images, labels = load_images(args.data, "train")
-        data = TrainingData(torch.from_numpy(images), torch.from_numpy(labels), load_image_meta(args.data)["num_classes"])
-        if settings.monitor_every and args.reference is not None:
-            from genlib.metrics.backbones import load_backbone, read_reference
-            from genlib.evaluation.images import fid_monitor
-
-            backbone = load_backbone(args.backbone, args.backbone_weights, device=accelerator.device)
-            conditional = settings.conditional if diffusion else settings.conditioning != "none"
-            monitor = fid_monitor(
-                backbone, read_reference(args.reference), n_samples=settings.monitor_samples,
-                num_classes=data.num_classes, conditional=conditional, seed=args.monitor_seed,
-            )
-    else:
-        from genlib.data.mixtures import load_points
-
-        data = TrainingData(torch.from_numpy(load_points(args.data, "train")))
+        backbone = load_backbone(args.backbone, args.backbone_weights, device=accelerator.device)
+        monitor = fid_monitor(backbone, read_reference(args.reference), n_samples=settings.monitor_samples,
+                              seed=args.monitor_seed)
     print(f"training on {accelerator.describe()}", flush=True)
-    if diffusion:
-        from genlib.families.diffusion import train_diffusion as train
-    else:
-        train = train_gan
-    result = train(
+    result = family(settings.family).train(
         settings, data, args.checkpoint, args.losses, accelerator=accelerator, monitor=monitor,
         progress=not args.no_progress,
     )
@@ -131,31 +138,32 @@ def cmd_reference(args: argparse.Namespace) -> int:
 
 def cmd_sample(args: argparse.Namespace) -> int:
     from genlib.io.sample_archive import write_samples
+    from genlib.sampling.samples import draw_samples
+    from genlib.training.device import Accelerator
 
     _set_threads(args.threads)
     sampler = {key: value for key, value in (("sampler", args.sampler), ("sampler_steps", args.sampler_steps),
                                                ("eta", args.eta), ("spacing", args.spacing)) if value is not None}
-    if not args.images and args.pictures is None:
-        from genlib.sampling.samples import sample_points
-
-        samples, info = sample_points(args.checkpoint, args.n_samples, args.seed, sampler=sampler)
-        write_samples(args.out, samples, info)
-        return 0
-    from genlib.training.device import Accelerator
-    from genlib.sampling.samples import sample_images
-
     device = Accelerator.choose(args.device).device
-    images, labels, info = sample_images(args.checkpoint, args.n_samples, args.seed, device=device, sampler=sampler)
-    write_samples(args.out, images, info, labels=labels)
+    run_settings = read_json(args.settings) if args.settings is not None else None
+    samples, labels, info = draw_samples(args.checkpoint, args.n_samples, args.seed, device=device, sampler=sampler,
+                                         run_settings=run_settings)
+    write_samples(args.out, samples, info, labels=labels)
     if args.pictures is not None:
         from genlib.sampling.pictures import draw_run_pictures
 
         draw_run_pictures(args.checkpoint, args.pictures, grid_size=args.grid_size, device=device)
-    if args.strips_from is not None:
-        from genlib.data.images import load_images
-        from genlib.sampling.pictures import draw_diffusion_strips
+    return 0
 
-        draw_diffusion_strips(args.checkpoint, load_images(args.strips_from, "train")[0], args.pictures, device=device)
+
+def cmd_picture(args: argparse.Namespace) -> int:
+    from genlib.data.images import load_images
+    from genlib.sampling.pictures import draw_family_picture
+    from genlib.training.device import Accelerator
+
+    _set_threads(args.threads)
+    device = Accelerator.choose(args.device).device
+    draw_family_picture(args.name, args.checkpoint, load_images(args.data, "train")[0], args.out, device=device)
     return 0
 
 
@@ -164,7 +172,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from genlib.io.sample_archive import read_samples
 
     samples, info = read_samples(args.samples)
-    if _is_image_data(args.data):
+    if info["data_kind"] == "images":
         write_json(args.metrics, _evaluate_images(args, samples, info))
         return 0
     from genlib.data.mixtures import load_mixture, load_points
@@ -303,16 +311,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n-samples", type=int, required=True)
     p.add_argument("--seed", type=int, required=True, help="seed of the noise")
     p.add_argument("--out", type=Path, required=True, help="samples .npz to write")
+    p.add_argument("--settings", type=Path, help="the run's settings JSON: its family must be the checkpoint's")
     p.add_argument("--pictures", type=Path, help="images: folder for grid.png, classes.png, interpolation.png")
     p.add_argument("--grid-size", type=int, default=64, help="images in the fixed-noise grid (a square number)")
-    p.add_argument("--strips-from", type=Path, help="diffusion: prepared dataset whose images the forward-noising strip shows")
-    p.add_argument("--images", action="store_true", help="image samples without --pictures (a sampler sweep's samples)")
     p.add_argument("--sampler", choices=("ddpm", "ddim"), help="diffusion: sampler instead of the model's own")
     p.add_argument("--sampler-steps", type=int, help="diffusion: S, the steps the sampler visits")
     p.add_argument("--eta", type=float, help="diffusion: DDIM's eta")
     p.add_argument("--spacing", choices=("uniform", "quadratic"), help="diffusion: which S of the T steps are visited")
     _add_common(p)
     p.set_defaults(func=cmd_sample)
+
+    p = verbs.add_parser("picture", help="draw a picture that only the checkpoint's family draws (e.g. a denoising trajectory)")
+    p.add_argument("--name", required=True, help="the picture, e.g. forward or trajectory (diffusion)")
+    p.add_argument("--checkpoint", type=Path, required=True)
+    p.add_argument("--data", type=Path, required=True, help="prepared image dataset whose training images it may show")
+    p.add_argument("--out", type=Path, required=True, help="PNG to write")
+    _add_common(p)
+    p.set_defaults(func=cmd_picture)
 
     p = verbs.add_parser("evaluate", help="metrics (and a picture) of one run's samples")
     p.add_argument("--samples", type=Path, required=True)

@@ -8,7 +8,8 @@ import pytest
 import yaml
 
 from genlib.config.experiment import ConfigError, RunKey, load_config, run_matrix, run_settings, validate_config
-from genlib.config.settings import MODEL_CATALOGUE, TUNABLE_RUN_FIELDS, EvaluationSettings, RunSettings, SettingsError, from_dict
+from genlib.config.catalogue import MODEL_CATALOGUE
+from genlib.config.settings import tunable_run_fields, EvaluationSettings, GANSettings, SettingsError, from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
@@ -29,7 +30,7 @@ def test_default_config_is_valid_and_has_the_full_matrix(config):
     validate_config(config, SCHEMA)
     runs = run_matrix(config)
     assert len(runs) == 7 * 2 * 3
-    gan_objectives = {m for m, v in MODEL_CATALOGUE.items() if "network" not in v and "family" not in v}
+    gan_objectives = {m for m, v in MODEL_CATALOGUE.items() if "network" not in v and v["family"] == "gan"}
     assert {r.model for r in runs} == gan_objectives | {"ddpm"}
 
 
@@ -113,8 +114,8 @@ def test_every_problem_is_reported_at_once(config):
 
 def test_schema_run_fields_match_the_settings_dataclass():
     schema = yaml.safe_load(SCHEMA.read_text())
-    # `family` marks a custom diffusion model; every other key is a settings field.
-    assert set(schema["$defs"]["runFields"]["properties"]) == set(TUNABLE_RUN_FIELDS) | {"family"}
+    # `family` names the model family (gan when absent); every other key is a settings field.
+    assert set(schema["$defs"]["runFields"]["properties"]) == set(tunable_run_fields()) | {"family"}
 
 
 def test_schema_evaluation_fields_match_the_settings_dataclass():
@@ -122,10 +123,10 @@ def test_schema_evaluation_fields_match_the_settings_dataclass():
     assert set(schema["properties"]["evaluation"]["properties"]) == {f.name for f in dataclasses.fields(EvaluationSettings)}
 
 
-@pytest.mark.parametrize("model", sorted(m for m, v in MODEL_CATALOGUE.items() if "family" not in v))
+@pytest.mark.parametrize("model", sorted(m for m, v in MODEL_CATALOGUE.items() if v["family"] == "gan"))
 def test_catalogue_variants_are_valid_settings(model):
     dataset = "mnist" if "network" in MODEL_CATALOGUE[model] else "ring8"
-    settings = from_dict(RunSettings, {**MODEL_CATALOGUE[model], "dataset": dataset, "model": model, "seed": 0})
+    settings = from_dict(GANSettings, {**MODEL_CATALOGUE[model], "dataset": dataset, "model": model, "seed": 0})
     assert settings.model == model
     assert settings.latent_dim == (100 if dataset == "mnist" else 2)
 
@@ -153,9 +154,9 @@ def test_unknown_spacing_names_the_allowed_values():
 
 def test_settings_error_names_the_key_and_allowed_keys():
     with pytest.raises(SettingsError, match=r"x: unknown key 'lr'; allowed keys: dataset, model, seed, objective"):
-        from_dict(RunSettings, {"dataset": "ring8", "model": "m", "seed": 0, "objective": "hinge", "lr": 1}, where="x")
+        from_dict(GANSettings, {"dataset": "ring8", "model": "m", "seed": 0, "objective": "hinge", "lr": 1}, where="x")
     with pytest.raises(SettingsError, match="ema_decay must lie in"):
-        from_dict(RunSettings, {"dataset": "ring8", "model": "m", "seed": 0, "objective": "hinge", "ema_decay": 1.5})
+        from_dict(GANSettings, {"dataset": "ring8", "model": "m", "seed": 0, "objective": "hinge", "ema_decay": 1.5})
 
 
 def test_config_with_a_non_mapping_top_level_is_rejected(tmp_path):

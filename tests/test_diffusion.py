@@ -9,9 +9,11 @@ import torch
 from genlib.diffusion.samplers import Guidance, ddim_sample, ddim_timesteps, ddpm_sample, predict_noise
 from genlib.diffusion.schedules import NoiseSchedule, q_sample
 from genlib.networks.unet import UNet
-from genlib.config.settings import MODEL_CATALOGUE, DiffusionSettings, SettingsError
+from genlib.config.catalogue import MODEL_CATALOGUE
+from genlib.config.settings import DiffusionSettings, SettingsError
 from genlib.training.resumable import resume_dir_for
-from genlib.families.gan import TrainingData
+from genlib.config.catalogue import DataSpec, point_spec
+from genlib.families.interface import TrainingData
 from genlib.families.diffusion import train_diffusion
 
 
@@ -154,7 +156,7 @@ def test_interrupted_and_resumed_diffusion_training_equals_straight_training(tmp
     from genlib.io.checkpoint import load_checkpoint
     from genlib.data.mixtures import ring8
 
-    data = TrainingData(torch.from_numpy(ring8().sample(256, np.random.default_rng(0))))
+    data = TrainingData(torch.from_numpy(ring8().sample(256, np.random.default_rng(0))), point_spec())
     train_diffusion(tiny_diffusion(), data, tmp_path / "a" / "c.pt", tmp_path / "a" / "l.csv", progress=False)
 
     class Stop(Exception):

@@ -7,25 +7,28 @@ import torch
 from genlib.gan import objectives
 from genlib.data.mixtures import ring8
 from genlib.evaluation.points import evaluate_mixture_samples
-from genlib.sampling.samples import sample_points
+from genlib.sampling.samples import draw_samples
 from genlib.io.sample_archive import read_samples, write_samples
-from genlib.config.settings import MODEL_CATALOGUE, RunSettings
-from genlib.families.gan import TrainingData, train_gan
+from genlib.config.catalogue import MODEL_CATALOGUE
+from genlib.config.settings import GANSettings
+from genlib.config.catalogue import DataSpec, point_spec
+from genlib.families.gan import train_gan
+from genlib.families.interface import TrainingData
 
 
 def train_tiny(tmp_path, model="gan-nonsaturating"):
-    settings = RunSettings(**{**MODEL_CATALOGUE[model], "dataset": "ring8", "model": model, "seed": 0,
+    settings = GANSettings(**{**MODEL_CATALOGUE[model], "dataset": "ring8", "model": model, "seed": 0,
                               "g_width": 16, "g_depth": 2, "d_width": 16, "d_depth": 2, "steps": 5, "batch_size": 16})
-    data = TrainingData(torch.from_numpy(ring8().sample(256, np.random.default_rng(0))))
+    data = TrainingData(torch.from_numpy(ring8().sample(256, np.random.default_rng(0))), point_spec())
     train_gan(settings, data, tmp_path / "checkpoint.pt", tmp_path / "losses.csv", progress=False)
     return tmp_path / "checkpoint.pt"
 
 
 def test_sampling_is_deterministic_in_its_seed_and_round_trips_through_the_archive(tmp_path):
     checkpoint = train_tiny(tmp_path)
-    a, info = sample_points(checkpoint, 100, seed=1)
-    b, _ = sample_points(checkpoint, 100, seed=1)
-    c, _ = sample_points(checkpoint, 100, seed=2)
+    a, _labels, info = draw_samples(checkpoint, 100, seed=1)
+    b, _labels, _ = draw_samples(checkpoint, 100, seed=1)
+    c, _labels, _ = draw_samples(checkpoint, 100, seed=2)
     assert a.shape == (100, 2) and np.array_equal(a, b) and not np.array_equal(a, c)
     write_samples(tmp_path / "s.npz", a, info)
     back, back_info = read_samples(tmp_path / "s.npz")
@@ -35,7 +38,8 @@ def test_sampling_is_deterministic_in_its_seed_and_round_trips_through_the_archi
 def test_evaluation_of_perfect_samples_reports_the_protocol():
     dist = ring8()
     rng = np.random.default_rng(0)
-    info = {"status": "completed", "step": 9, "settings": {"dataset": "ring8", "model": "m", "seed": 0, "objective": "hinge"}}
+    info = {"family": "gan", "data_kind": "points", "status": "completed", "step": 9,
+            "settings": {"dataset": "ring8", "model": "m", "seed": 0, "objective": "hinge", "network": "mlp", "conditioning": "none"}}
     reference = dist.sample(1000, rng)
     result = evaluate_mixture_samples(dist.sample(2500, rng), info, dist, reference)
     assert result["metrics"]["modes_covered"] == 8 and result["metrics"]["n_modes"] == 8
@@ -52,7 +56,7 @@ def test_diverged_run_flows_through_sampling_and_evaluation_as_a_result(tmp_path
     pair = objectives.ObjectivePair(objectives.minimax_discriminator_loss, lambda fake: fake.mean() * float("inf"))
     monkeypatch.setitem(objectives.OBJECTIVES, "nonsaturating", pair)
     checkpoint = train_tiny(tmp_path)
-    samples, info = sample_points(checkpoint, 100, seed=1)
+    samples, _labels, info = draw_samples(checkpoint, 100, seed=1)
     assert samples.shape == (0, 2) and info["status"] == "diverged" and info["diverged_at_step"] == 1
     dist = ring8()
     result = evaluate_mixture_samples(samples, info, dist, dist.sample(100, np.random.default_rng(0)))
@@ -61,7 +65,8 @@ def test_diverged_run_flows_through_sampling_and_evaluation_as_a_result(tmp_path
 
 def test_non_finite_samples_are_reported_as_diverged():
     dist = ring8()
-    info = {"status": "completed", "step": 3, "settings": {"dataset": "ring8", "model": "m", "seed": 0, "objective": "hinge"}}
+    info = {"family": "gan", "data_kind": "points", "status": "completed", "step": 3,
+            "settings": {"dataset": "ring8", "model": "m", "seed": 0, "objective": "hinge", "network": "mlp", "conditioning": "none"}}
     samples = np.full((10, 2), np.nan, dtype=np.float32)
     result = evaluate_mixture_samples(samples, info, dist, dist.sample(100, np.random.default_rng(0)))
     assert result["status"] == "diverged" and result["metrics"] is None

@@ -5,11 +5,15 @@ import pytest
 import torch
 
 from genlib.metrics.backbones import INCEPTION_FILE, fetch_inception_weights
-from genlib.networks.build import DataSpec, build_discriminator, build_generator
+from genlib.networks.build import build_discriminator, build_generator
 from genlib.networks.dcgan import DCGANDiscriminator, DCGANGenerator
-from genlib.sampling.pictures import nearest_neighbours, slerp, tile
-from genlib.config.settings import MODEL_CATALOGUE, RunSettings
-from genlib.families.gan import TrainingData, train_gan
+from genlib.io.figures import tile
+from genlib.sampling.pictures import nearest_neighbours, slerp
+from genlib.config.catalogue import MODEL_CATALOGUE
+from genlib.config.settings import GANSettings
+from genlib.config.catalogue import DataSpec, point_spec
+from genlib.families.gan import train_gan
+from genlib.families.interface import TrainingData
 
 
 @pytest.mark.parametrize("shape", [(1, 28, 28), (3, 32, 32), (3, 64, 64)])
@@ -49,18 +53,18 @@ def test_conditional_generator_output_depends_on_the_label():
 
 
 def test_gradient_penalised_dcgan_critic_has_no_batch_norm():
-    settings = RunSettings(**MODEL_CATALOGUE["dcgan-wgan-gp"], dataset="mnist", model="dcgan-wgan-gp", seed=0, d_channels=8)
-    critic = build_discriminator(settings, DataSpec((1, 28, 28), 10))
+    settings = GANSettings(**MODEL_CATALOGUE["dcgan-wgan-gp"], dataset="mnist", model="dcgan-wgan-gp", seed=0, d_channels=8)
+    critic = build_discriminator(settings, DataSpec("images", (1, 28, 28), 10))
     assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in critic.modules())
-    plain = build_discriminator(RunSettings(**MODEL_CATALOGUE["dcgan"], dataset="mnist", model="dcgan", seed=0), DataSpec((1, 28, 28), 10))
+    plain = build_discriminator(GANSettings(**MODEL_CATALOGUE["dcgan"], dataset="mnist", model="dcgan", seed=0), DataSpec("images", (1, 28, 28), 10))
     assert any(isinstance(m, torch.nn.BatchNorm2d) for m in plain.modules())
 
 
 @pytest.mark.parametrize("model", ["mlp-gan", "dcgan-minimax", "dcgan-wgan", "dcgan-wgan-gp", "dcgan-lsgan", "dcgan-hinge-sn", "cgan", "cgan-projection"])
 def test_every_image_model_trains_a_few_steps_with_finite_losses(model, tmp_path):
     images = torch.randint(0, 256, (64, 1, 28, 28), dtype=torch.uint8)
-    data = TrainingData(images, torch.arange(64) % 10, num_classes=10)
-    settings = RunSettings(**MODEL_CATALOGUE[model], dataset="mnist", model=model, seed=0, g_channels=4, d_channels=4,
+    data = TrainingData(images, DataSpec("images", tuple(images.shape[1:]), 10), torch.arange(64) % 10)
+    settings = GANSettings(**MODEL_CATALOGUE[model], dataset="mnist", model=model, seed=0, g_channels=4, d_channels=4,
                            steps=2, batch_size=8, checkpoint_every=10)
     result = train_gan(settings, data, tmp_path / "c.pt", tmp_path / "l.csv", progress=False)
     assert result.status == "completed" and result.step == 2

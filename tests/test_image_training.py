@@ -6,8 +6,11 @@ from genlib.metrics.backbones import load_backbone, read_reference, train_classi
 from genlib.io.checkpoint import save_checkpoint
 from genlib.data.images import load_image_meta, load_images, prepare_images
 from genlib.evaluation.images import fid_monitor
-from genlib.config.settings import MODEL_CATALOGUE, ImageDatasetSettings, RunSettings
-from genlib.families.gan import TrainingData, train_gan
+from genlib.config.catalogue import MODEL_CATALOGUE
+from genlib.config.settings import ImageDatasetSettings, GANSettings
+from genlib.config.catalogue import DataSpec, point_spec
+from genlib.families.gan import train_gan
+from genlib.families.interface import TrainingData
 from mnist_mirror import MIRROR, needs_mnist
 
 
@@ -24,11 +27,11 @@ def test_short_dcgan_run_on_real_digits_lowers_classifier_fid_far_below_the_untr
     write_reference(tmp_path / "reference.npz", backbone, *load_images(data_dir, "test"))
     reference = read_reference(tmp_path / "reference.npz")
 
-    settings = RunSettings(**MODEL_CATALOGUE["dcgan"], dataset="mnist", model="dcgan", seed=0, g_channels=32,
+    settings = GANSettings(**MODEL_CATALOGUE["dcgan"], dataset="mnist", model="dcgan", seed=0, g_channels=32,
                            d_channels=32, steps=500, batch_size=32, checkpoint_every=1000, monitor_every=500,
                            monitor_samples=500)
-    data = TrainingData(torch.from_numpy(images), torch.from_numpy(labels), load_image_meta(data_dir)["num_classes"])
-    monitor = fid_monitor(backbone, reference, n_samples=500, num_classes=10, conditional=False, seed=0)
+    data = TrainingData(torch.from_numpy(images), DataSpec("images", tuple(images.shape[1:]), load_image_meta(data_dir)["num_classes"]), torch.from_numpy(labels))
+    monitor = fid_monitor(backbone, reference, n_samples=500, seed=0)
     result = train_gan(settings, data, tmp_path / "c.pt", tmp_path / "l.csv", monitor=monitor, progress=False)
     untrained, trained = result.curve[0], result.curve[-1]
     assert (untrained["step"], trained["step"]) == (0, 500)

@@ -8,25 +8,28 @@ import torch
 from genlib.gan import objectives
 from genlib.io.checkpoint import load_checkpoint
 from genlib.data.mixtures import ring8
-from genlib.config.settings import MODEL_CATALOGUE, RunSettings
+from genlib.config.catalogue import MODEL_CATALOGUE
+from genlib.config.settings import GANSettings
 from genlib.training.resumable import resume_dir_for
-from genlib.families.gan import TrainingData, train_gan
+from genlib.config.catalogue import DataSpec, point_spec
+from genlib.families.gan import train_gan
+from genlib.families.interface import TrainingData
 
 import numpy as np
 
 
-def tiny_settings(model: str = "wgan-gp", **overrides) -> RunSettings:
+def tiny_settings(model: str = "wgan-gp", **overrides) -> GANSettings:
     values = dict(
         MODEL_CATALOGUE[model], dataset="ring8", model=model, seed=3, latent_dim=2, g_width=16, g_depth=2,
         d_width=16, d_depth=2, steps=12, batch_size=32, checkpoint_every=4, log_every=1,
     )
     values.update(overrides)
-    return RunSettings(**values)
+    return GANSettings(**values)
 
 
 @pytest.fixture(scope="module")
 def data() -> TrainingData:
-    return TrainingData(torch.from_numpy(ring8().sample(512, np.random.default_rng(0))))
+    return TrainingData(torch.from_numpy(ring8().sample(512, np.random.default_rng(0))), point_spec())
 
 
 def read_losses(path):

@@ -18,18 +18,15 @@ from typing import Any
 import jsonschema
 import yaml
 
+from genlib.config.catalogue import MODEL_CATALOGUE, DataSpec, data_kind, image_spec, point_spec
 from genlib.config.settings import (
-    DIFFUSION_FIELDS,
-    MIXTURE_NAMES,
-    MODEL_CATALOGUE,
-    RUN_FIELDS,
-    DiffusionSettings,
+    FAMILY_SETTINGS,
     EvaluationSettings,
     ImageDatasetSettings,
     MixtureSettings,
-    RunSettings,
     SettingsError,
     SweepPoint,
+    family_fields,
     from_dict,
 )
 
@@ -85,7 +82,7 @@ def run_matrix(config: dict[str, Any]) -> list[RunKey]:
 
 def is_image_dataset(name: str) -> bool:
     """Whether a dataset name is an image dataset (every name but the 2-D mixtures)."""
-    return name not in MIXTURE_NAMES
+    return data_kind(name) == "images"
 
 
 def dataset_settings(config: dict[str, Any], name: str) -> MixtureSettings | ImageDatasetSettings:
@@ -105,16 +102,27 @@ def image_datasets(config: dict[str, Any]) -> list[str]:
     return [name for name in config["datasets"] if is_image_dataset(name)]
 
 
-def run_settings(config: dict[str, Any], key: RunKey) -> RunSettings | DiffusionSettings:
-    """Settings of one run: catalogue variant < config `training` < config `model_overrides`.
+def model_variants(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every model variant a config may use, by name: the catalogue's and the config's own."""
+    return {**MODEL_CATALOGUE, **(config.get("custom_models") or {})}
+
+
+def model_family(config: dict[str, Any], model: str) -> str:
+    """The family of a model variant of the config; a custom model without `family` is a GAN."""
+    return model_variants(config)[model].get("family", "gan")
+
+
+def run_settings(config: dict[str, Any], key: RunKey) -> Any:
+    """Settings of one run (the dataclass of its family): catalogue variant < config `training` < `model_overrides`.
 
     `training` applies to every model for the keys its family has (a GAN's g_width means nothing to
     a diffusion model); the variant and `model_overrides` must use only keys of the model's family.
     """
-    variant = {**MODEL_CATALOGUE, **(config.get("custom_models") or {})}[key.model]
-    cls = DiffusionSettings if variant.get("family") == "diffusion" else RunSettings
-    fields = DIFFUSION_FIELDS if cls is DiffusionSettings else RUN_FIELDS
+    variant = model_variants(config)[key.model]
+    family = model_family(config, key.model)
+    cls, fields = FAMILY_SETTINGS[family], family_fields(family)
     values = {
+        "family": family,
         **variant,
         **{k: v for k, v in (config.get("training") or {}).items() if k in fields},
         **((config.get("model_overrides") or {}).get(key.model) or {}),
@@ -142,9 +150,13 @@ def sweep_runs(config: dict[str, Any]) -> list[RunKey]:
     """The runs a sampler sweep applies to: every diffusion model on an image dataset."""
     if not config.get("sampler_sweep"):
         return []
-    variants = {**MODEL_CATALOGUE, **(config.get("custom_models") or {})}
     return [key for key in run_matrix(config)
-            if is_image_dataset(key.dataset) and variants[key.model].get("family") == "diffusion"]
+            if is_image_dataset(key.dataset) and model_family(config, key.model) == "diffusion"]
+
+
+def dataset_spec(settings: MixtureSettings | ImageDatasetSettings) -> DataSpec:
+    """Kind, sample shape and classes of a dataset, known from its settings before any file is read."""
+    return image_spec(settings) if isinstance(settings, ImageDatasetSettings) else point_spec()
 
 
 def config_hash(config: dict[str, Any]) -> str:
@@ -187,8 +199,8 @@ def _semantic_problems(config: dict[str, Any]) -> list[str]:
         except SettingsError as error:
             problems.append(f"dataset {key.dataset}: {error}")
             continue
-        if key.dataset in datasets and is_image_dataset(key.dataset) and isinstance(settings, RunSettings):
-            problem = _network_problem(settings, datasets[key.dataset])
+        if key.dataset in datasets:
+            problem = settings.data_problem(dataset_spec(datasets[key.dataset]))
             if problem:
                 problems.append(f"model {key.model} on {key.dataset}: {problem}")
     problems += _sweep_problems(config)
@@ -218,18 +230,6 @@ def _sweep_problems(config: dict[str, Any]) -> list[str]:
             except SettingsError as error:
                 problems.append(f"sampler_sweep: model {key.model}: {error}")
     return problems
-
-
-def _network_problem(settings: RunSettings, dataset: ImageDatasetSettings) -> str | None:
-    """Why the run's networks cannot take the dataset's images, or None when they can."""
-    from genlib.data.images import class_count, prepared_shape
-    from genlib.networks.build import DataSpec, check_compatible
-
-    try:
-        check_compatible(settings, DataSpec(prepared_shape(dataset), class_count(dataset)))
-    except ValueError as error:
-        return str(error)
-    return None
 
 
 def _first_seed_runs(config: dict[str, Any]) -> Iterator[RunKey]:

@@ -12,6 +12,16 @@ import typing
 from dataclasses import dataclass
 from typing import Any, Literal, get_args, get_origin
 
+from genlib.config.catalogue import (
+    FOLDER_IMAGE_SIZES,
+    IMAGE_SIZES,
+    MIXTURE_NAMES,
+    NAMED_IMAGE_DATASETS,
+    DataKind,
+    DataSpec,
+    data_kind,
+)
+
 MixtureName = Literal["ring8", "grid25"]
 ImageSource = Literal["mnist", "fashion-mnist", "cifar10", "image-folder"]
 Objective = Literal["minimax", "nonsaturating", "wasserstein", "least-squares", "hinge"]
@@ -19,14 +29,9 @@ Optimizer = Literal["adam", "rmsprop"]
 Network = Literal["mlp", "dcgan"]
 Conditioning = Literal["none", "concat", "projection"]
 
-MIXTURE_NAMES: tuple[str, ...] = get_args(MixtureName)
 IMAGE_SOURCES: tuple[str, ...] = get_args(ImageSource)
-# Image datasets known by name; any other name is an image folder (`source: image-folder`, `folder: ...`).
-NAMED_IMAGE_DATASETS: tuple[str, ...] = ("mnist", "fashion-mnist", "cifar10")
 OBJECTIVE_NAMES: tuple[str, ...] = get_args(Objective)
-
-
-IMAGE_SIZES: tuple[int, ...] = (28, 32, 64)  # square sizes the image networks are built for
+assert get_args(MixtureName) == MIXTURE_NAMES, "MixtureName must list the catalogue's mixtures"
 
 
 class SettingsError(ValueError):
@@ -74,8 +79,10 @@ class ImageDatasetSettings:
         if self.source == "image-folder":
             if not self.folder:
                 raise SettingsError("source image-folder needs folder: <path of the images>")
-            if self.image_size not in (32, 64):
-                raise SettingsError(f"image_size of an image folder must be 32 or 64, got {self.image_size!r}")
+            if self.image_size not in FOLDER_IMAGE_SIZES:
+                raise SettingsError(
+                    f"image_size of an image folder must be one of {', '.join(map(str, FOLDER_IMAGE_SIZES))}, got {self.image_size!r}"
+                )
         if self.holdout < 0:
             raise SettingsError(f"holdout must be >= 0, got {self.holdout!r}")
         if self.image_size is not None and self.image_size not in IMAGE_SIZES:
@@ -85,13 +92,14 @@ class ImageDatasetSettings:
 
 
 @dataclass(frozen=True)
-class RunSettings:
-    """Everything that determines one training run (dataset x model x seed)."""
+class GANSettings:
+    """Everything that determines one adversarial training run (dataset x model x seed); family "gan"."""
 
     dataset: str  # prepared dataset to train on
     model: str  # name of the model variant (a key of MODEL_CATALOGUE or of the config)
     seed: int  # seed of initialisation, batches and noise
     objective: Objective  # adversarial objective, see genlib.gan.objectives
+    family: Literal["gan"] = "gan"  # the model family (genlib.families.gan)
     # networks: "mlp" is PacGAN's MLP pair for 2-D points (Lin et al. 2018, Appendix) and the lecture's
     # MLP pair for images; "dcgan" is Radford et al. 2016 (images only), see genlib.networks.build
     network: Network = "mlp"
@@ -156,6 +164,26 @@ class RunSettings:
         if self.gradient_penalty < 0:
             raise SettingsError(f"gradient_penalty must be >= 0, got {self.gradient_penalty!r}")
 
+    @property
+    def data_kind(self) -> DataKind:
+        """The kind of data this run trains on, decided by its dataset."""
+        return data_kind(self.dataset)
+
+    def data_problem(self, spec: DataSpec) -> str | None:
+        """Why this run's networks cannot take data of `spec`, or None when they can."""
+        if self.network == "dcgan":
+            if spec.kind != "images":
+                return f"network dcgan needs images, but {self.dataset} holds {spec.kind}"
+            channels, height, width = spec.shape
+            if height != width or height not in IMAGE_SIZES:
+                return (
+                    f"network dcgan is built for square 28, 32 or 64 px images; {self.dataset} has {height} x {width}: "
+                    f"set data.{self.dataset}.image_size to 28, 32 or 64"
+                )
+        if self.conditioning != "none" and spec.num_classes < 2:
+            return f"conditioning {self.conditioning!r} needs class labels, but {self.dataset} has none"
+        return None
+
 
 @dataclass(frozen=True)
 class DiffusionSettings:
@@ -214,9 +242,16 @@ class DiffusionSettings:
         if self.conditional and self.dataset in MIXTURE_NAMES:
             raise SettingsError(f"conditional: 2-D dataset {self.dataset} has no classes")
 
+    @property
+    def data_kind(self) -> DataKind:
+        """The kind of data this run trains on, decided by its dataset."""
+        return data_kind(self.dataset)
 
-# torch-fidelity's InceptionV3 weights (the TF Inception of published FIDs, ported), as torch hub names it.
-INCEPTION_FILE = "weights-inception-2015-12-05-6726825d.pth"
+    def data_problem(self, spec: DataSpec) -> str | None:
+        """Why this run's denoiser cannot take data of `spec`, or None when it can."""
+        if self.conditional and spec.num_classes < 2:
+            return f"conditional diffusion needs class labels, but {self.dataset} has none"
+        return None
 
 
 @dataclass(frozen=True)
@@ -274,74 +309,20 @@ class SweepPoint:
         return dataclasses.asdict(self)
 
 
-# Named model variants with the optimiser settings their papers publish. A config may add its own
-# variants or override any RunSettings field per model.
-MODEL_CATALOGUE: dict[str, dict[str, Any]] = {
-    # Goodfellow et al. 2014, eq. 1, with Adam as in Radford et al. 2016 (DCGAN), Sec. 4.
-    "gan-minimax": dict(objective="minimax", optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999),
-    # Goodfellow et al. 2014, Sec. 3: G maximises log D(G(z)); same optimiser as above.
-    "gan-nonsaturating": dict(
-        objective="nonsaturating", optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999
-    ),
-    # Arjovsky et al. 2017, Algorithm 1: RMSprop, lr 5e-5, clip 0.01, n_critic 5.
-    "wgan": dict(objective="wasserstein", optimizer="rmsprop", lr_g=5e-5, lr_d=5e-5, n_critic=5, weight_clip=0.01),
-    # Gulrajani et al. 2017, Algorithm 1: Adam(1e-4, 0, 0.9), lambda 10, n_critic 5.
-    "wgan-gp": dict(
-        objective="wasserstein", optimizer="adam", lr_g=1e-4, lr_d=1e-4, beta1=0.0, beta2=0.9,
-        n_critic=5, gradient_penalty=10.0,
-    ),
-    # Mao et al. 2017, Sec. 4: Adam, lr 2e-4, beta1 0.5.
-    "lsgan": dict(objective="least-squares", optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999),
-    # Lim & Ye 2017 hinge loss with spectral norm, as in Miyato et al. 2018, Table 1 setting C.
-    "hinge-sn": dict(
-        objective="hinge", spectral_norm=True, optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999
-    ),
-    # --- image networks ---
-    # The lecture's fully connected GAN (Goodfellow et al. 2014) with the non-saturating loss.
-    "mlp-gan": dict(network="mlp", objective="nonsaturating", optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999),
-    # Radford et al. 2016, Sec. 4: Adam, lr 2e-4, beta1 0.5, non-saturating loss.
-    "dcgan": dict(network="dcgan", objective="nonsaturating", optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999),
-    "dcgan-minimax": dict(network="dcgan", objective="minimax", optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999),
-    # Arjovsky et al. 2017 on the DCGAN pair (their experiments keep the DCGAN critic's batch norm).
-    "dcgan-wgan": dict(network="dcgan", objective="wasserstein", optimizer="rmsprop", lr_g=5e-5, lr_d=5e-5, n_critic=5, weight_clip=0.01),
-    # Gulrajani et al. 2017 on the DCGAN pair; the critic drops batch norm (d_batch_norm resolves to off).
-    "dcgan-wgan-gp": dict(
-        network="dcgan", objective="wasserstein", optimizer="adam", lr_g=1e-4, lr_d=1e-4, beta1=0.0, beta2=0.9,
-        n_critic=5, gradient_penalty=10.0,
-    ),
-    "dcgan-lsgan": dict(network="dcgan", objective="least-squares", optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999),
-    # Miyato et al. 2018, Table 1 setting C, on the DCGAN pair (their "standard CNN").
-    "dcgan-hinge-sn": dict(
-        network="dcgan", objective="hinge", spectral_norm=True, optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999
-    ),
-    # --- diffusion (genlib.diffusion) ---
-    # Ho et al. 2020: linear schedule, T = 1000, Adam 2e-4, EMA; sampled with DDIM, 50 steps, eta 0 (Song et al. 2021).
-    "ddpm": dict(family="diffusion", schedule="linear", timesteps=1000, lr=2e-4, sampler="ddim", sampler_steps=50, eta=0.0),
-    # The same model sampled ancestrally over all T steps (Ho et al. 2020, Algorithm 2).
-    "ddpm-ancestral": dict(family="diffusion", schedule="linear", timesteps=1000, lr=2e-4, sampler="ddpm", sampler_steps=None),
-    # Cosine schedule (Nichol & Dhariwal 2021).
-    "ddpm-cosine": dict(family="diffusion", schedule="cosine", timesteps=1000, lr=2e-4, sampler="ddim", sampler_steps=50),
-    # Class-conditional with classifier-free guidance w = 1 (Ho & Salimans 2021).
-    "ddpm-cfg": dict(family="diffusion", schedule="linear", timesteps=1000, lr=2e-4, conditional=True, guidance=1.0,
-                     sampler="ddim", sampler_steps=50),
-    # Conditional GAN (Mirza & Osindero 2014): one-hot labels into G and D, DCGAN pair, DCGAN's optimiser.
-    "cgan": dict(
-        network="dcgan", conditioning="concat", objective="nonsaturating", optimizer="adam", lr_g=2e-4, lr_d=2e-4,
-        beta1=0.5, beta2=0.999,
-    ),
-    # Projection discriminator (Miyato & Koyama 2018, Sec. 5): hinge loss, spectral norm, Adam(2e-4, 0, 0.9), 5 D steps.
-    "cgan-projection": dict(
-        network="dcgan", conditioning="projection", objective="hinge", spectral_norm=True, optimizer="adam",
-        lr_g=2e-4, lr_d=2e-4, beta1=0.0, beta2=0.9, n_critic=5,
-    ),
-}
+# The settings class of each model family, by the `family` key of a model variant. A family's
+# behaviour (train, load, sample) is in genlib.families, whose registry uses the same names.
+FAMILY_SETTINGS: dict[str, type] = {"gan": GANSettings, "diffusion": DiffusionSettings}
 
-RUN_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(RunSettings))
-DIFFUSION_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(DiffusionSettings))
-# Fields a config may set per model or for all models (the run's identity comes from the matrix).
-TUNABLE_RUN_FIELDS: tuple[str, ...] = tuple(
-    dict.fromkeys(n for n in RUN_FIELDS + DIFFUSION_FIELDS if n not in ("dataset", "model", "seed", "family"))
-)
+
+def family_fields(family: str) -> tuple[str, ...]:
+    """The settings keys of a model family."""
+    return tuple(f.name for f in dataclasses.fields(FAMILY_SETTINGS[family]))
+
+
+def tunable_run_fields() -> tuple[str, ...]:
+    """Fields a config may set per model or for all models (the run's identity comes from the matrix)."""
+    names = (name for family in FAMILY_SETTINGS for name in family_fields(family))
+    return tuple(dict.fromkeys(n for n in names if n not in ("dataset", "model", "seed", "family")))
 MIXTURE_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(MixtureSettings))
 IMAGE_DATASET_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(ImageDatasetSettings))
 

@@ -18,14 +18,15 @@ from genlib.config.settings import DiffusionSettings
 class DiffusionSampler(nn.Module):
     """Runs the sampler of `settings` (DDPM or DDIM with its S, eta and spacing) on an epsilon network."""
 
-    def __init__(self, denoiser: nn.Module, settings: DiffusionSettings, shape: tuple[int, ...], *, num_classes: int = 0, seed: int = 0):
+    def __init__(self, denoiser: nn.Module, settings: DiffusionSettings, shape: tuple[int, ...], *, num_classes: int = 0,
+                 clip: bool = False, seed: int = 0):
         super().__init__()
         self.denoiser, self.settings, self.latent_shape = denoiser, settings, shape
         self.num_classes = num_classes if settings.conditional else 0
         self.schedule = NoiseSchedule.create(settings.schedule, settings.timesteps)
         self.seed = seed
         self.generator: torch.Generator | None = None
-        self.is_image = len(shape) == 3
+        self.clip = clip  # clip the predicted x_0 to the data range [-1, 1] (images)
 
     def forward(self, noise: torch.Tensor, labels: torch.Tensor | None = None, *, keep: tuple[int, ...] = ()) -> torch.Tensor:
         samples, _ = self.trajectory(noise, labels, keep=keep)
@@ -46,6 +47,6 @@ class DiffusionSampler(nn.Module):
         s = self.settings
         if s.sampler == "ddpm":
             return ddpm_sample(self.schedule, model, noise, steps=s.sampler_steps, spacing=s.spacing,
-                               generator=self.generator, guidance=guidance, clip=self.is_image, keep=keep)
+                               generator=self.generator, guidance=guidance, clip=self.clip, keep=keep)
         return ddim_sample(self.schedule, model, noise, steps=s.sampler_steps, eta=s.eta, spacing=s.spacing,
-                           generator=self.generator, guidance=guidance, clip=self.is_image, keep=keep)
+                           generator=self.generator, guidance=guidance, clip=self.clip, keep=keep)

@@ -7,7 +7,6 @@ weights hash, sample counts, reference set, library versions.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -19,7 +18,8 @@ from genlib.metrics.classifier_score import class_histogram, classifier_score
 from genlib.metrics.frechet import frechet_distance, gaussian_stats
 from genlib.metrics.kid import kernel_inception_distance
 from genlib.metrics.precision_recall import precision_recall
-from genlib.sampling.samples import class_labels, generate_images, noise_shape
+from genlib.families.interface import Monitor, SamplingModel
+from genlib.sampling.samples import class_labels, generate_images
 from genlib.config.settings import EvaluationSettings
 
 
@@ -29,18 +29,17 @@ def fid_against(backbone: Backbone, reference: Reference, images: np.ndarray) ->
     return frechet_distance(gaussian_stats(features), reference.stats)
 
 
-def fid_monitor(
-    backbone: Backbone, reference: Reference, *, n_samples: int, num_classes: int, conditional: bool, seed: int
-) -> Callable[[torch.nn.Module], dict[str, float]]:
+def fid_monitor(backbone: Backbone, reference: Reference, *, n_samples: int, seed: int) -> Monitor:
     """FID of `n_samples` images from fixed noise of a generator, for FID-over-training curves."""
     fixed: dict[str, Any] = {}
 
-    def monitor(generator: torch.nn.Module) -> dict[str, float]:
+    def monitor(model: SamplingModel) -> dict[str, float]:
         if not fixed:  # the noise's shape is the generator's: drawn once, on first use
             rng = torch.Generator().manual_seed(seed)
-            fixed["noise"] = torch.randn(n_samples, *noise_shape(generator), generator=rng)
-            fixed["labels"] = class_labels(n_samples, num_classes, rng) if conditional else None
-        return {"fid": fid_against(backbone, reference, generate_images(generator, fixed["noise"], fixed["labels"]))}
+            fixed["noise"] = torch.randn(n_samples, *model.noise_shape, generator=rng)
+            fixed["labels"] = class_labels(n_samples, model.num_classes, rng) if model.num_classes else None
+        images = generate_images(model.generator, fixed["noise"], fixed["labels"])
+        return {"fid": fid_against(backbone, reference, images)}
 
     return monitor
 
@@ -55,10 +54,8 @@ def evaluate_image_samples(
             f"reference statistics were computed with {reference.backbone} ({reference.weights_sha256[:12]}), "
             f"not with the {backbone.name} ({backbone.weights_sha256[:12]}) given; recompute them"
         )
-    run = info["settings"]
     result: dict[str, Any] = {
         **run_identity(info),
-        "network": run.get("network", "unet"), "conditioning": run.get("conditioning", "cfg" if run.get("conditional") else "none"),
         "backbone": backbone.name,
         "metrics": None,
         "curve": info.get("curve", []),

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from genlib.data.mixtures import Mixture
+from genlib.families.registry import family_of_checkpoint
 from genlib.metrics.frechet import frechet_distance, gaussian_stats
 from genlib.metrics.modes import mode_metrics
 
@@ -49,28 +50,19 @@ def _protocol(n_generated: int, n_reference: int) -> dict[str, Any]:
 
 
 def run_identity(info: dict[str, Any]) -> dict[str, Any]:
-    """Which run (and, for diffusion, which sampler) a sample set came from, and how its training ended."""
+    """Which run (family, data kind, and for diffusion the sampler) a sample set came from, and how its training ended."""
     settings = info["settings"]
-    identity: dict[str, Any] = {
+    family = family_of_checkpoint(info, "the samples' checkpoint")
+    return {
         "dataset": settings["dataset"],
         "model": settings["model"],
         "seed": settings["seed"],
-        "objective": objective_of(settings),
+        "family": family.name,
+        "data_kind": info["data_kind"],
+        "objective": family.describe(settings),
         "status": info["status"],
         "train_steps": info["step"],
         "diverged_at_step": info.get("diverged_at_step"),
+        "extra_pictures": dict(family.extra_pictures),  # the family's own pictures, name -> caption
+        **family.identity(settings),
     }
-    if settings.get("family") == "diffusion":
-        identity["sampler"] = {key: settings[key] for key in ("sampler", "sampler_steps", "eta", "spacing")}
-        identity["sampler"]["sampler_steps"] = settings["sampler_steps"] or settings["timesteps"]
-    return identity
-
-
-def objective_of(settings: dict[str, Any]) -> str:
-    """A GAN's objective, or a diffusion model's sampler, for tables."""
-    if settings.get("family") == "diffusion":
-        steps = settings["sampler_steps"] or settings["timesteps"]
-        if settings["sampler"] == "ddpm":
-            return f"diffusion, DDPM {steps} steps"
-        return f"diffusion, DDIM {steps} steps, eta {settings['eta']:g}"
-    return settings["objective"]

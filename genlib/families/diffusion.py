@@ -9,40 +9,33 @@ teaches the unconditional model that classifier-free guidance needs (Ho & Salima
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from genlib.training.device import Accelerator
-from genlib.diffusion.generator import DiffusionSampler
-from genlib.diffusion.schedules import NoiseSchedule, q_sample
-from genlib.training.resumable import ResumableRun, TrainResult
-from genlib.networks.build import DataSpec
-from genlib.networks.unet import MLPDenoiser, UNet
+from genlib.config.catalogue import DataSpec, data_kind
 from genlib.config.settings import DiffusionSettings, from_dict, to_dict
-from genlib.families.gan import TrainingData, update_ema
+from genlib.diffusion.generator import DiffusionSampler
+from genlib.diffusion.samplers import visited_timesteps
+from genlib.diffusion.schedules import NoiseSchedule, q_sample
+from genlib.families.interface import Monitor, SamplingModel, TrainingData
+from genlib.io.figures import save_png, tile
+from genlib.networks.build import build_denoiser
+from genlib.training.device import Accelerator
+from genlib.training.ema import update_ema
+from genlib.training.resumable import ResumableRun, TrainResult
 
 log = logging.getLogger(__name__)
 
 LOSS_COLUMNS = ("step", "loss")
-FORMAT = "genlib.diffusion/1"
-
-
-def build_denoiser(settings: DiffusionSettings, spec: DataSpec) -> nn.Module:
-    """The epsilon network a run's settings describe, for data of `spec`."""
-    if not spec.is_image:
-        return MLPDenoiser(width=settings.width, depth=settings.depth)
-    if settings.conditional and spec.num_classes < 2:
-        raise ValueError(f"conditional diffusion needs class labels, but {settings.dataset} has none")
-    return UNet(
-        image_shape=spec.shape, channels=settings.channels, res_blocks=settings.res_blocks, dropout=settings.dropout,
-        attention=settings.attention, num_classes=spec.num_classes if settings.conditional else 0,
-    )
+FORMAT = "genlib.diffusion/2"
 
 
 def train_diffusion(
@@ -52,7 +45,7 @@ def train_diffusion(
     losses_path: str | Path,
     *,
     accelerator: Accelerator | None = None,
-    monitor: Callable[[nn.Module], dict[str, float]] | None = None,
+    monitor: Monitor | None = None,
     on_step: Callable[[int], None] | None = None,
     progress: bool = True,
 ) -> TrainResult:
@@ -77,9 +70,8 @@ def train_diffusion(
 
     def state(step: int, status: str) -> dict[str, Any]:
         return {
-            "format": FORMAT, "settings": to_dict(settings),
-            "data_spec": {"shape": list(spec.shape), "num_classes": spec.num_classes},
-            "step": step, "status": status, **run.snapshot(parts, rng),
+            "format": FORMAT, "family": "diffusion", "data_kind": spec.kind, "settings": to_dict(settings),
+            "data_spec": spec.to_dict(), "step": step, "status": status, **run.snapshot(parts, rng),
         }
 
     start = run.resume(parts, rng)
@@ -90,7 +82,7 @@ def train_diffusion(
             return
 
         def sampled(net: nn.Module) -> dict[str, float]:
-            return monitor(DiffusionSampler(net, settings, spec.shape, num_classes=spec.num_classes))
+            return monitor(_sampling_model(net, settings, spec))
 
         run.observe(step, ema if ema is not None else model, sampled, accelerator)
 
@@ -130,11 +122,79 @@ def train_diffusion(
                      device=accelerator.describe())
 
 
-def load_denoiser(checkpoint: dict[str, Any], *, use_ema: bool = True) -> tuple[nn.Module, DiffusionSettings]:
-    """The trained epsilon network of a checkpoint (its EMA copy when there is one), in eval mode."""
-    settings = from_dict(DiffusionSettings, checkpoint["settings"], where="checkpoint settings")
-    spec = checkpoint["data_spec"]
-    model = build_denoiser(settings, DataSpec(shape=tuple(spec["shape"]), num_classes=int(spec["num_classes"])))
-    weights = checkpoint["ema"] if use_ema and checkpoint.get("ema") is not None else checkpoint["model"]
-    model.load_state_dict(weights)
-    return model.eval(), settings
+def _sampling_model(denoiser: nn.Module, settings: DiffusionSettings, spec: DataSpec) -> SamplingModel:
+    sampler = DiffusionSampler(denoiser, settings, spec.shape, num_classes=spec.num_classes,
+                               clip=spec.kind == "images")
+    return SamplingModel(sampler, spec.shape, spec.num_classes if settings.conditional else 0)
+
+
+def _to_pixels(x: torch.Tensor) -> np.ndarray:
+    """States x_t (any range; data in [-1, 1]) -> uint8 images, noise clipped to black and white."""
+    return x.float().add(1.0).mul(127.5).round().clamp(0, 255).to(torch.uint8).numpy()
+
+
+class DiffusionFamily:
+    """Denoising diffusion models (Ho et al. 2020) sampled with DDPM or DDIM (Song et al. 2021)."""
+
+    name = "diffusion"
+    data_kinds = ("points", "images")
+    extra_pictures = {
+        "forward": "forward noising of real images, x_0 to x_T",
+        "trajectory": "the sampler's states, x_T to x_0",
+    }
+
+    def train(self, settings: DiffusionSettings, data: TrainingData, checkpoint_path: str | Path,
+              losses_path: str | Path, **options: Any) -> TrainResult:
+        return train_diffusion(settings, data, checkpoint_path, losses_path, **options)
+
+    def settings_of(self, checkpoint: dict[str, Any]) -> DiffusionSettings:
+        return from_dict(DiffusionSettings, checkpoint["settings"], where="checkpoint settings")
+
+    def sampling_model(self, checkpoint: dict[str, Any], overrides: dict[str, Any] | None = None,
+                       *, use_ema: bool = True) -> SamplingModel:
+        settings, spec = self.settings_of(checkpoint), DataSpec.from_dict(checkpoint["data_spec"])
+        denoiser = build_denoiser(settings, spec)
+        weights = checkpoint["ema"] if use_ema and checkpoint.get("ema") is not None else checkpoint["model"]
+        denoiser.load_state_dict(weights)
+        settings = dataclasses.replace(settings, **(overrides or {}))  # validated again: S <= T, eta in [0, 1]
+        return _sampling_model(denoiser.eval(), settings, spec)
+
+    def describe(self, settings: dict[str, Any]) -> str:
+        steps = settings["sampler_steps"] or settings["timesteps"]
+        if settings["sampler"] == "ddpm":
+            return f"diffusion, DDPM {steps} steps"
+        return f"diffusion, DDIM {steps} steps, eta {settings['eta']:g}"
+
+    def identity(self, settings: dict[str, Any]) -> dict[str, Any]:
+        sampler = {key: settings[key] for key in ("sampler", "sampler_steps", "eta", "spacing")}
+        sampler["sampler_steps"] = settings["sampler_steps"] or settings["timesteps"]
+        network = "unet" if data_kind(settings["dataset"]) == "images" else "mlp"
+        return {"network": network, "conditioning": "cfg" if settings["conditional"] else "none", "sampler": sampler}
+
+    @torch.no_grad()
+    def draw_picture(self, name: str, checkpoint: dict[str, Any], real: np.ndarray, out: Path, *,
+                     device: torch.device, rows: int = 4, columns: int = 10) -> None:
+        """forward: real images noised from x_0 to x_T (q(x_t | x_0), left to right); trajectory: the
+        sampler's states from x_T to x_0 for a few noise draws, as in the lecture's figures."""
+        model = self.sampling_model(checkpoint).to(device)
+        sampler = model.generator
+        schedule, settings = sampler.schedule, sampler.settings
+        if name == "forward":
+            steps = torch.linspace(0, schedule.timesteps - 1, columns).round().long()
+            x0 = torch.from_numpy(real[:rows]).float().div(127.5).sub(1.0)  # (rows, C, H, W)
+            noise = torch.randn(x0.shape, generator=torch.Generator().manual_seed(3))
+            strip = [q_sample(schedule, x0, torch.full((rows,), int(t)), noise) for t in steps]  # each (rows, C, H, W)
+            save_png(tile(_to_pixels(torch.stack(strip, 1).flatten(0, 1)), columns), out)
+        elif name == "trajectory":
+            visited = visited_timesteps(schedule.timesteps, settings.sampler_steps, settings.spacing)
+            keep = tuple(visited[int(i)] for i in torch.linspace(len(visited) - 1, 0, columns - 1).round().long())
+            labels = torch.arange(rows) % model.num_classes if model.num_classes else None
+            start = torch.randn(rows, *model.noise_shape, generator=torch.Generator().manual_seed(4)).to(device)
+            final, kept = sampler.trajectory(start, None if labels is None else labels.to(device), keep=keep)
+            states = [kept[t] for t in keep] + [final.cpu()]  # x_T ... x_0
+            save_png(tile(_to_pixels(torch.stack(states, 1).flatten(0, 1)), columns), out)
+        else:
+            raise ValueError(f"the diffusion family draws no picture {name!r}; allowed values: {', '.join(self.extra_pictures)}")
+
+
+FAMILY = DiffusionFamily()

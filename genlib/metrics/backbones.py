@@ -28,7 +28,7 @@ from genlib.io.checkpoint import load_checkpoint
 from genlib.metrics.frechet import GaussianStats, gaussian_stats
 from genlib.networks.classifier import ConvClassifier
 from genlib.io.provenance import file_sha256
-from genlib.config.settings import INCEPTION_FILE
+from genlib.config.catalogue import INCEPTION_FILE
 
 log = logging.getLogger(__name__)
 

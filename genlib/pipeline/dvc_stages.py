@@ -20,7 +20,8 @@ from typing import Any
 from genlib.config.experiment import (
     evaluation_settings, image_datasets, is_image_dataset, load_config, run_matrix, run_settings,
 )
-from genlib.config.settings import INCEPTION_FILE, DiffusionSettings
+from genlib.config.catalogue import INCEPTION_FILE
+from genlib.config.settings import DiffusionSettings
 
 OPTIONS = "--cores all --resources gpu=1"
 CODE = ["Snakefile", "workflow", "genlib"]

@@ -15,7 +15,7 @@ import pandas as pd
 
 from genlib.io.atomic import read_json
 from genlib.io.figures import plt
-from genlib.report.page import IMAGE_METRICS, data_uri, figure_html, loss_curves, step_range
+from genlib.report.pieces import IMAGE_METRICS, data_uri, figure_html, loss_curves, step_range
 
 BAR_METRICS = ("fid", "kid_mean", "precision", "recall")
 
@@ -168,12 +168,11 @@ def _pictures(these_runs: pd.DataFrame) -> str:
         first = Path(group["run_dir"].iloc[0])
         grids = "".join(_image(Path(r) / "grid.png", f"{model} seed {s}") for r, s in zip(group["run_dir"], group["seed"]))
         extras = [_image(first / "interpolation.png", f"{model}: slerp interpolations")]
-        if read_json(first / "metrics.json")["conditioning"] != "none":
+        result = read_json(first / "metrics.json")
+        if result["conditioning"] != "none":
             extras.append(_image(first / "classes.png", f"{model}: one row per class"))
-        for name, caption in (("forward.png", "forward noising of real images, x_0 to x_T"),
-                              ("trajectory.png", "the sampler's states, x_T to x_0")):
-            if (first / name).is_file():
-                extras.append(_image(first / name, f"{model}: {caption}"))
+        for name, caption in result.get("extra_pictures", {}).items():
+            extras.append(_image(first / f"{name}.png", f"{model}: {caption}"))
         parts.append(
             f"<h4>{html.escape(model)}</h4><div class='pictures'>{grids}{''.join(extras)}</div>"
             f"<div class='neighbours'>{_image(first / 'neighbours.png', f'{model}: nearest training neighbours')}</div>"

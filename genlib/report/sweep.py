@@ -16,7 +16,7 @@ import pandas as pd
 
 from genlib.io.atomic import read_json
 from genlib.io.figures import plt
-from genlib.report.page import figure_html
+from genlib.report.pieces import figure_html
 from genlib.config.settings import SweepPoint
 
 # The samplers in legend order, with one colour each (ours and published alike).

@@ -8,31 +8,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from genlib.io.atomic import atomic_path
+from genlib.families.registry import family_of_checkpoint
 from genlib.io.checkpoint import load_checkpoint
-from genlib.io.figures import plt, save_figure
-from genlib.sampling.samples import generate_images, load_sampling_model, noise_shape
-
-
-def tile(images: np.ndarray, columns: int, pad: int = 2) -> np.ndarray:
-    """uint8 images (N, C, H, W) -> one (rows*(H+pad)+pad, columns*(W+pad)+pad, C) mosaic on a white ground."""
-    n, channels, height, width = images.shape
-    rows = math.ceil(n / columns)
-    mosaic = np.full((rows * (height + pad) + pad, columns * (width + pad) + pad, channels), 255, dtype=np.uint8)
-    for i, image in enumerate(images):
-        top, left = pad + (i // columns) * (height + pad), pad + (i % columns) * (width + pad)
-        mosaic[top:top + height, left:left + width] = image.transpose(1, 2, 0)
-    return mosaic
-
-
-def save_png(mosaic: np.ndarray, path: str | Path, scale: int = 2) -> None:
-    """Write a uint8 mosaic (H, W, C) as PNG atomically, enlarged `scale` times (nearest neighbour)."""
-    from PIL import Image
-
-    pixels = mosaic.repeat(scale, axis=0).repeat(scale, axis=1)
-    image = Image.fromarray(pixels[:, :, 0] if pixels.shape[2] == 1 else pixels)
-    with atomic_path(path) as tmp:
-        image.save(tmp, format="PNG")
+from genlib.io.figures import plt, save_figure, save_png, tile
+from genlib.sampling.samples import generate_images, load_sampling_model
 
 
 def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
@@ -97,10 +76,8 @@ def draw_run_pictures(checkpoint_path: str | Path, out_dir: str | Path, *, grid_
         for name in ("grid.png", "interpolation.png", "classes.png"):
             save_png(tile(blank, 1), out / name)
         return
-    generator, conditional = load_sampling_model(checkpoint)
-    generator = generator.to(device)
-    shape = noise_shape(generator)
-    num_classes = checkpoint["data_spec"]["num_classes"] if conditional else 0
+    model = load_sampling_model(checkpoint, path=checkpoint_path).to(device)
+    generator, shape, num_classes = model.generator, model.noise_shape, model.num_classes
     # The same noise (seed 0) for every run and step: grids are comparable across runs.
     noise = torch.randn(grid_size, *shape, generator=torch.Generator().manual_seed(0))
     labels = torch.arange(grid_size) % num_classes if num_classes else None
@@ -118,33 +95,14 @@ def draw_run_pictures(checkpoint_path: str | Path, out_dir: str | Path, *, grid_
     save_png(tile(generate_images(generator, noise, labels), per_class), out / "classes.png")
 
 
-def _to_pixels(x: torch.Tensor) -> np.ndarray:
-    """States x_t (any range; data in [-1, 1]) -> uint8 images, noise clipped to black and white."""
-    return x.float().add(1.0).mul(127.5).round().clamp(0, 255).to(torch.uint8).numpy()
-
-
-def draw_diffusion_strips(checkpoint_path: str | Path, real: np.ndarray, out_dir: str | Path, *, device: torch.device,
-                          rows: int = 4, columns: int = 10) -> None:
-    """forward.png: real images noised from x_0 to x_T (q(x_t | x_0), left to right); trajectory.png: the
-    sampler's states from x_T to x_0 for a few noise draws, as in the lecture's figures."""
-    from genlib.diffusion.samplers import visited_timesteps
-    from genlib.diffusion.schedules import q_sample
-
+def draw_family_picture(name: str, checkpoint_path: str | Path, real: np.ndarray, out: str | Path, *,
+                        device: torch.device) -> None:
+    """A picture only some families draw (e.g. a diffusion model's denoising trajectory); blank for a diverged run."""
     checkpoint = load_checkpoint(checkpoint_path)
-    out = Path(out_dir)
-    sampler, conditional = load_sampling_model(checkpoint)
-    sampler = sampler.to(device)
-    schedule, settings = sampler.schedule, sampler.settings
-    steps = torch.linspace(0, schedule.timesteps - 1, columns).round().long()
-    x0 = torch.from_numpy(real[:rows]).float().div(127.5).sub(1.0)  # (rows, C, H, W)
-    noise = torch.randn(x0.shape, generator=torch.Generator().manual_seed(3))
-    strip = [q_sample(schedule, x0, torch.full((rows,), int(t)), noise) for t in steps]  # each (rows, C, H, W)
-    save_png(tile(_to_pixels(torch.stack(strip, 1).flatten(0, 1)), columns), out / "forward.png")
-
-    visited = visited_timesteps(schedule.timesteps, settings.sampler_steps, settings.spacing)
-    keep = tuple(visited[int(i)] for i in torch.linspace(len(visited) - 1, 0, columns - 1).round().long())
-    labels = torch.arange(rows) % checkpoint["data_spec"]["num_classes"] if conditional else None
-    start = torch.randn(rows, *sampler.latent_shape, generator=torch.Generator().manual_seed(4)).to(device)
-    final, kept = sampler.trajectory(start, None if labels is None else labels.to(device), keep=keep)
-    states = [kept[t] for t in keep] + [final.cpu()]  # x_T ... x_0
-    save_png(tile(_to_pixels(torch.stack(states, 1).flatten(0, 1)), columns), out / "trajectory.png")
+    family = family_of_checkpoint(checkpoint, checkpoint_path)
+    if name not in family.extra_pictures:
+        raise ValueError(f"the {family.name} family draws no picture {name!r}; it draws: {', '.join(family.extra_pictures) or 'none'}")
+    if checkpoint["status"] == "diverged":
+        save_png(tile(np.full((1, *checkpoint["data_spec"]["shape"]), 255, dtype=np.uint8), 1), out)
+        return
+    family.draw_picture(name, checkpoint, real, Path(out), device=device)

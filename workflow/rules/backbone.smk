@@ -1,52 +1,52 @@
 # Feature backbones of the image metrics and the reference statistics, computed once per dataset.
-
-
 rule train_classifier:
     input:
-        train="data/{dataset}/train.npz",
-        test="data/{dataset}/test.npz",
+        train=DATA.split("train", "images"),
+        test=DATA.split("test", "images"),
     output:
-        "data/{dataset}/classifier.pt",
+        DATA.classifier,
     params:
+        data=data_folder,
         epochs=EVALUATION.classifier_epochs,
         seed=EVALUATION.classifier_seed,
     log:
-        "logs/backbone/{dataset}-classifier.log",
+        paths.backbone_log("{dataset}-classifier"),
     benchmark:
-        "benchmarks/backbone/{dataset}-classifier.tsv"
+        paths.backbone_benchmark("{dataset}-classifier")
     threads: THREADS
     resources:
         gpu=GPU_JOB,
     shell:
-        "{PYTHON} -m genlib train-classifier --data data/{wildcards.dataset} --epochs {params.epochs} --seed {params.seed}"
+        "{PYTHON} -m genlib train-classifier --data {params.data} --epochs {params.epochs} --seed {params.seed}"
         " --out {output} --threads {threads} --device {DEVICE} > {log} 2>&1"
 
 
 rule fetch_inception:
     output:
-        INCEPTION_WEIGHTS,
+        paths.INCEPTION_WEIGHTS,
     params:
         weights=EVALUATION.inception_weights or "",
     log:
-        "logs/backbone/fetch-inception.log",
+        paths.backbone_log("fetch-inception"),
     shell:
         "{PYTHON} -m genlib fetch-inception --weights '{params.weights}' --out {output} > {log} 2>&1"
 
 
 rule reference:
     input:
-        test="data/{dataset}/test.npz",
+        test=DATA.split("test", "images"),
         weights=lambda w: backbone_weights(w.dataset),
     output:
-        "data/{dataset}/reference-{backbone}.npz",
+        DATA.reference("{backbone}"),
     params:
+        data=data_folder,
         backbone=EVALUATION.backbone,
         antialias="--antialias" if EVALUATION.inception_antialias else "",
     log:
-        "logs/backbone/{dataset}-reference-{backbone}.log",
+        paths.backbone_log("{dataset}-reference-{backbone}"),
     threads: THREADS
     resources:
         gpu=GPU_JOB,
     shell:
-        "{PYTHON} -m genlib reference --data data/{wildcards.dataset} --backbone {params.backbone} --weights {input.weights}"
+        "{PYTHON} -m genlib reference --data {params.data} --backbone {params.backbone} --weights {input.weights}"
         " {params.antialias} --out {output} --threads {threads} --device {DEVICE} > {log} 2>&1"

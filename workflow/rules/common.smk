@@ -1,4 +1,5 @@
 # Config validation and the run matrix. Runs at parse time, before any job starts.
+# Every file name comes from genlib.config.paths; the run's family from genlib.families.registry.
 import re
 import shlex
 import sys
@@ -8,13 +9,25 @@ import yaml
 
 from snakemake.exceptions import WorkflowError
 
-from genlib.io.atomic import write_json, write_text
+from genlib.config import paths
+from genlib.config.catalogue import MIXTURE_NAMES
 from genlib.config.experiment import (
-    ConfigError, RunKey, dataset_settings, evaluation_settings, image_datasets, run_matrix, run_settings,
-    sampler_sweep, sweep_runs, validate_config,
+    ConfigError,
+    RunKey,
+    dataset_settings,
+    evaluation_settings,
+    image_datasets,
+    model_family,
+    run_matrix,
+    run_settings,
+    sampler_sweep,
+    sweep_runs,
+    validate_config,
 )
+from genlib.config.settings import to_dict
+from genlib.families.registry import all_extra_pictures, family
+from genlib.io.atomic import write_json, write_text
 from genlib.pipeline.resources import resource_problems
-from genlib.config.settings import INCEPTION_FILE, MIXTURE_NAMES, MODEL_CATALOGUE, to_dict
 
 try:
     validate_config(config, Path(workflow.current_basedir) / ".." / "schemas" / "config.schema.yaml")
@@ -33,10 +46,12 @@ GPU_JOB = 0 if DEVICE == "cpu" else 1
 MIXTURES = "|".join(MIXTURE_NAMES)
 # Any other dataset name is an image dataset (the wildcard is always followed by "/" in paths).
 IMAGE_DATASET_PATTERN = f"(?!(?:{MIXTURES})/)[A-Za-z0-9_-]+"
-INCEPTION_WEIGHTS = f"resources/inception/{INCEPTION_FILE}"
-# The backbone's name in file names: Inception features depend on the resize, so it is part of the name.
-BACKBONE_TAG = EVALUATION.backbone + ("-antialias" if EVALUATION.backbone == "inception" and EVALUATION.inception_antialias else "")
-PUBLISHED = config.get("published", ["config/published/toy2d.csv"])
+BACKBONE_TAG = paths.backbone_tag(EVALUATION.backbone, EVALUATION.inception_antialias)
+PUBLISHED = config.get("published", list(paths.DEFAULT_PUBLISHED))
+# Wildcard patterns of one run and one dataset: Snakemake fills {experiment}, {dataset}, {model}, {seed}.
+RUN = paths.run_pattern()
+DATA = paths.dataset("{dataset}")
+EXTRA_PICTURES = all_extra_pictures()
 
 
 def check_resources():
@@ -49,25 +64,21 @@ def check_resources():
         raise WorkflowError("invalid resources:\n" + "\n".join(f"  - {p}" for p in problems))
 
 
-def is_diffusion(model):
-    """Whether a model of the config is a diffusion model (its sample step also draws the denoising strips)."""
-    return {**MODEL_CATALOGUE, **(config.get("custom_models") or {})}[model].get("family") == "diffusion"
-
-
 def model_pattern(models):
-    """Wildcard pattern matching exactly these model names (nothing when there are none)."""
+    """Wildcard pattern matching exactly these names (nothing when there are none)."""
     return "|".join(re.escape(m) for m in models) if models else "(?!)"
 
 
-DIFFUSION_MODELS = model_pattern([m for m in config["models"] if is_diffusion(m)])
-GAN_MODELS = model_pattern([m for m in config["models"] if not is_diffusion(m)])
+def run_paths(key):
+    return paths.run(EXPERIMENT, key.dataset, key.model, key.seed)
 
-RUN_DIR = "results/{experiment}/{dataset}/{model}/seed{seed}"
+
 # The sampler sweep: each trained diffusion model on images, sampled and scored again per sampler setting.
 SWEEP = {point.tag: point for point in sampler_sweep(config)}
 SWEEP_RUNS = sweep_runs(config)
-SWEEP_DIR = RUN_DIR + "/sweep/{sweep}"
+SWEEP_MODELS = model_pattern(sorted({key.model for key in SWEEP_RUNS}))
 SWEEP_SAMPLES = (config.get("sampler_sweep") or {}).get("n_samples")
+
 
 wildcard_constraints:
     experiment=EXPERIMENT.replace(".", r"\."),
@@ -75,20 +86,26 @@ wildcard_constraints:
     model=r"[a-z0-9][a-z0-9-]*",
     seed=r"\d+",
 
-localrules: dataset_settings, run_settings, resolved_config, evaluation_settings_file
+
+localrules:
+    dataset_settings,
+    run_settings,
+    resolved_config,
+    evaluation_settings_file,
 
 
-def run_dirs(experiment):
+def run_dirs():
     """Folders of every run of the config, in matrix order."""
-    return [f"results/{experiment}/{r.dataset}/{r.model}/seed{r.seed}" for r in RUNS]
+    return [run_paths(r).folder for r in RUNS]
 
 
-def sweep_metrics(experiment):
+def checkpoints():
+    return [run_paths(r).checkpoint for r in RUNS]
+
+
+def sweep_metrics():
     """Metrics files of every (run, sampler setting) of the sweep, in matrix order."""
-    return [
-        f"results/{experiment}/{r.dataset}/{r.model}/seed{r.seed}/sweep/{tag}/metrics.json"
-        for r in SWEEP_RUNS for tag in SWEEP
-    ]
+    return [paths.sweep_file(run_paths(r), tag, "metrics.json") for r in SWEEP_RUNS for tag in SWEEP]
 
 
 def sweep_options(wildcards):
@@ -97,18 +114,23 @@ def sweep_options(wildcards):
     return f"--sampler {point.sampler} --sampler-steps {point.sampler_steps} --eta {point.eta} --spacing {point.spacing}"
 
 
+def data_folder(wildcards):
+    """Folder of the prepared dataset of a job."""
+    return paths.dataset(wildcards.dataset).folder
+
+
 def run_key(wildcards):
     return RunKey(wildcards.dataset, wildcards.model, int(wildcards.seed))
 
 
 def backbone_weights(dataset):
     """Weights of the image-metric backbone of `dataset`."""
-    return f"data/{dataset}/classifier.pt" if EVALUATION.backbone == "classifier" else INCEPTION_WEIGHTS
+    return paths.backbone_weights(dataset, EVALUATION.backbone)
 
 
 def reference_stats(dataset):
     """Cached reference features and statistics of `dataset` under the configured backbone."""
-    return f"data/{dataset}/reference-{BACKBONE_TAG}.npz"
+    return paths.dataset(dataset).reference(BACKBONE_TAG)
 
 
 def monitor_inputs(wildcards):
@@ -124,9 +146,19 @@ def monitor_args(wildcards, input):
     return f"--backbone {EVALUATION.backbone} --backbone-weights {input.backbone} --reference {input.reference}"
 
 
+def run_files(key):
+    """Every file of one run that the report reads: the common ones and those of its data kind and family."""
+    run = run_paths(key)
+    files = [run.metrics, run.losses]
+    if key.dataset in MIXTURE_NAMES:
+        return files + [run.scatter]
+    pictures = [*paths.RUN_PICTURES, *family(model_family(config, key.model)).extra_pictures]
+    return files + [run.picture(name) for name in pictures] + [run.neighbours, run.fid_curve]
+
+
 rule resolved_config:
     output:
-        "results/{experiment}/config.yaml",
+        paths.experiment("{experiment}").resolved_config,
     params:
         config=config,
     run:
@@ -135,7 +167,7 @@ rule resolved_config:
 
 rule run_settings:
     output:
-        RUN_DIR + "/settings.json",
+        RUN.settings,
     params:
         settings=lambda w: to_dict(run_settings(config, run_key(w))),
     run:
@@ -144,7 +176,7 @@ rule run_settings:
 
 rule evaluation_settings_file:
     output:
-        "results/{experiment}/evaluation.json",
+        paths.experiment("{experiment}").evaluation,
     params:
         settings=to_dict(EVALUATION),
     run:

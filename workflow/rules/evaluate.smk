@@ -1,24 +1,28 @@
+EXPERIMENT_FILES = paths.experiment("{experiment}")
+
+
 rule evaluate_points:
     input:
-        samples=RUN_DIR + "/samples.npz",
-        test="data/{dataset}/test.npy",
-        meta="data/{dataset}/meta.json",
-        config="results/{experiment}/config.yaml",
+        samples=RUN.samples,
+        test=DATA.split("test", "points"),
+        meta=DATA.meta,
+        config=EXPERIMENT_FILES.resolved_config,
     output:
-        metrics=RUN_DIR + "/metrics.json",
-        scatter=report(RUN_DIR + "/scatter.png", caption="../report/scatter.rst", category="2-D samples",
-                       subcategory="{dataset}", labels={"model": "{model}", "seed": "{seed}"}),
+        metrics=RUN.metrics,
+        scatter=report(RUN.scatter, caption="../report/scatter.rst", category="2-D samples", subcategory="{dataset}", labels=LABELS),
     wildcard_constraints:
         dataset=MIXTURES,
+    params:
+        data=data_folder,
     log:
-        "logs/{experiment}/{dataset}/{model}/seed{seed}/evaluate.log",
+        RUN.log("evaluate"),
     shell:
-        "{PYTHON} -m genlib evaluate --samples {input.samples} --data data/{wildcards.dataset}"
+        "{PYTHON} -m genlib evaluate --samples {input.samples} --data {params.data}"
         " --metrics {output.metrics} --scatter {output.scatter} --config {input.config} > {log} 2>&1"
 
 
 EVALUATE_IMAGES = (
-    "{PYTHON} -m genlib evaluate --samples {input.samples} --data data/{wildcards.dataset}"
+    "{PYTHON} -m genlib evaluate --samples {input.samples} --data {params.data}"
     " --metrics {output.metrics} --evaluation {input.evaluation} --backbone {params.backbone}"
     " --weights {input.weights} --reference {input.reference} --config {input.config} --threads {threads} --device {DEVICE}"
 )
@@ -26,24 +30,26 @@ EVALUATE_IMAGES = (
 
 rule evaluate_images:
     input:
-        samples=RUN_DIR + "/samples.npz",
-        train="data/{dataset}/train.npz",
-        meta="data/{dataset}/meta.json",
+        samples=RUN.samples,
+        train=DATA.split("train", "images"),
+        meta=DATA.meta,
         weights=lambda w: backbone_weights(w.dataset),
         reference=lambda w: reference_stats(w.dataset),
-        evaluation="results/{experiment}/evaluation.json",
-        config="results/{experiment}/config.yaml",
+        evaluation=EXPERIMENT_FILES.evaluation,
+        config=EXPERIMENT_FILES.resolved_config,
     output:
-        metrics=RUN_DIR + "/metrics.json",
-        neighbours=report(RUN_DIR + "/neighbours.png", caption="../report/neighbours.rst", category="Nearest neighbours",
-                          subcategory="{dataset}", labels={"model": "{model}", "seed": "{seed}"}),
-        curve=RUN_DIR + "/fid_curve.csv",
+        metrics=RUN.metrics,
+        neighbours=report(
+            RUN.neighbours, caption="../report/neighbours.rst", category="Nearest neighbours", subcategory="{dataset}", labels=LABELS
+        ),
+        curve=RUN.fid_curve,
     wildcard_constraints:
         dataset=IMAGE_DATASET_PATTERN,
     params:
         backbone=EVALUATION.backbone,
+        data=data_folder,
     log:
-        "logs/{experiment}/{dataset}/{model}/seed{seed}/evaluate.log",
+        RUN.log("evaluate"),
     threads: THREADS
     resources:
         gpu=GPU_JOB,
@@ -53,20 +59,21 @@ rule evaluate_images:
 
 rule evaluate_sweep:
     input:
-        samples=SWEEP_DIR + "/samples.npz",
-        meta="data/{dataset}/meta.json",
+        samples=paths.sweep_file(RUN, "{sweep}", "samples.npz"),
+        meta=DATA.meta,
         weights=lambda w: backbone_weights(w.dataset),
         reference=lambda w: reference_stats(w.dataset),
-        evaluation="results/{experiment}/evaluation.json",
-        config="results/{experiment}/config.yaml",
+        evaluation=EXPERIMENT_FILES.evaluation,
+        config=EXPERIMENT_FILES.resolved_config,
     output:
-        metrics=SWEEP_DIR + "/metrics.json",
+        metrics=paths.sweep_file(RUN, "{sweep}", "metrics.json"),
     wildcard_constraints:
         dataset=IMAGE_DATASET_PATTERN,
     params:
         backbone=EVALUATION.backbone,
+        data=data_folder,
     log:
-        "logs/{experiment}/{dataset}/{model}/seed{seed}/sweep/{sweep}/evaluate.log",
+        RUN.log("sweep/{sweep}/evaluate"),
     threads: THREADS
     resources:
         gpu=GPU_JOB,

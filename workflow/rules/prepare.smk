@@ -1,6 +1,6 @@
 rule dataset_settings:
     output:
-        "data/{dataset}/settings.json",
+        DATA.settings,
     params:
         settings=lambda w: to_dict(dataset_settings(config, w.dataset)),
     run:
@@ -9,34 +9,38 @@ rule dataset_settings:
 
 rule prepare_mixture:
     input:
-        settings="data/{dataset}/settings.json",
+        settings=DATA.settings,
     output:
-        train="data/{dataset}/train.npy",
-        test="data/{dataset}/test.npy",
-        meta="data/{dataset}/meta.json",
+        train=DATA.split("train", "points"),
+        test=DATA.split("test", "points"),
+        meta=DATA.meta,
     wildcard_constraints:
         dataset=MIXTURES,
+    params:
+        data=data_folder,
     log:
-        "logs/prepare/{dataset}.log",
+        paths.prepare_log("{dataset}"),
     benchmark:
-        "benchmarks/prepare/{dataset}.tsv"
+        paths.prepare_benchmark("{dataset}")
     shell:
-        "{PYTHON} -m genlib prepare --settings {input.settings} --out-dir data/{wildcards.dataset} > {log} 2>&1"
+        "{PYTHON} -m genlib prepare --settings {input.settings} --out-dir {params.data} > {log} 2>&1"
 
 
 # Raw files come from resources/ (downloaded when missing and allowed) or from the dataset's mirror.
 rule prepare_images:
     input:
-        settings="data/{dataset}/settings.json",
+        settings=DATA.settings,
     output:
-        train="data/{dataset}/train.npz",
-        test="data/{dataset}/test.npz",
-        meta="data/{dataset}/meta.json",
+        train=DATA.split("train", "images"),
+        test=DATA.split("test", "images"),
+        meta=DATA.meta,
     wildcard_constraints:
         dataset=IMAGE_DATASET_PATTERN,
+    params:
+        data=data_folder,
     log:
-        "logs/prepare/{dataset}.log",
+        paths.prepare_log("{dataset}"),
     benchmark:
-        "benchmarks/prepare/{dataset}.tsv"
+        paths.prepare_benchmark("{dataset}")
     shell:
-        "{PYTHON} -m genlib prepare --settings {input.settings} --out-dir data/{wildcards.dataset} > {log} 2>&1"
+        "{PYTHON} -m genlib prepare --settings {input.settings} --out-dir {params.data} > {log} 2>&1"

@@ -1,33 +1,27 @@
 def report_inputs(wildcards):
     """Every file of every run that the report reads."""
-    files = []
-    for run_dir, run in zip(run_dirs(wildcards.experiment), RUNS):
-        files += [f"{run_dir}/metrics.json", f"{run_dir}/losses.csv"]
-        if run.dataset in MIXTURE_NAMES:
-            files.append(f"{run_dir}/scatter.png")
-        else:
-            files += [f"{run_dir}/{name}.png" for name in ("grid", "classes", "interpolation", "neighbours")]
-            files.append(f"{run_dir}/fid_curve.csv")
-            if is_diffusion(run.model):
-                files += [f"{run_dir}/forward.png", f"{run_dir}/trajectory.png"]
-    return files + sweep_metrics(wildcards.experiment)
+    return [f for key in RUNS for f in run_files(key)] + sweep_metrics()
+
+
+REPORT = paths.experiment("{experiment}")
 
 
 rule report:
     input:
         runs=report_inputs,
-        config="results/{experiment}/config.yaml",
+        config=REPORT.resolved_config,
         published=PUBLISHED,
     output:
-        html=report("results/{experiment}/report/index.html", caption="../report/comparison.rst", category="Comparison"),
-        summary="results/{experiment}/report/summary.csv",
-        summary_json="results/{experiment}/report/summary.json",
-        runs="results/{experiment}/report/runs.csv",
+        html=report(REPORT.report_file("index.html"), caption="../report/comparison.rst", category="Comparison"),
+        summary=REPORT.report_file("summary.csv"),
+        summary_json=REPORT.report_file("summary.json"),
+        runs=REPORT.report_file("runs.csv"),
     params:
-        runs=lambda w: run_dirs(w.experiment),
+        runs=run_dirs(),
         sweep=f"--sweep {' '.join(SWEEP)}" if SWEEP_RUNS else "",
+        out_dir=lambda w: paths.experiment(w.experiment).report,
     log:
-        "logs/{experiment}/report.log",
+        REPORT.report_log,
     shell:
         "{PYTHON} -m genlib report --runs {params.runs} --published {input.published}"
-        " --config {input.config} {params.sweep} --out-dir results/{wildcards.experiment}/report > {log} 2>&1"
+        " --config {input.config} {params.sweep} --out-dir {params.out_dir} > {log} 2>&1"

@@ -1,101 +1,105 @@
+# Samples of any family: the checkpoint names its family, genlib.families.registry does the rest.
 rule sample_points:
     input:
-        checkpoint=RUN_DIR + "/checkpoint.pt",
+        checkpoint=RUN.checkpoint,
+        settings=RUN.settings,
     output:
-        samples=RUN_DIR + "/samples.npz",
+        samples=RUN.samples,
     wildcard_constraints:
         dataset=MIXTURES,
     params:
         n_samples=lambda w: EVALUATION.samples_for(w.dataset),
         seed=EVALUATION.sample_seed,
     log:
-        "logs/{experiment}/{dataset}/{model}/seed{seed}/sample.log",
+        RUN.log("sample"),
     threads: 1
     shell:
-        "{PYTHON} -m genlib sample --checkpoint {input.checkpoint} --n-samples {params.n_samples}"
-        " --seed {params.seed} --out {output.samples} --threads {threads} > {log} 2>&1"
+        "{PYTHON} -m genlib sample --checkpoint {input.checkpoint} --settings {input.settings}"
+        " --n-samples {params.n_samples} --seed {params.seed} --out {output.samples} --threads {threads} > {log} 2>&1"
 
 
-SAMPLE_IMAGES = (
-    "{PYTHON} -m genlib sample --checkpoint {input.checkpoint} --n-samples {params.n_samples}"
-    " --seed {params.seed} --out {output.samples} --pictures {params.run_dir} --grid-size {params.grid_size}"
-)
+LABELS = {"model": "{model}", "seed": "{seed}"}
 
 
 rule sample_images:
     input:
-        checkpoint=RUN_DIR + "/checkpoint.pt",
+        checkpoint=RUN.checkpoint,
+        settings=RUN.settings,
     output:
-        samples=RUN_DIR + "/samples.npz",
-        grid=report(RUN_DIR + "/grid.png", caption="../report/grid.rst", category="Samples", subcategory="{dataset}", labels={"model": "{model}", "seed": "{seed}"}),
-        classes=RUN_DIR + "/classes.png",
-        interpolation=report(RUN_DIR + "/interpolation.png", caption="../report/interpolation.rst",
-                             category="Interpolations", subcategory="{dataset}", labels={"model": "{model}", "seed": "{seed}"}),
+        samples=RUN.samples,
+        grid=report(RUN.picture("grid"), caption="../report/grid.rst", category="Samples", subcategory="{dataset}", labels=LABELS),
+        classes=RUN.picture("classes"),
+        interpolation=report(
+            RUN.picture("interpolation"),
+            caption="../report/interpolation.rst",
+            category="Interpolations",
+            subcategory="{dataset}",
+            labels=LABELS,
+        ),
     wildcard_constraints:
         dataset=IMAGE_DATASET_PATTERN,
-        model=GAN_MODELS,
     params:
         n_samples=lambda w: EVALUATION.samples_for(w.dataset),
         seed=EVALUATION.sample_seed,
         grid_size=EVALUATION.grid_size,
-        run_dir=lambda w: f"results/{w.experiment}/{w.dataset}/{w.model}/seed{w.seed}",
+        run_dir=lambda w: paths.run(w.experiment, w.dataset, w.model, w.seed).folder,
     log:
-        "logs/{experiment}/{dataset}/{model}/seed{seed}/sample.log",
+        RUN.log("sample"),
     threads: THREADS
     resources:
         gpu=GPU_JOB,
     shell:
-        SAMPLE_IMAGES + " --threads {threads} --device {DEVICE} > {log} 2>&1"
+        "{PYTHON} -m genlib sample --checkpoint {input.checkpoint} --settings {input.settings}"
+        " --n-samples {params.n_samples} --seed {params.seed} --out {output.samples} --pictures {params.run_dir}"
+        " --grid-size {params.grid_size} --threads {threads} --device {DEVICE} > {log} 2>&1"
 
 
-# Diffusion models also draw the forward-noising strip (from real images) and the denoising trajectory.
-rule sample_images_diffusion:
+# Pictures only some families draw (a diffusion model's forward-noising strip and denoising trajectory).
+rule family_picture:
     input:
-        checkpoint=RUN_DIR + "/checkpoint.pt",
-        train="data/{dataset}/train.npz",
+        checkpoint=RUN.checkpoint,
+        train=DATA.split("train", "images"),
     output:
-        samples=RUN_DIR + "/samples.npz",
-        grid=report(RUN_DIR + "/grid.png", caption="../report/grid.rst", category="Samples", subcategory="{dataset}", labels={"model": "{model}", "seed": "{seed}"}),
-        classes=RUN_DIR + "/classes.png",
-        interpolation=report(RUN_DIR + "/interpolation.png", caption="../report/interpolation.rst",
-                             category="Interpolations", subcategory="{dataset}", labels={"model": "{model}", "seed": "{seed}"}),
-        forward=report(RUN_DIR + "/forward.png", caption="../report/forward.rst", category="Diffusion", subcategory="{dataset}", labels={"model": "{model}", "seed": "{seed}"}),
-        trajectory=report(RUN_DIR + "/trajectory.png", caption="../report/trajectory.rst", category="Diffusion", subcategory="{dataset}", labels={"model": "{model}", "seed": "{seed}"}),
+        report(
+            RUN.picture("{picture}"),
+            caption="../report/family_picture.rst",
+            category="Family pictures",
+            subcategory="{dataset}",
+            labels={"model": "{model}", "seed": "{seed}", "picture": "{picture}"},
+        ),
     wildcard_constraints:
         dataset=IMAGE_DATASET_PATTERN,
-        model=DIFFUSION_MODELS,
+        picture=model_pattern(sorted(EXTRA_PICTURES)),
     params:
-        n_samples=lambda w: EVALUATION.samples_for(w.dataset),
-        seed=EVALUATION.sample_seed,
-        grid_size=EVALUATION.grid_size,
-        run_dir=lambda w: f"results/{w.experiment}/{w.dataset}/{w.model}/seed{w.seed}",
+        data=data_folder,
     log:
-        "logs/{experiment}/{dataset}/{model}/seed{seed}/sample.log",
+        RUN.log("picture-{picture}"),
     threads: THREADS
     resources:
         gpu=GPU_JOB,
     shell:
-        SAMPLE_IMAGES + " --strips-from data/{wildcards.dataset} --threads {threads} --device {DEVICE} > {log} 2>&1"
+        "{PYTHON} -m genlib picture --name {wildcards.picture} --checkpoint {input.checkpoint} --data {params.data}"
+        " --out {output} --threads {threads} --device {DEVICE} > {log} 2>&1"
 
 
 rule sample_sweep:
     input:
-        checkpoint=RUN_DIR + "/checkpoint.pt",
+        checkpoint=RUN.checkpoint,
     output:
-        samples=SWEEP_DIR + "/samples.npz",
+        samples=paths.sweep_file(RUN, "{sweep}", "samples.npz"),
     wildcard_constraints:
         dataset=IMAGE_DATASET_PATTERN,
-        model=DIFFUSION_MODELS,
+        model=SWEEP_MODELS,
         sweep=model_pattern(list(SWEEP)),
     params:
         n_samples=lambda w: SWEEP_SAMPLES or EVALUATION.samples_for(w.dataset),
         seed=EVALUATION.sample_seed,
         sampler=sweep_options,
     log:
-        "logs/{experiment}/{dataset}/{model}/seed{seed}/sweep/{sweep}/sample.log",
+        RUN.log("sweep/{sweep}/sample"),
     threads: THREADS
     resources:
         gpu=GPU_JOB,
     shell:
-        "{PYTHON} -m genlib sample --images --checkpoint {input.checkpoint} --n-samples {params.n_samples}"
+        "{PYTHON} -m genlib sample --checkpoint {input.checkpoint} --n-samples {params.n_samples}"
         " --seed {params.seed} --out {output.samples} {params.sampler} --threads {threads} --device {DEVICE} > {log} 2>&1"

@@ -1,20 +1,23 @@
+# One rule per data kind; the run's family (in its settings.json) decides how it trains.
 # Tiny 2-D networks train on the CPU: no `gpu` resource, so --resources gpu=1 does not serialise them.
 rule train_points:
     input:
-        settings=RUN_DIR + "/settings.json",
-        train="data/{dataset}/train.npy",
+        settings=RUN.settings,
+        train=DATA.split("train", "points"),
     output:
-        checkpoint=RUN_DIR + "/checkpoint.pt",
-        losses=RUN_DIR + "/losses.csv",
+        checkpoint=RUN.checkpoint,
+        losses=RUN.losses,
     wildcard_constraints:
         dataset=MIXTURES,
+    params:
+        data=data_folder,
     log:
-        "logs/{experiment}/{dataset}/{model}/seed{seed}/train.log",
+        RUN.log("train"),
     benchmark:
-        "benchmarks/{experiment}/{dataset}/{model}/seed{seed}/train.tsv"
+        RUN.benchmark("train")
     threads: THREADS
     shell:
-        "{PYTHON} -m genlib train --settings {input.settings} --data data/{wildcards.dataset}"
+        "{PYTHON} -m genlib train --settings {input.settings} --data {params.data}"
         " --checkpoint {output.checkpoint} --losses {output.losses} --threads {threads} --device cpu > {log} 2>&1"
 
 
@@ -22,24 +25,25 @@ rule train_points:
 rule train_images:
     input:
         unpack(monitor_inputs),
-        settings=RUN_DIR + "/settings.json",
-        train="data/{dataset}/train.npz",
-        meta="data/{dataset}/meta.json",
+        settings=RUN.settings,
+        train=DATA.split("train", "images"),
+        meta=DATA.meta,
     output:
-        checkpoint=RUN_DIR + "/checkpoint.pt",
-        losses=RUN_DIR + "/losses.csv",
+        checkpoint=RUN.checkpoint,
+        losses=RUN.losses,
     wildcard_constraints:
         dataset=IMAGE_DATASET_PATTERN,
     params:
+        data=data_folder,
         monitor=monitor_args,
     log:
-        "logs/{experiment}/{dataset}/{model}/seed{seed}/train.log",
+        RUN.log("train"),
     benchmark:
-        "benchmarks/{experiment}/{dataset}/{model}/seed{seed}/train.tsv"
+        RUN.benchmark("train")
     threads: THREADS
     resources:
         gpu=GPU_JOB,
     shell:
-        "{PYTHON} -m genlib train --settings {input.settings} --data data/{wildcards.dataset}"
+        "{PYTHON} -m genlib train --settings {input.settings} --data {params.data}"
         " --checkpoint {output.checkpoint} --losses {output.losses} {params.monitor}"
         " --threads {threads} --device {DEVICE} > {log} 2>&1"

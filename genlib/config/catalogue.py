@@ -1,0 +1,138 @@
+"""What the pipeline knows before reading any file: dataset facts and the named model variants.
+
+Dataset facts (kind, shape, classes) are read by the config validation, the data readers and the
+networks alike, so that a shape or class count is written down once. Model variants carry the
+optimiser settings their papers publish; a config may add its own or override any field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from genlib.config.settings import ImageDatasetSettings
+
+DataKind = Literal["points", "images"]
+
+MIXTURE_NAMES: tuple[str, ...] = ("ring8", "grid25")  # the 2-D Gaussian mixtures of genlib.data.mixtures
+# Image datasets known by name; any other name is an image folder (`source: image-folder`, `folder: ...`).
+NAMED_IMAGE_DATASETS: tuple[str, ...] = ("mnist", "fashion-mnist", "cifar10")
+NATIVE_SHAPES: dict[str, tuple[int, int, int]] = {"mnist": (1, 28, 28), "fashion-mnist": (1, 28, 28), "cifar10": (3, 32, 32)}
+CLASS_COUNTS: dict[str, int] = {"mnist": 10, "fashion-mnist": 10, "cifar10": 10}
+IMAGE_SIZES: tuple[int, ...] = (28, 32, 64)  # square sizes the image networks are built for
+FOLDER_IMAGE_SIZES: tuple[int, ...] = (32, 64)  # sizes an image folder may be resized to
+POINT_SHAPE: tuple[int] = (2,)  # one sample of a 2-D mixture
+
+# torch-fidelity's InceptionV3 weights (the TF Inception of published FIDs, ported), as torch hub names it.
+INCEPTION_FILE = "weights-inception-2015-12-05-6726825d.pth"
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """What a family and its networks need to know of a dataset: its kind, one sample's shape, its classes."""
+
+    kind: DataKind  # "points" (2-D mixtures) or "images"
+    shape: tuple[int, ...]  # (2,) for points, (C, H, W) for images
+    num_classes: int = 0  # 0: no labels
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON form, as checkpoints store it."""
+        return {"kind": self.kind, "shape": list(self.shape), "num_classes": self.num_classes}
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> DataSpec:
+        """The spec a checkpoint or meta.json stored."""
+        return cls(kind=values["kind"], shape=tuple(values["shape"]), num_classes=int(values["num_classes"]))
+
+
+def data_kind(dataset: str) -> DataKind:
+    """The kind of data a dataset name holds: the 2-D mixtures hold points, every other dataset images."""
+    return "points" if dataset in MIXTURE_NAMES else "images"
+
+
+def prepared_shape(settings: ImageDatasetSettings) -> tuple[int, int, int]:
+    """(C, H, W) of the images `prepare_images` writes for these settings, known before any file is read."""
+    if settings.source == "image-folder":
+        return (3, settings.image_size, settings.image_size)
+    channels, height, width = NATIVE_SHAPES[settings.source]
+    size = settings.image_size
+    return (channels, height, width) if size is None else (channels, size, size)
+
+
+def class_count(settings: ImageDatasetSettings) -> int:
+    """Number of classes of the dataset (0 for an unlabelled image folder)."""
+    return 0 if settings.source == "image-folder" else CLASS_COUNTS[settings.source]
+
+
+def point_spec() -> DataSpec:
+    """The spec of every 2-D mixture."""
+    return DataSpec("points", POINT_SHAPE, 0)
+
+
+def image_spec(settings: ImageDatasetSettings) -> DataSpec:
+    """The spec of the images `prepare_images` writes for these settings."""
+    return DataSpec("images", prepared_shape(settings), class_count(settings))
+
+
+# Named model variants with the optimiser settings their papers publish. A config may add its own
+# variants or override any GANSettings field per model.
+MODEL_CATALOGUE: dict[str, dict[str, Any]] = {
+    # Goodfellow et al. 2014, eq. 1, with Adam as in Radford et al. 2016 (DCGAN), Sec. 4.
+    "gan-minimax": dict(family="gan", objective="minimax", optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999),
+    # Goodfellow et al. 2014, Sec. 3: G maximises log D(G(z)); same optimiser as above.
+    "gan-nonsaturating": dict(family="gan", 
+        objective="nonsaturating", optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999
+    ),
+    # Arjovsky et al. 2017, Algorithm 1: RMSprop, lr 5e-5, clip 0.01, n_critic 5.
+    "wgan": dict(family="gan", objective="wasserstein", optimizer="rmsprop", lr_g=5e-5, lr_d=5e-5, n_critic=5, weight_clip=0.01),
+    # Gulrajani et al. 2017, Algorithm 1: Adam(1e-4, 0, 0.9), lambda 10, n_critic 5.
+    "wgan-gp": dict(family="gan", 
+        objective="wasserstein", optimizer="adam", lr_g=1e-4, lr_d=1e-4, beta1=0.0, beta2=0.9,
+        n_critic=5, gradient_penalty=10.0,
+    ),
+    # Mao et al. 2017, Sec. 4: Adam, lr 2e-4, beta1 0.5.
+    "lsgan": dict(family="gan", objective="least-squares", optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999),
+    # Lim & Ye 2017 hinge loss with spectral norm, as in Miyato et al. 2018, Table 1 setting C.
+    "hinge-sn": dict(family="gan", 
+        objective="hinge", spectral_norm=True, optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999
+    ),
+    # --- image networks ---
+    # The lecture's fully connected GAN (Goodfellow et al. 2014) with the non-saturating loss.
+    "mlp-gan": dict(family="gan", network="mlp", objective="nonsaturating", optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999),
+    # Radford et al. 2016, Sec. 4: Adam, lr 2e-4, beta1 0.5, non-saturating loss.
+    "dcgan": dict(family="gan", network="dcgan", objective="nonsaturating", optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999),
+    "dcgan-minimax": dict(family="gan", network="dcgan", objective="minimax", optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999),
+    # Arjovsky et al. 2017 on the DCGAN pair (their experiments keep the DCGAN critic's batch norm).
+    "dcgan-wgan": dict(family="gan", network="dcgan", objective="wasserstein", optimizer="rmsprop", lr_g=5e-5, lr_d=5e-5, n_critic=5, weight_clip=0.01),
+    # Gulrajani et al. 2017 on the DCGAN pair; the critic drops batch norm (d_batch_norm resolves to off).
+    "dcgan-wgan-gp": dict(family="gan", 
+        network="dcgan", objective="wasserstein", optimizer="adam", lr_g=1e-4, lr_d=1e-4, beta1=0.0, beta2=0.9,
+        n_critic=5, gradient_penalty=10.0,
+    ),
+    "dcgan-lsgan": dict(family="gan", network="dcgan", objective="least-squares", optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999),
+    # Miyato et al. 2018, Table 1 setting C, on the DCGAN pair (their "standard CNN").
+    "dcgan-hinge-sn": dict(family="gan", 
+        network="dcgan", objective="hinge", spectral_norm=True, optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999
+    ),
+    # --- diffusion (genlib.diffusion) ---
+    # Ho et al. 2020: linear schedule, T = 1000, Adam 2e-4, EMA; sampled with DDIM, 50 steps, eta 0 (Song et al. 2021).
+    "ddpm": dict(family="diffusion", schedule="linear", timesteps=1000, lr=2e-4, sampler="ddim", sampler_steps=50, eta=0.0),
+    # The same model sampled ancestrally over all T steps (Ho et al. 2020, Algorithm 2).
+    "ddpm-ancestral": dict(family="diffusion", schedule="linear", timesteps=1000, lr=2e-4, sampler="ddpm", sampler_steps=None),
+    # Cosine schedule (Nichol & Dhariwal 2021).
+    "ddpm-cosine": dict(family="diffusion", schedule="cosine", timesteps=1000, lr=2e-4, sampler="ddim", sampler_steps=50),
+    # Class-conditional with classifier-free guidance w = 1 (Ho & Salimans 2021).
+    "ddpm-cfg": dict(family="diffusion", schedule="linear", timesteps=1000, lr=2e-4, conditional=True, guidance=1.0,
+                     sampler="ddim", sampler_steps=50),
+    # Conditional GAN (Mirza & Osindero 2014): one-hot labels into G and D, DCGAN pair, DCGAN's optimiser.
+    "cgan": dict(family="gan", 
+        network="dcgan", conditioning="concat", objective="nonsaturating", optimizer="adam", lr_g=2e-4, lr_d=2e-4,
+        beta1=0.5, beta2=0.999,
+    ),
+    # Projection discriminator (Miyato & Koyama 2018, Sec. 5): hinge loss, spectral norm, Adam(2e-4, 0, 0.9), 5 D steps.
+    "cgan-projection": dict(family="gan", 
+        network="dcgan", conditioning="projection", objective="hinge", spectral_norm=True, optimizer="adam",
+        lr_g=2e-4, lr_d=2e-4, beta1=0.0, beta2=0.9, n_critic=5,
+    ),
+}

@@ -1,0 +1,104 @@
+"""What every model family offers the pipeline: train, load for sampling, describe, and its own pictures.
+
+A family is one module under genlib.families holding one object that satisfies `Family`; the
+registry (genlib.families.registry) maps the `family` key of a run's settings to it. Everything
+outside genlib.families reaches a family only through this interface, so a new family needs no
+edit in the sampling, evaluation or report code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import torch
+from torch import nn
+
+from genlib.config.catalogue import DataKind, DataSpec
+from genlib.training.device import Accelerator
+from genlib.training.resumable import TrainResult
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """Training samples of one dataset with its spec: float points (N, 2), or uint8 images (N, C, H, W)."""
+
+    samples: torch.Tensor
+    spec: DataSpec
+    labels: torch.Tensor | None = None  # (N,) int64 class labels; None: unlabelled
+
+    @property
+    def num_classes(self) -> int:
+        return self.spec.num_classes
+
+    @staticmethod
+    def batch_of(samples: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+        """Samples at `index` as float network inputs."""
+        chosen = samples[index]
+        if chosen.dtype == torch.uint8:
+            return chosen.float().div_(127.5).sub_(1.0)  # [0, 255] -> [-1, 1], the range of G's Tanh
+        return chosen
+
+
+@dataclass
+class SamplingModel:
+    """A trained model as a generator: `generator(noise, labels)` returns samples in the data's range.
+
+    Noise has shape (N, *noise_shape); labels are (N,) class indices when `num_classes` > 0, else None.
+    """
+
+    generator: nn.Module
+    noise_shape: tuple[int, ...]  # one noise sample: (latent_dim,) for a GAN, the data's shape for diffusion
+    num_classes: int  # classes the generator is conditioned on; 0: unconditional
+
+    def to(self, device: torch.device) -> SamplingModel:
+        self.generator = self.generator.to(device)
+        return self
+
+
+# Called every `monitor_every` steps with the model being trained; returns one row of a curve (e.g. FID).
+Monitor = Callable[[SamplingModel], dict[str, float]]
+
+
+class Family(Protocol):
+    """The small interface of a model family (cf. the model classes of junyanz/pytorch-CycleGAN-and-pix2pix)."""
+
+    name: str  # the settings' `family` key
+    data_kinds: tuple[DataKind, ...]  # kinds of data it trains on
+    extra_pictures: dict[str, str]  # images only: picture name -> caption, drawn besides the common ones
+
+    def train(
+        self, settings: Any, data: TrainingData, checkpoint_path: str | Path, losses_path: str | Path, *,
+        accelerator: Accelerator | None = None, monitor: Monitor | None = None,
+        on_step: Callable[[int], None] | None = None, progress: bool = True,
+    ) -> TrainResult:
+        """Train one run, resumably; write its final checkpoint and loss log atomically."""
+        ...
+
+    def settings_of(self, checkpoint: dict[str, Any]) -> Any:
+        """The settings dataclass stored in a checkpoint of this family."""
+        ...
+
+    def sampling_model(self, checkpoint: dict[str, Any], overrides: dict[str, Any] | None = None) -> SamplingModel:
+        """The checkpoint's trained model as a generator (its EMA copy when there is one), in eval mode.
+
+        `overrides` replaces settings that only affect sampling (a diffusion model's sampler); a family
+        without such settings refuses them.
+        """
+        ...
+
+    def describe(self, settings: dict[str, Any]) -> str:
+        """One phrase for tables: a GAN's objective, a diffusion model's sampler."""
+        ...
+
+    def identity(self, settings: dict[str, Any]) -> dict[str, Any]:
+        """Family-specific fields of a run's identity in its metrics file (network, conditioning, sampler)."""
+        ...
+
+    def draw_picture(self, name: str, checkpoint: dict[str, Any], real: np.ndarray, out: Path, *,
+                     device: torch.device) -> None:
+        """Draw the extra picture `name` (a key of `extra_pictures`) from a checkpoint and real images."""
+        ...

@@ -1,0 +1,59 @@
+"""The registry of model families: the `family` key of a run's settings -> its module's `FAMILY`.
+
+Adding a family: a module under genlib.families with a `FAMILY` object that satisfies
+genlib.families.interface.Family, its settings dataclass in genlib.config.settings (FAMILY_SETTINGS),
+and one line below.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from genlib.config.settings import FAMILY_SETTINGS
+from genlib.families import diffusion, gan
+from genlib.families.interface import Family
+
+FAMILIES: dict[str, Family] = {
+    "gan": gan.FAMILY,  # adversarial training, every objective (genlib.gan)
+    "diffusion": diffusion.FAMILY,  # DDPM training, DDPM/DDIM sampling (genlib.diffusion)
+}
+
+
+def family(name: str) -> Family:
+    """The family registered under `name`."""
+    if name not in FAMILIES:
+        raise ValueError(f"unknown model family {name!r}; allowed values: {', '.join(FAMILIES)}")
+    return FAMILIES[name]
+
+
+def register(new: Family, settings_class: type) -> None:
+    """Add a family (and its settings dataclass) at run time, e.g. from a plug-in or a test."""
+    FAMILIES[new.name] = new
+    FAMILY_SETTINGS[new.name] = settings_class
+
+
+def family_of_checkpoint(checkpoint: dict[str, Any], path: Any = "checkpoint") -> Family:
+    """The family a checkpoint records, with a clear error for a checkpoint that records none."""
+    if "family" not in checkpoint:
+        raise ValueError(
+            f"{path} records no model family (it was written by an older genlib): delete it and run "
+            "snakemake again to retrain that run"
+        )
+    return family(checkpoint["family"])
+
+
+def check_family(checkpoint: dict[str, Any], settings: dict[str, Any], path: Any = "checkpoint") -> Family:
+    """The checkpoint's family, after checking that it is the family the run's settings ask for."""
+    found = family_of_checkpoint(checkpoint, path)
+    wanted = settings.get("family", "gan")
+    if found.name != wanted:
+        raise ValueError(
+            f"{path} holds a {found.name} model, but the config's model {settings.get('model')!r} is of family "
+            f"{wanted!r}: delete {path} (or run snakemake with --forcerun train_run) to retrain it"
+        )
+    return found
+
+
+def all_extra_pictures() -> dict[str, str]:
+    """Every extra picture any registered family draws, name -> caption."""
+    return {name: caption for f in FAMILIES.values() for name, caption in f.extra_pictures.items()}

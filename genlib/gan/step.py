@@ -1,0 +1,91 @@
+"""One step of adversarial training, as Algorithm 1 of Goodfellow et al. 2014 writes it.
+
+Each training iteration runs k discriminator steps (`discriminator_step`, ascending the
+discriminator's objective) and then one generator step (`generator_step`, descending the
+generator's loss); k is `n_critic` (Arjovsky et al. 2017, Algorithm 1). The losses themselves are
+pure functions in genlib.gan.objectives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from genlib.gan.objectives import ObjectivePair, gradient_penalty
+from genlib.training.device import Accelerator
+
+
+@dataclass
+class Adversaries:
+    """The two networks of a GAN, their optimisers, and how the discriminator is trained."""
+
+    generator: nn.Module
+    discriminator: nn.Module
+    opt_g: torch.optim.Optimizer
+    opt_d: torch.optim.Optimizer
+    objective: ObjectivePair
+    latent_dim: int
+    penalty_weight: float = 0.0  # lambda of the WGAN-GP penalty (Gulrajani et al. 2017); 0: none
+    weight_clip: float | None = None  # clip D's weights to [-c, c] after each step (Arjovsky et al. 2017)
+
+    @property
+    def joint_batch(self) -> bool:
+        """Whether real and fake batches may share one forward pass of D (not with batch norm in D)."""
+        return not any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in self.discriminator.modules())
+
+
+def discriminator_step(
+    nets: Adversaries, real: torch.Tensor, labels: torch.Tensor | None, *, rng: torch.Generator,
+    accelerator: Accelerator,
+) -> tuple[float, float]:
+    """One update of D on a real batch and a fresh fake batch (fakes share the real batch's labels).
+
+    Returns the discriminator's loss and the gradient penalty (0 without one).
+    """
+    batch, device = real.shape[0], real.device
+    with torch.no_grad(), accelerator.autocast():
+        fake = nets.generator(torch.randn(batch, nets.latent_dim, generator=rng, device=device), labels)
+    fake = fake.to(real.dtype)
+    with accelerator.autocast():
+        if nets.joint_batch:
+            # One forward pass over real and fake together: half the per-call overhead.
+            both_labels = None if labels is None else torch.cat([labels, labels])
+            real_scores, fake_scores = nets.discriminator(torch.cat([real, fake]), both_labels).float().split(batch)
+        else:
+            # Batch norm in D: real and fake batches are normalised apart, as in the DCGAN reference
+            # code; a mixed batch would let D tell them apart by batch statistics that the
+            # generator's (all-fake) step never shows it.
+            real_scores = nets.discriminator(real, labels).float()
+            fake_scores = nets.discriminator(fake, labels).float()
+        d_loss = nets.objective.discriminator_loss(real_scores, fake_scores)
+    penalty_value = 0.0
+    if nets.penalty_weight > 0:
+        penalty = gradient_penalty(lambda x: nets.discriminator(x, labels), real, fake, generator=rng)
+        d_loss = d_loss + nets.penalty_weight * penalty
+        penalty_value = penalty.item()
+    nets.opt_d.zero_grad(set_to_none=True)
+    d_loss.backward()
+    nets.opt_d.step()
+    if nets.weight_clip is not None:
+        with torch.no_grad():
+            for param in nets.discriminator.parameters():
+                param.clamp_(-nets.weight_clip, nets.weight_clip)
+    return d_loss.item(), penalty_value
+
+
+def generator_step(
+    nets: Adversaries, batch: int, labels: torch.Tensor | None, *, rng: torch.Generator, accelerator: Accelerator,
+    device: torch.device,
+) -> float:
+    """One update of G on a fresh fake batch for `labels`; returns the generator's loss."""
+    nets.discriminator.requires_grad_(False)  # its weight gradients would be discarded: skip them
+    with accelerator.autocast():
+        fake = nets.generator(torch.randn(batch, nets.latent_dim, generator=rng, device=device), labels)
+        g_loss = nets.objective.generator_loss(nets.discriminator(fake, labels).float())
+    nets.opt_g.zero_grad(set_to_none=True)
+    g_loss.backward()
+    nets.discriminator.requires_grad_(True)
+    nets.opt_g.step()
+    return g_loss.item()
