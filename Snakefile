@@ -23,7 +23,7 @@ include: "workflow/rules/report.smk"
 
 rule all:
     input:
-        paths.experiment(EXPERIMENT).report_file("index.html"),
+        paths.experiment(EXPERIMENT).report.page,
         # Checkpoints are products too: one deleted is retrained, with what depends on it.
         checkpoints(),
     default_target: True

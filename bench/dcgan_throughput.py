@@ -18,12 +18,11 @@ from pathlib import Path
 
 import torch
 
-from genlib.training.device import Accelerator
-from genlib.config.catalogue import MODEL_CATALOGUE
+from genlib.config.catalogue import MODEL_CATALOGUE, DataSpec
 from genlib.config.settings import GANSettings
-from genlib.config.catalogue import DataSpec, point_spec
 from genlib.families.gan import train_gan
 from genlib.families.interface import TrainingData
+from genlib.training.device import Accelerator
 
 
 def measure(settings: GANSettings, data: TrainingData, accelerator: Accelerator, windows: int) -> list[float]:
@@ -32,8 +31,14 @@ def measure(settings: GANSettings, data: TrainingData, accelerator: Accelerator,
     with tempfile.TemporaryDirectory() as tmp:
         for window in range(windows + 1):
             start = time.perf_counter()
-            train_gan(settings, data, Path(tmp) / f"c{window}.pt", Path(tmp) / f"l{window}.csv",
-                      accelerator=accelerator, progress=False)
+            train_gan(
+                settings,
+                data,
+                Path(tmp) / f"c{window}.pt",
+                Path(tmp) / f"l{window}.csv",
+                accelerator=accelerator,
+                progress=False,
+            )
             if accelerator.device.type == "cuda":
                 torch.cuda.synchronize()
             elapsed = time.perf_counter() - start
@@ -59,12 +64,21 @@ def main() -> None:
     print(f"DCGAN-28 training throughput, batch {args.batch_size}, {accelerator.describe()}, torch {torch.__version__}")
     for channels in args.channels:
         settings = GANSettings(
-            **MODEL_CATALOGUE["dcgan"], dataset="mnist", model="dcgan", seed=0, g_channels=channels, d_channels=channels,
-            steps=args.steps, batch_size=args.batch_size, checkpoint_every=10**9,
+            **MODEL_CATALOGUE["dcgan"],
+            dataset="mnist",
+            model="dcgan",
+            seed=0,
+            g_channels=channels,
+            d_channels=channels,
+            steps=args.steps,
+            batch_size=args.batch_size,
+            checkpoint_every=10**9,
         )
         rates = measure(settings, data, accelerator, args.windows)
-        print(f"  channels {channels:3d}: median {statistics.median(rates):7.0f} images/s "
-              f"(windows: {', '.join(f'{r:.0f}' for r in rates)})")
+        print(
+            f"  channels {channels:3d}: median {statistics.median(rates):7.0f} images/s "
+            f"(windows: {', '.join(f'{r:.0f}' for r in rates)})"
+        )
 
 
 if __name__ == "__main__":

@@ -15,10 +15,10 @@ import time
 
 import torch
 
-from genlib.training.device import Accelerator
 from genlib.diffusion.samplers import ddim_sample, ddpm_sample
 from genlib.diffusion.schedules import NoiseSchedule
 from genlib.networks.unet import UNet
+from genlib.training.device import Accelerator
 
 
 def timed(run, accelerator: Accelerator, repeats: int) -> list[float]:
@@ -58,7 +58,9 @@ def main() -> None:
     ddpm = timed(lambda: ddpm_sample(schedule, eps, noise), accelerator, args.repeats)
     print(f"sampling {args.batch_size} MNIST images, U-Net {args.channels} channels, {accelerator.describe()}")
     print(f"  DDPM, T = 1000:  median {statistics.median(ddpm):8.2f} s  (runs: {', '.join(f'{t:.2f}' for t in ddpm)})")
-    print(f"  DDIM, S = {args.ddim_steps}:    median {statistics.median(ddim):8.2f} s  (runs: {', '.join(f'{t:.2f}' for t in ddim)})")
+    print(
+        f"  DDIM, S = {args.ddim_steps}:    median {statistics.median(ddim):8.2f} s  (runs: {', '.join(f'{t:.2f}' for t in ddim)})"
+    )
     print(f"  DDIM is {statistics.median(ddpm) / statistics.median(ddim):.1f} times faster")
 
 

@@ -87,11 +87,17 @@ def cmd_train(args: argparse.Namespace) -> int:
         from genlib.metrics.backbones import load_backbone, read_reference
 
         backbone = load_backbone(args.backbone, args.backbone_weights, device=accelerator.device)
-        monitor = fid_monitor(backbone, read_reference(args.reference), n_samples=settings.monitor_samples,
-                              seed=args.monitor_seed)
+        monitor = fid_monitor(
+            backbone, read_reference(args.reference), n_samples=settings.monitor_samples, seed=args.monitor_seed
+        )
     print(f"training on {accelerator.describe()}", flush=True)
     result = family(settings.family).train(
-        settings, data, args.checkpoint, args.losses, accelerator=accelerator, monitor=monitor,
+        settings,
+        data,
+        args.checkpoint,
+        args.losses,
+        accelerator=accelerator,
+        monitor=monitor,
         progress=not args.no_progress,
     )
     print(f"{args.checkpoint}: {result.status} after {result.step} steps (resumed from step {result.resumed_from})")
@@ -99,18 +105,25 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_train_classifier(args: argparse.Namespace) -> int:
-    from genlib.metrics.backbones import train_classifier
-    from genlib.io.checkpoint import save_checkpoint
     from genlib.data.images import load_image_meta, load_images
+    from genlib.io.checkpoint import save_checkpoint
+    from genlib.metrics.backbones import train_classifier
 
     _set_threads(args.threads)
     images, labels = load_images(args.data, "train")
     meta = load_image_meta(args.data)
     if meta["num_classes"] < 2:
-        raise ValueError(f"{args.data} has no class labels: the classifier backbone needs them; use evaluation.backbone: inception")
+        raise ValueError(
+            f"{args.data} has no class labels: the classifier backbone needs them; use evaluation.backbone: inception"
+        )
     checkpoint = train_classifier(
-        images, labels, load_images(args.data, "test"), num_classes=meta["num_classes"], epochs=args.epochs,
-        seed=args.seed, progress=not args.no_progress,
+        images,
+        labels,
+        load_images(args.data, "test"),
+        num_classes=meta["num_classes"],
+        epochs=args.epochs,
+        seed=args.seed,
+        progress=not args.no_progress,
     )
     save_checkpoint(args.out, checkpoint)
     print(f"{args.out}: {100 * checkpoint['reference_accuracy']:.2f}% accuracy on the reference set")
@@ -125,12 +138,14 @@ def cmd_fetch_inception(args: argparse.Namespace) -> int:
 
 
 def cmd_reference(args: argparse.Namespace) -> int:
-    from genlib.metrics.backbones import load_backbone, write_reference
     from genlib.data.images import load_images
+    from genlib.metrics.backbones import load_backbone, write_reference
     from genlib.training.device import Accelerator
 
     _set_threads(args.threads)
-    backbone = load_backbone(args.backbone, args.weights, device=Accelerator.choose(args.device).device, antialias=args.antialias)
+    backbone = load_backbone(
+        args.backbone, args.weights, device=Accelerator.choose(args.device).device, antialias=args.antialias
+    )
     images, labels = load_images(args.data, "test")
     write_reference(args.out, backbone, images, labels)
     return 0
@@ -142,12 +157,21 @@ def cmd_sample(args: argparse.Namespace) -> int:
     from genlib.training.device import Accelerator
 
     _set_threads(args.threads)
-    sampler = {key: value for key, value in (("sampler", args.sampler), ("sampler_steps", args.sampler_steps),
-                                               ("eta", args.eta), ("spacing", args.spacing)) if value is not None}
+    sampler = {
+        key: value
+        for key, value in (
+            ("sampler", args.sampler),
+            ("sampler_steps", args.sampler_steps),
+            ("eta", args.eta),
+            ("spacing", args.spacing),
+        )
+        if value is not None
+    }
     device = Accelerator.choose(args.device).device
     run_settings = read_json(args.settings) if args.settings is not None else None
-    samples, labels, info = draw_samples(args.checkpoint, args.n_samples, args.seed, device=device, sampler=sampler,
-                                         run_settings=run_settings)
+    samples, labels, info = draw_samples(
+        args.checkpoint, args.n_samples, args.seed, device=device, sampler=sampler, run_settings=run_settings
+    )
     write_samples(args.out, samples, info, labels=labels)
     if args.pictures is not None:
         from genlib.sampling.pictures import draw_run_pictures
@@ -191,21 +215,25 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         samples = samples[:0]
     figure = scatter_figure(reference, samples, dist.modes, title)
     save_figure(figure, args.scatter)
-    result["provenance"] = provenance(config_path=args.config, checkpoint_sha256=info.get("checkpoint_sha256"),
-                                      device="cpu (numpy)", train_device=info.get("train_device"))
+    result["provenance"] = provenance(
+        config_path=args.config,
+        checkpoint_sha256=info.get("checkpoint_sha256"),
+        device="cpu (numpy)",
+        train_device=info.get("train_device"),
+    )
     write_json(args.metrics, result)
     return 0
 
 
 def _evaluate_images(args: argparse.Namespace, images, info) -> dict:
-    from genlib.metrics.backbones import load_backbone, read_reference
+    from genlib.config.settings import EvaluationSettings, from_dict
     from genlib.data.images import load_image_meta, load_images
-    from genlib.training.device import Accelerator
     from genlib.evaluation.images import evaluate_image_samples
-    from genlib.sampling.pictures import save_neighbour_panel
     from genlib.io.provenance import provenance
     from genlib.io.sample_archive import read_labels
-    from genlib.config.settings import EvaluationSettings, from_dict
+    from genlib.metrics.backbones import load_backbone, read_reference
+    from genlib.sampling.pictures import save_neighbour_panel
+    from genlib.training.device import Accelerator
 
     _set_threads(args.threads)
     settings = from_dict(EvaluationSettings, read_json(args.evaluation), where=str(args.evaluation))
@@ -214,10 +242,20 @@ def _evaluate_images(args: argparse.Namespace, images, info) -> dict:
     backbone = load_backbone(args.backbone, args.weights, device=device, antialias=settings.inception_antialias)
     meta = load_image_meta(args.data)
     result = evaluate_image_samples(
-        images, read_labels(args.samples), info, backbone, read_reference(args.reference), settings, meta["reference"],
+        images,
+        read_labels(args.samples),
+        info,
+        backbone,
+        read_reference(args.reference),
+        settings,
+        meta["reference"],
     )
-    result["provenance"] = provenance(config_path=args.config, checkpoint_sha256=info.get("checkpoint_sha256"),
-                                      device=accelerator.describe(), train_device=info.get("train_device"))
+    result["provenance"] = provenance(
+        config_path=args.config,
+        checkpoint_sha256=info.get("checkpoint_sha256"),
+        device=accelerator.describe(),
+        train_device=info.get("train_device"),
+    )
     if args.curve is not None:
         from genlib.io.atomic import write_text
 
@@ -247,8 +285,9 @@ def cmd_pull(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from genlib.report.page import build_report
 
-    build_report(args.runs, published_csvs=args.published, out_dir=args.out_dir, config_path=args.config,
-                 sweep_tags=args.sweep)
+    build_report(
+        args.runs, published_csvs=args.published, out_dir=args.out_dir, config_path=args.config, sweep_tags=args.sweep
+    )
     return 0
 
 
@@ -293,7 +332,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_train_classifier)
 
     p = verbs.add_parser("fetch-inception", help="put the InceptionV3 weights where the pipeline reads them")
-    p.add_argument("--weights", default="", help="weights file to use; empty: the torch hub cache, downloaded when online")
+    p.add_argument(
+        "--weights", default="", help="weights file to use; empty: the torch hub cache, downloaded when online"
+    )
     p.add_argument("--out", type=Path, required=True)
     p.set_defaults(func=cmd_fetch_inception)
 
@@ -321,7 +362,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.set_defaults(func=cmd_sample)
 
-    p = verbs.add_parser("picture", help="draw a picture that only the checkpoint's family draws (e.g. a denoising trajectory)")
+    p = verbs.add_parser(
+        "picture", help="draw a picture that only the checkpoint's family draws (e.g. a denoising trajectory)"
+    )
     p.add_argument("--name", required=True, help="the picture, e.g. forward or trajectory (diffusion)")
     p.add_argument("--checkpoint", type=Path, required=True)
     p.add_argument("--data", type=Path, required=True, help="prepared image dataset whose training images it may show")
@@ -340,24 +383,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reference", type=Path, help="images: reference statistics .npz of the same backbone")
     p.add_argument("--neighbours", type=Path, help="images: nearest-training-neighbour panel PNG to write")
     p.add_argument("--config", type=Path, help="the experiment's resolved config, hashed into the provenance block")
-    p.add_argument("--curve", type=Path, help="images: CSV of FID over training to write (a header only without the monitor)")
+    p.add_argument(
+        "--curve", type=Path, help="images: CSV of FID over training to write (a header only without the monitor)"
+    )
     _add_common(p)
     p.set_defaults(func=cmd_evaluate)
 
     p = verbs.add_parser("report", help="HTML report and summary CSV over runs")
-    p.add_argument("--runs", type=Path, nargs="+", required=True, help="run folders (metrics.json, losses.csv, scatter.png)")
+    p.add_argument(
+        "--runs", type=Path, nargs="+", required=True, help="run folders (metrics.json, losses.csv, scatter.png)"
+    )
     p.add_argument("--published", type=Path, nargs="+", required=True, help="published numbers CSVs")
     p.add_argument("--config", type=Path, default=None, help="resolved config (YAML or JSON) for provenance")
-    p.add_argument("--sweep", nargs="*", default=[], help="sampler sweep settings to read from each run's sweep/ folder")
+    p.add_argument(
+        "--sweep", nargs="*", default=[], help="sampler sweep settings to read from each run's sweep/ folder"
+    )
     p.add_argument("--out-dir", type=Path, required=True)
     p.set_defaults(func=cmd_report)
 
     p = verbs.add_parser("dvc-yaml", help="write the DVC stages (dvc.yaml) of an experiment config")
-    p.add_argument("--config", type=Path, default=Path("config/config.yaml"), help="config path, relative to the repository root")
+    p.add_argument(
+        "--config", type=Path, default=Path("config/config.yaml"), help="config path, relative to the repository root"
+    )
     p.add_argument("--out", type=Path, default=Path("dvc.yaml"))
     p.set_defaults(func=cmd_dvc_yaml)
 
-    p = verbs.add_parser("pull", help="dvc pull, with the restored files dated in pipeline order (so nothing is retrained)")
+    p = verbs.add_parser(
+        "pull", help="dvc pull, with the restored files dated in pipeline order (so nothing is retrained)"
+    )
     p.add_argument("dvc_args", nargs="*", help="arguments passed on to `dvc pull`, after `--` (e.g. -- -r myremote)")
     p.set_defaults(func=cmd_pull)
     return parser

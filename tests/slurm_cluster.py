@@ -82,16 +82,28 @@ def start_cluster(folder: Path) -> Iterator[dict[str, str]]:
     (folder / "gres.conf").write_text(f"NodeName={host} Name=gpu File=/dev/null\n")
     # The plugin's job step drops SLURM_* variables before calling srun: a wrapper puts SLURM_CONF back.
     wrapper = folder / "bin/srun"
-    wrapper.write_text(f"#!/bin/sh\nSLURM_CONF={conf} exec {binaries['srun']} \"$@\"\n")
+    wrapper.write_text(f'#!/bin/sh\nSLURM_CONF={conf} exec {binaries["srun"]} "$@"\n')
     wrapper.chmod(0o755)
     env = {**os.environ, "SLURM_CONF": str(conf), "PATH": f"{folder / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"}
     started: list[subprocess.Popen] = []
     try:
         munged = subprocess.run(
-            [binaries["munged"], "-f", "--key-file", str(key), "--socket", str(munge_socket),
-             "--pid-file", str(folder / "munge/munged.pid"), "--log-file", str(folder / "munge/munged.log"),
-             "--seed-file", str(folder / "munge/munged.seed")],
-            capture_output=True, text=True,
+            [
+                binaries["munged"],
+                "-f",
+                "--key-file",
+                str(key),
+                "--socket",
+                str(munge_socket),
+                "--pid-file",
+                str(folder / "munge/munged.pid"),
+                "--log-file",
+                str(folder / "munge/munged.log"),
+                "--seed-file",
+                str(folder / "munge/munged.seed"),
+            ],
+            capture_output=True,
+            text=True,
         )
         if munged.returncode != 0:
             raise ClusterUnavailable(f"munged did not start: {munged.stderr.strip()}")
@@ -101,14 +113,20 @@ def start_cluster(folder: Path) -> Iterator[dict[str, str]]:
         deadline = time.monotonic() + 30
         state = ""
         while time.monotonic() < deadline:
-            state = subprocess.run([binaries["sinfo"], "-h", "-o", "%T"], env=env, capture_output=True, text=True).stdout.strip()
+            state = subprocess.run(
+                [binaries["sinfo"], "-h", "-o", "%T"], env=env, capture_output=True, text=True
+            ).stdout.strip()
             if state == "idle":
                 break
             if any(p.poll() is not None for p in started):
                 break
             time.sleep(0.5)
         if state != "idle":
-            logs = "".join((folder / name).read_text()[-800:] for name in ("slurmctld.log", "slurmd.log") if (folder / name).exists())
+            logs = "".join(
+                (folder / name).read_text()[-800:]
+                for name in ("slurmctld.log", "slurmd.log")
+                if (folder / name).exists()
+            )
             raise ClusterUnavailable(f"the node did not become idle (sinfo says {state or 'nothing'}): {logs}")
         yield env
     finally:

@@ -18,8 +18,7 @@ def test_written_file_has_the_mode_of_the_umask_not_a_private_temporary_mode(tmp
 
 
 def test_a_failed_write_leaves_no_file_and_no_temporary(tmp_path):
-    with pytest.raises(RuntimeError):
-        with atomic_path(tmp_path / "checkpoint.pt") as tmp:
-            tmp.write_bytes(b"half")
-            raise RuntimeError("killed")
+    with pytest.raises(RuntimeError), atomic_path(tmp_path / "checkpoint.pt") as tmp:
+        tmp.write_bytes(b"half")
+        raise RuntimeError("killed")
     assert list(tmp_path.iterdir()) == []

@@ -4,12 +4,21 @@ import copy
 import dataclasses
 from pathlib import Path
 
+import jsonschema
 import pytest
 import yaml
 
-from genlib.config.experiment import ConfigError, RunKey, load_config, run_matrix, run_settings, validate_config
 from genlib.config.catalogue import MODEL_CATALOGUE
-from genlib.config.settings import tunable_run_fields, EvaluationSettings, GANSettings, SettingsError, from_dict
+from genlib.config.experiment import ConfigError, RunKey, load_config, run_matrix, run_settings, validate_config
+from genlib.config.schema import config_schema
+from genlib.config.settings import (
+    FAMILY_SETTINGS,
+    EvaluationSettings,
+    GANSettings,
+    SettingsError,
+    from_dict,
+    tunable_run_fields,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
@@ -112,15 +121,79 @@ def test_every_problem_is_reported_at_once(config):
     assert "training.steps" in message and "seeds[0]" in message
 
 
-def test_schema_run_fields_match_the_settings_dataclass():
-    schema = yaml.safe_load(SCHEMA.read_text())
+def test_schema_run_fields_are_every_family_settings_field():
+    schema = config_schema(SCHEMA)
     # `family` names the model family (gan when absent); every other key is a settings field.
     assert set(schema["$defs"]["runFields"]["properties"]) == set(tunable_run_fields()) | {"family"}
+    assert schema["$defs"]["runFields"]["properties"]["family"] == {"enum": ["gan", "diffusion"]}
 
 
-def test_schema_evaluation_fields_match_the_settings_dataclass():
-    schema = yaml.safe_load(SCHEMA.read_text())
-    assert set(schema["properties"]["evaluation"]["properties"]) == {f.name for f in dataclasses.fields(EvaluationSettings)}
+def test_schema_evaluation_fields_are_the_settings_dataclass_fields():
+    schema = config_schema(SCHEMA)
+    assert set(schema["properties"]["evaluation"]["properties"]) == {
+        f.name for f in dataclasses.fields(EvaluationSettings)
+    }
+
+
+def _probe_values(field_schema: dict) -> list:
+    """Values at and just beyond each end of a field's range, one of another type, and null."""
+    values = [None, "text", True]
+    for key in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
+        if key in field_schema:
+            edge = field_schema[key]
+            step = 1 if "integer" in str(field_schema.get("type")) else 1e-3
+            values += [edge - step, edge, edge + step]
+    values += list(field_schema.get("enum", [])) + ["not-a-choice"]
+    return values
+
+
+def _settings_accept(cls, base: dict, name: str, value) -> bool:
+    try:
+        from_dict(cls, {**base, name: value})
+    except SettingsError:
+        return False
+    return True
+
+
+def _schema_accepts(validator, section: str, name: str, value) -> bool:
+    return not list(validator.iter_errors({"experiment": "x", "datasets": ["mnist"], "models": ["dcgan"], "seeds": [0],
+                                           section: {name: value}}))
+
+
+@pytest.mark.parametrize("family", ["gan", "diffusion"])
+def test_schema_and_settings_agree_on_every_value_of_every_run_field(family):
+    """The schema made from the dataclasses rejects exactly what the dataclasses reject, field by field."""
+    validator = jsonschema.Draft202012Validator(config_schema(SCHEMA))
+    cls = FAMILY_SETTINGS[family]
+    base = {"dataset": "mnist", "model": "m", "seed": 0, "family": family,
+            **({"objective": "hinge", "network": "dcgan"} if family == "gan" else {"sampler_steps": None})}
+    properties = config_schema(SCHEMA)["$defs"]["runFields"]["properties"]
+    for field in dataclasses.fields(cls):
+        if field.name in ("dataset", "model", "seed", "family"):
+            continue
+        for value in _probe_values(properties[field.name]):
+            if field.name == "sampler_steps" and isinstance(value, int) and value > 1000:
+                continue  # S <= T is a cross-field rule: checked by the settings, with both keys named
+            settings = _settings_accept(cls, base, field.name, value)
+            assert _schema_accepts(validator, "training", field.name, value) == settings, (field.name, value)
+
+
+def test_schema_and_settings_agree_on_every_value_of_every_evaluation_field():
+    validator = jsonschema.Draft202012Validator(config_schema(SCHEMA))
+    properties = config_schema(SCHEMA)["properties"]["evaluation"]["properties"]
+    for field in dataclasses.fields(EvaluationSettings):
+        for value in _probe_values(properties[field.name]):
+            if field.name == "grid_size" and isinstance(value, int) and value > 1:
+                continue  # a square number: a rule of the settings beyond the range
+            settings = _settings_accept(EvaluationSettings, {}, field.name, value)
+            assert _schema_accepts(validator, "evaluation", field.name, value) == settings, (field.name, value)
+
+
+def test_monitor_samples_below_two_is_refused_by_schema_and_settings_alike(config):
+    config["training"]["monitor_samples"] = 1
+    assert "training.monitor_samples: 1 is out of range (minimum 2)" in problems_of(config)
+    with pytest.raises(SettingsError, match="monitor_samples must be >= 2, got 1"):
+        from_dict(GANSettings, {"dataset": "ring8", "model": "m", "seed": 0, "objective": "hinge", "monitor_samples": 1})
 
 
 @pytest.mark.parametrize("model", sorted(m for m, v in MODEL_CATALOGUE.items() if v["family"] == "gan"))
@@ -133,23 +206,43 @@ def test_catalogue_variants_are_valid_settings(model):
 
 @pytest.mark.parametrize("model", sorted(m for m, v in MODEL_CATALOGUE.items() if v.get("family") == "diffusion"))
 def test_diffusion_variants_are_valid_settings_and_take_shared_training_keys(model):
-    config = {"experiment": "d", "datasets": ["mnist"], "models": [model], "seeds": [0],
-              "training": {"steps": 7, "g_width": 64}, "data": {"mnist": {"mirror": "/x", "split": "test", "holdout": 10}}}
+    config = {
+        "experiment": "d",
+        "datasets": ["mnist"],
+        "models": [model],
+        "seeds": [0],
+        "training": {"steps": 7, "g_width": 64},
+        "data": {"mnist": {"mirror": "/x", "split": "test", "holdout": 10}},
+    }
     validate_config(config, SCHEMA)
     settings = run_settings(config, RunKey("mnist", model, 0))
     assert settings.steps == 7 and settings.family == "diffusion"  # g_width is a GAN key: not applied
 
 
 def test_diffusion_sampler_steps_beyond_timesteps_fail_before_any_job():
-    config = {"experiment": "d", "datasets": ["ring8"], "models": ["ddpm"], "seeds": [0],
-              "model_overrides": {"ddpm": {"timesteps": 100, "sampler_steps": 500}}}
-    assert "sampler_steps 500 is outside 1 to timesteps 100; allowed values: 1 to 100, or null for all" in problems_of(config)
+    config = {
+        "experiment": "d",
+        "datasets": ["ring8"],
+        "models": ["ddpm"],
+        "seeds": [0],
+        "model_overrides": {"ddpm": {"timesteps": 100, "sampler_steps": 500}},
+    }
+    assert "sampler_steps 500 is outside 1 to timesteps 100; allowed values: 1 to 100, or null for all" in problems_of(
+        config
+    )
 
 
 def test_unknown_spacing_names_the_allowed_values():
-    config = {"experiment": "d", "datasets": ["ring8"], "models": ["ddpm"], "seeds": [0],
-              "model_overrides": {"ddpm": {"spacing": "cubic"}}}
-    assert "model_overrides.ddpm.spacing: 'cubic' is not allowed; allowed values: uniform, quadratic" in problems_of(config)
+    config = {
+        "experiment": "d",
+        "datasets": ["ring8"],
+        "models": ["ddpm"],
+        "seeds": [0],
+        "model_overrides": {"ddpm": {"spacing": "cubic"}},
+    }
+    assert "model_overrides.ddpm.spacing: 'cubic' is not allowed; allowed values: uniform, quadratic" in problems_of(
+        config
+    )
 
 
 def test_settings_error_names_the_key_and_allowed_keys():
@@ -174,7 +267,10 @@ def test_validation_does_not_modify_the_config(config):
 
 def image_config(**run_overrides) -> dict:
     return {
-        "experiment": "img", "datasets": ["mnist"], "models": ["dcgan", "cgan"], "seeds": [0],
+        "experiment": "img",
+        "datasets": ["mnist"],
+        "models": ["dcgan", "cgan"],
+        "seeds": [0],
         "data": {"mnist": {"mirror": "/nowhere", "split": "test", "holdout": 100}},
         "training": {"steps": 10, **run_overrides},
     }
@@ -219,10 +315,16 @@ def test_batch_norm_in_a_gradient_penalised_critic_is_rejected():
 
 
 SWEEP_CONFIG = {
-    "experiment": "s", "datasets": ["mnist"], "models": ["ddpm", "dcgan"], "seeds": [0, 1],
+    "experiment": "s",
+    "datasets": ["mnist"],
+    "models": ["ddpm", "dcgan"],
+    "seeds": [0, 1],
     "data": {"mnist": {"mirror": "/x", "split": "test", "holdout": 10}},
-    "sampler_sweep": {"steps": [10, 1000], "samplers": [{"sampler": "ddim", "eta": 1.0}, {"sampler": "ddpm"}],
-                      "spacing": "quadratic"},
+    "sampler_sweep": {
+        "steps": [10, 1000],
+        "samplers": [{"sampler": "ddim", "eta": 1.0}, {"sampler": "ddpm"}],
+        "spacing": "quadratic",
+    },
 }
 
 
@@ -232,7 +334,11 @@ def test_sampler_sweep_expands_to_samplers_times_steps_on_the_diffusion_runs():
     config = copy.deepcopy(SWEEP_CONFIG)
     validate_config(config, SCHEMA)
     assert [p.tag for p in sampler_sweep(config)] == [
-        "ddim-eta1-quadratic-S10", "ddim-eta1-quadratic-S1000", "ddpm-quadratic-S10", "ddpm-quadratic-S1000"]
+        "ddim-eta1-quadratic-S10",
+        "ddim-eta1-quadratic-S1000",
+        "ddpm-quadratic-S10",
+        "ddpm-quadratic-S1000",
+    ]
     assert sweep_runs(config) == [RunKey("mnist", "ddpm", 0), RunKey("mnist", "ddpm", 1)]
 
 

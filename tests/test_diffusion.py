@@ -6,15 +6,14 @@ import numpy as np
 import pytest
 import torch
 
+from genlib.config.catalogue import MODEL_CATALOGUE, point_spec
+from genlib.config.settings import DiffusionSettings, SettingsError
 from genlib.diffusion.samplers import Guidance, ddim_sample, ddim_timesteps, ddpm_sample, predict_noise
 from genlib.diffusion.schedules import NoiseSchedule, q_sample
-from genlib.networks.unet import UNet
-from genlib.config.catalogue import MODEL_CATALOGUE
-from genlib.config.settings import DiffusionSettings, SettingsError
-from genlib.training.resumable import resume_dir_for
-from genlib.config.catalogue import DataSpec, point_spec
-from genlib.families.interface import TrainingData
 from genlib.families.diffusion import train_diffusion
+from genlib.families.interface import TrainingData
+from genlib.networks.unet import UNet
+from genlib.training.resumable import resume_dir_for
 
 
 def test_linear_schedule_golden_values():
@@ -41,7 +40,9 @@ def test_forward_process_has_the_closed_form_mean_and_variance():
     schedule = NoiseSchedule.create("linear", 1000)
     x0 = torch.full((200_000, 1), 0.5, dtype=torch.float64)
     t = torch.full((200_000,), 300)
-    x_t = q_sample(schedule, x0, t, torch.randn(200_000, 1, generator=torch.Generator().manual_seed(0), dtype=torch.float64))
+    x_t = q_sample(
+        schedule, x0, t, torch.randn(200_000, 1, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    )
     abar = schedule.alphas_cumprod[300].item()
     assert x_t.mean().item() == pytest.approx(math.sqrt(abar) * 0.5, abs=5e-3)
     assert x_t.var().item() == pytest.approx(1 - abar, rel=1e-2)
@@ -56,9 +57,11 @@ def test_ddim_timesteps_uniform_and_quadratic_golden_lists():
 
 def exact_denoiser(schedule: NoiseSchedule, mean: float, std: float):
     """The optimal eps predictor when the data are N(mean, std^2) per coordinate."""
+
     def model(x, t, labels):
         abar = schedule.alphas_cumprod[t].to(x.dtype).view(-1, *([1] * (x.dim() - 1)))
         return (x - abar.sqrt() * mean) * (1 - abar).sqrt() / (abar * std**2 + 1 - abar)
+
     return model
 
 
@@ -82,7 +85,9 @@ def test_ddim_discretisation_error_shrinks_as_the_steps_grow():
     schedule = NoiseSchedule.create("linear", 1000)
     model = exact_denoiser(schedule, mean=0.7, std=0.3)
     noise = torch.randn(5_000, 2, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
-    errors = [abs(ddim_sample(schedule, model, noise, steps=s, clip=False)[0].std().item() - 0.3) for s in (10, 50, 200, 1000)]
+    errors = [
+        abs(ddim_sample(schedule, model, noise, steps=s, clip=False)[0].std().item() - 0.3) for s in (10, 50, 200, 1000)
+    ]
     assert errors == sorted(errors, reverse=True) and errors[-1] < 0.01 < 0.1 < errors[0]
 
 
@@ -100,8 +105,12 @@ def test_strided_ddpm_overdisperses_at_few_steps_unlike_ddim():
     schedule = NoiseSchedule.create("linear", 1000)
     model = exact_denoiser(schedule, mean=0.7, std=0.3)
     noise = torch.randn(5_000, 2, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
-    ddpm_std = {s: ddpm_sample(schedule, model, noise, steps=s, generator=torch.Generator().manual_seed(2), clip=False)[0].std().item()
-                for s in (10, 100, 1000)}
+    ddpm_std = {
+        s: ddpm_sample(schedule, model, noise, steps=s, generator=torch.Generator().manual_seed(2), clip=False)[0]
+        .std()
+        .item()
+        for s in (10, 100, 1000)
+    }
     assert ddpm_std[10] > ddpm_std[100] > ddpm_std[1000]
     assert ddpm_std[10] == pytest.approx(0.42, abs=0.02)  # sigma-hat adds too much noise per strided step
     assert ddpm_std[1000] == pytest.approx(0.3, rel=0.03)
@@ -113,7 +122,9 @@ def test_ddim_with_eta_zero_is_deterministic_and_keeps_the_trajectory():
     schedule = NoiseSchedule.create("linear", 100)
     model = exact_denoiser(schedule, mean=0.0, std=1.0)
     noise = torch.randn(8, 2, generator=torch.Generator().manual_seed(0))
-    a, kept = ddim_sample(schedule, model, noise, steps=10, keep=(90, 0), clip=False, generator=torch.Generator().manual_seed(1))
+    a, kept = ddim_sample(
+        schedule, model, noise, steps=10, keep=(90, 0), clip=False, generator=torch.Generator().manual_seed(1)
+    )
     b, _ = ddim_sample(schedule, model, noise, steps=10, clip=False, generator=torch.Generator().manual_seed(2))
     assert torch.equal(a, b)
     assert sorted(kept) == [0, 90] and torch.equal(kept[90], noise)
@@ -122,6 +133,7 @@ def test_ddim_with_eta_zero_is_deterministic_and_keeps_the_trajectory():
 def test_classifier_free_guidance_extrapolates_from_the_unconditional_prediction():
     def model(x, t, labels):
         return labels.to(x.dtype)[:, None].expand_as(x)  # eps = the label: conditional 3, "no class" 10
+
     x, t = torch.zeros(2, 4), torch.zeros(2, dtype=torch.long)
     guided = predict_noise(model, x, t, Guidance(labels=torch.tensor([3, 3]), null_label=10, weight=2.0))
     assert torch.allclose(guided, torch.full((2, 4), (1 + 2.0) * 3 - 2.0 * 10))
@@ -134,7 +146,10 @@ def test_eta_outside_the_unit_interval_is_rejected():
 
 
 def test_settings_reject_more_sampler_steps_than_timesteps_naming_the_key():
-    with pytest.raises(SettingsError, match="sampler_steps 200 is outside 1 to timesteps 100; allowed values: 1 to 100, or null for all"):
+    with pytest.raises(
+        SettingsError,
+        match="sampler_steps 200 is outside 1 to timesteps 100; allowed values: 1 to 100, or null for all",
+    ):
         DiffusionSettings(dataset="mnist", model="ddpm", seed=0, timesteps=100, sampler_steps=200)
 
 
@@ -146,15 +161,26 @@ def test_unet_predicts_noise_of_the_input_shape(shape):
 
 
 def tiny_diffusion(**overrides) -> DiffusionSettings:
-    values = dict(MODEL_CATALOGUE["ddpm"], dataset="ring8", model="ddpm", seed=4, width=16, depth=2, timesteps=50,
-                  sampler_steps=10, steps=12, batch_size=32, checkpoint_every=4)
+    values = dict(
+        MODEL_CATALOGUE["ddpm"],
+        dataset="ring8",
+        model="ddpm",
+        seed=4,
+        width=16,
+        depth=2,
+        timesteps=50,
+        sampler_steps=10,
+        steps=12,
+        batch_size=32,
+        checkpoint_every=4,
+    )
     values.update(overrides)
     return DiffusionSettings(**values)
 
 
 def test_interrupted_and_resumed_diffusion_training_equals_straight_training(tmp_path):
-    from genlib.io.checkpoint import load_checkpoint
     from genlib.data.mixtures import ring8
+    from genlib.io.checkpoint import load_checkpoint
 
     data = TrainingData(torch.from_numpy(ring8().sample(256, np.random.default_rng(0))), point_spec())
     train_diffusion(tiny_diffusion(), data, tmp_path / "a" / "c.pt", tmp_path / "a" / "l.csv", progress=False)
@@ -167,7 +193,9 @@ def test_interrupted_and_resumed_diffusion_training_equals_straight_training(tmp
             raise Stop
 
     with pytest.raises(Stop):
-        train_diffusion(tiny_diffusion(), data, tmp_path / "b" / "c.pt", tmp_path / "b" / "l.csv", on_step=stop_at_6, progress=False)
+        train_diffusion(
+            tiny_diffusion(), data, tmp_path / "b" / "c.pt", tmp_path / "b" / "l.csv", on_step=stop_at_6, progress=False
+        )
     assert (resume_dir_for(tmp_path / "b" / "c.pt") / "state.pt").is_file()
     result = train_diffusion(tiny_diffusion(), data, tmp_path / "b" / "c.pt", tmp_path / "b" / "l.csv", progress=False)
     assert result.resumed_from == 4

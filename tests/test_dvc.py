@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from test_pipeline import ROOT, git, planned_jobs
 
 pytestmark = pytest.mark.slow
@@ -21,8 +20,15 @@ TINY_DVC = {
     "seeds": [0],
     "model_overrides": {"ddpm": {"timesteps": 50, "sampler_steps": 10, "width": 16, "depth": 2}},
     "data": {"ring8": {"n_train": 2000, "n_test": 500}},
-    "training": {"steps": 20, "batch_size": 32, "g_width": 16, "g_depth": 2, "d_width": 16, "d_depth": 2,
-                 "checkpoint_every": 10},
+    "training": {
+        "steps": 20,
+        "batch_size": 32,
+        "g_width": 16,
+        "g_depth": 2,
+        "d_width": 16,
+        "d_depth": 2,
+        "checkpoint_every": 10,
+    },
     "evaluation": {"n_samples": 300},
 }
 CHECKPOINTS = [f"results/tinydvc/ring8/{model}/seed0/checkpoint.pt" for model in ("gan-nonsaturating", "ddpm")]
@@ -128,7 +134,10 @@ def test_pull_from_a_remote_missing_an_object_names_it_and_leaves_a_usable_works
     dvc(fresh, "remote", "modify", "--local", "shared", "url", str(partial_remote))
     result = run(fresh, sys.executable, "-m", "genlib", "pull", check=False)
     assert result.returncode != 0
-    assert f"1 tracked files are not in the workspace (the remote lacks them or the download failed):\n  {lost}\n" in result.stderr
+    assert (
+        f"1 tracked files are not in the workspace (the remote lacks them or the download failed):\n  {lost}\n"
+        in result.stderr
+    )
     for path in CHECKPOINTS[1:]:
         assert (fresh / path).is_file()
     planned = snakemake_dry_run(fresh)
@@ -151,7 +160,9 @@ def test_tracked_outputs_follow_the_pipeline_order_of_dvc_yaml():
     tracked = tracked_outputs(ROOT / "dvc.yaml")
     assert tracked.index("data/ring8/settings.json") < tracked.index("data/ring8/train.npy")
     assert tracked.index("data/ring8/train.npy") < tracked.index("results/toy2d/ring8/wgan/seed0/settings.json")
-    assert tracked.index("results/toy2d/ring8/wgan/seed0/settings.json") < tracked.index("results/toy2d/ring8/wgan/seed0/checkpoint.pt")
+    assert tracked.index("results/toy2d/ring8/wgan/seed0/settings.json") < tracked.index(
+        "results/toy2d/ring8/wgan/seed0/checkpoint.pt"
+    )
     assert not any(path.startswith("results/toy2d/report") for path in tracked)  # not cached: made anew
 
 

@@ -4,21 +4,32 @@ import numpy as np
 import pytest
 import torch
 
-from genlib.gan import objectives
+from genlib.config.catalogue import MODEL_CATALOGUE, point_spec
+from genlib.config.settings import GANSettings
 from genlib.data.mixtures import ring8
 from genlib.evaluation.points import evaluate_mixture_samples
-from genlib.sampling.samples import draw_samples
-from genlib.io.sample_archive import read_samples, write_samples
-from genlib.config.catalogue import MODEL_CATALOGUE
-from genlib.config.settings import GANSettings
-from genlib.config.catalogue import DataSpec, point_spec
 from genlib.families.gan import train_gan
 from genlib.families.interface import TrainingData
+from genlib.gan import objectives
+from genlib.io.sample_archive import read_samples, write_samples
+from genlib.sampling.samples import draw_samples
 
 
 def train_tiny(tmp_path, model="gan-nonsaturating"):
-    settings = GANSettings(**{**MODEL_CATALOGUE[model], "dataset": "ring8", "model": model, "seed": 0,
-                              "g_width": 16, "g_depth": 2, "d_width": 16, "d_depth": 2, "steps": 5, "batch_size": 16})
+    settings = GANSettings(
+        **{
+            **MODEL_CATALOGUE[model],
+            "dataset": "ring8",
+            "model": model,
+            "seed": 0,
+            "g_width": 16,
+            "g_depth": 2,
+            "d_width": 16,
+            "d_depth": 2,
+            "steps": 5,
+            "batch_size": 16,
+        }
+    )
     data = TrainingData(torch.from_numpy(ring8().sample(256, np.random.default_rng(0))), point_spec())
     train_gan(settings, data, tmp_path / "checkpoint.pt", tmp_path / "losses.csv", progress=False)
     return tmp_path / "checkpoint.pt"
@@ -38,8 +49,20 @@ def test_sampling_is_deterministic_in_its_seed_and_round_trips_through_the_archi
 def test_evaluation_of_perfect_samples_reports_the_protocol():
     dist = ring8()
     rng = np.random.default_rng(0)
-    info = {"family": "gan", "data_kind": "points", "status": "completed", "step": 9,
-            "settings": {"dataset": "ring8", "model": "m", "seed": 0, "objective": "hinge", "network": "mlp", "conditioning": "none"}}
+    info = {
+        "family": "gan",
+        "data_kind": "points",
+        "status": "completed",
+        "step": 9,
+        "settings": {
+            "dataset": "ring8",
+            "model": "m",
+            "seed": 0,
+            "objective": "hinge",
+            "network": "mlp",
+            "conditioning": "none",
+        },
+    }
     reference = dist.sample(1000, rng)
     result = evaluate_mixture_samples(dist.sample(2500, rng), info, dist, reference)
     assert result["metrics"]["modes_covered"] == 8 and result["metrics"]["n_modes"] == 8
@@ -47,7 +70,9 @@ def test_evaluation_of_perfect_samples_reports_the_protocol():
     assert result["metrics"]["frechet_distance"] < 0.01
     # All mass on one mode: ||mode||^2 = 1 plus the reference's total variance of about 1.
     collapsed = np.repeat(dist.modes[:1].astype(np.float32), 2500, axis=0)
-    assert evaluate_mixture_samples(collapsed, info, dist, reference)["metrics"]["frechet_distance"] == pytest.approx(2.0, abs=0.1)
+    assert evaluate_mixture_samples(collapsed, info, dist, reference)["metrics"]["frechet_distance"] == pytest.approx(
+        2.0, abs=0.1
+    )
     assert result["protocol"]["n_generated"] == 2500 and result["protocol"]["n_reference"] == 1000
     assert result["train_steps"] == 9 and result["status"] == "completed"
 
@@ -65,8 +90,20 @@ def test_diverged_run_flows_through_sampling_and_evaluation_as_a_result(tmp_path
 
 def test_non_finite_samples_are_reported_as_diverged():
     dist = ring8()
-    info = {"family": "gan", "data_kind": "points", "status": "completed", "step": 3,
-            "settings": {"dataset": "ring8", "model": "m", "seed": 0, "objective": "hinge", "network": "mlp", "conditioning": "none"}}
+    info = {
+        "family": "gan",
+        "data_kind": "points",
+        "status": "completed",
+        "step": 3,
+        "settings": {
+            "dataset": "ring8",
+            "model": "m",
+            "seed": 0,
+            "objective": "hinge",
+            "network": "mlp",
+            "conditioning": "none",
+        },
+    }
     samples = np.full((10, 2), np.nan, dtype=np.float32)
     result = evaluate_mixture_samples(samples, info, dist, dist.sample(100, np.random.default_rng(0)))
     assert result["status"] == "diverged" and result["metrics"] is None

@@ -10,20 +10,25 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from mnist_mirror import MIRROR, needs_mnist
 from PIL import Image
 
 import genlib.data.images as images_module
-from genlib.data.images import ChecksumError, load_image_meta, load_images, prepare_images
 from genlib.config.settings import ImageDatasetSettings, SettingsError
-from mnist_mirror import MIRROR, needs_mnist
-
+from genlib.data.images import ChecksumError, load_image_meta, load_images, prepare_images
 
 OUTPUTS = ("train.npz", "test.npz", "meta.json")
 
 
 def mnist(tmp_path, **overrides) -> ImageDatasetSettings:
-    values = dict(name="mnist", split="test", holdout=2000, mirror=str(MIRROR), download=False,
-                  resources=str(tmp_path / "resources"))
+    values = dict(
+        name="mnist",
+        split="test",
+        holdout=2000,
+        mirror=str(MIRROR),
+        download=False,
+        resources=str(tmp_path / "resources"),
+    )
     return ImageDatasetSettings(**{**values, **overrides})
 
 
@@ -66,8 +71,10 @@ def test_meta_describes_the_prepared_dataset(prepared):
     assert set(meta["files"]) == {"train.npz", "test.npz"}
     for name, md5 in meta["files"].items():
         assert hashlib.md5((prepared / name).read_bytes()).hexdigest() == md5
-    assert meta["raw_files"] == {"t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
-                                 "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c"}
+    assert meta["raw_files"] == {
+        "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
+        "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
+    }
 
 
 @needs_mnist
@@ -77,7 +84,9 @@ def test_same_seed_reproduces_the_split_and_another_seed_changes_it(prepared, tm
     for split in ("train", "test"):
         for first, second in zip(load_images(prepared, split), load_images(tmp_path / "again", split)):
             np.testing.assert_array_equal(first, second)
-    assert set(row_hashes(load_images(prepared, "test")[0])) != set(row_hashes(load_images(tmp_path / "other", "test")[0]))
+    assert set(row_hashes(load_images(prepared, "test")[0])) != set(
+        row_hashes(load_images(tmp_path / "other", "test")[0])
+    )
 
 
 @needs_mnist
@@ -99,13 +108,19 @@ def test_max_train_keeps_that_many_training_images(tmp_path):
 
 
 def test_missing_files_with_download_off_say_what_to_put_where(tmp_path):
-    settings = ImageDatasetSettings(name="mnist", split="test", holdout=100, download=False,
-                                    resources=str(tmp_path / "resources"))
+    settings = ImageDatasetSettings(
+        name="mnist", split="test", holdout=100, download=False, resources=str(tmp_path / "resources")
+    )
     with pytest.raises(FileNotFoundError) as error:
         prepare_images(settings, tmp_path / "out")
     message = str(error.value)
-    for needed in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz", str(tmp_path / "resources" / "mnist"),
-                   "data.mnist.mirror", "download"):
+    for needed in (
+        "t10k-images-idx3-ubyte.gz",
+        "t10k-labels-idx1-ubyte.gz",
+        str(tmp_path / "resources" / "mnist"),
+        "data.mnist.mirror",
+        "download",
+    ):
         assert needed in message
     assert not (tmp_path / "out").exists() and not (tmp_path / "resources").exists()
 
@@ -152,8 +167,9 @@ def test_image_folder_is_cropped_resized_and_split_by_holdout(tmp_path):
         sub.mkdir(parents=True, exist_ok=True)
         Image.fromarray(pixels).save(sub / f"{i:02d}.{'png' if i < 8 else 'jpg'}")
     (tmp_path / "photos" / "notes.txt").write_text("not an image")
-    settings = ImageDatasetSettings(name="photos", source="image-folder", folder=str(tmp_path / "photos"),
-                                    image_size=32, holdout=4)
+    settings = ImageDatasetSettings(
+        name="photos", source="image-folder", folder=str(tmp_path / "photos"), image_size=32, holdout=4
+    )
     prepare_images(settings, tmp_path / "data")
     train_x, train_y = load_images(tmp_path / "data", "train")
     test_x, test_y = load_images(tmp_path / "data", "test")
@@ -169,8 +185,9 @@ def test_image_folder_crops_the_centre_square(tmp_path):
     (tmp_path / "photos").mkdir()
     for i in range(2):
         Image.fromarray(pixels).save(tmp_path / "photos" / f"{i}.png")
-    settings = ImageDatasetSettings(name="photos", source="image-folder", folder=str(tmp_path / "photos"),
-                                    image_size=32, holdout=1)
+    settings = ImageDatasetSettings(
+        name="photos", source="image-folder", folder=str(tmp_path / "photos"), image_size=32, holdout=1
+    )
     prepare_images(settings, tmp_path / "data")
     for split in ("train", "test"):
         assert load_images(tmp_path / "data", split)[0].mean() > 200  # squashing would give about 85
@@ -223,7 +240,9 @@ def test_missing_files_are_downloaded_into_resources_and_a_failed_download_is_re
     downloading = ImageDatasetSettings(name="mnist", split="test", holdout=100, resources=str(tmp_path / "resources"))
     prepare_images(downloading, tmp_path / "data")
     assert sorted(p.name for p in (tmp_path / "resources" / "mnist").iterdir()) == [
-        "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]  # no temporary leftovers
+        "t10k-images-idx3-ubyte.gz",
+        "t10k-labels-idx1-ubyte.gz",
+    ]  # no temporary leftovers
     assert load_image_meta(tmp_path / "data")["splits"] == {"train": 9900, "test": 100}
 
     def failing_download(url, root, filename, md5):

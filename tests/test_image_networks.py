@@ -4,16 +4,15 @@ import numpy as np
 import pytest
 import torch
 
+from genlib.config.catalogue import MODEL_CATALOGUE, DataSpec
+from genlib.config.settings import GANSettings
+from genlib.families.gan import train_gan
+from genlib.families.interface import TrainingData
+from genlib.io.figures import tile
 from genlib.metrics.backbones import INCEPTION_FILE, fetch_inception_weights
 from genlib.networks.build import build_discriminator, build_generator
 from genlib.networks.dcgan import DCGANDiscriminator, DCGANGenerator
-from genlib.io.figures import tile
 from genlib.sampling.pictures import nearest_neighbours, slerp
-from genlib.config.catalogue import MODEL_CATALOGUE
-from genlib.config.settings import GANSettings
-from genlib.config.catalogue import DataSpec, point_spec
-from genlib.families.gan import train_gan
-from genlib.families.interface import TrainingData
 
 
 @pytest.mark.parametrize("shape", [(1, 28, 28), (3, 32, 32), (3, 64, 64)])
@@ -53,23 +52,51 @@ def test_conditional_generator_output_depends_on_the_label():
 
 
 def test_gradient_penalised_dcgan_critic_has_no_batch_norm():
-    settings = GANSettings(**MODEL_CATALOGUE["dcgan-wgan-gp"], dataset="mnist", model="dcgan-wgan-gp", seed=0, d_channels=8)
+    settings = GANSettings(
+        **MODEL_CATALOGUE["dcgan-wgan-gp"], dataset="mnist", model="dcgan-wgan-gp", seed=0, d_channels=8
+    )
     critic = build_discriminator(settings, DataSpec("images", (1, 28, 28), 10))
     assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in critic.modules())
-    plain = build_discriminator(GANSettings(**MODEL_CATALOGUE["dcgan"], dataset="mnist", model="dcgan", seed=0), DataSpec("images", (1, 28, 28), 10))
+    plain = build_discriminator(
+        GANSettings(**MODEL_CATALOGUE["dcgan"], dataset="mnist", model="dcgan", seed=0),
+        DataSpec("images", (1, 28, 28), 10),
+    )
     assert any(isinstance(m, torch.nn.BatchNorm2d) for m in plain.modules())
 
 
-@pytest.mark.parametrize("model", ["mlp-gan", "dcgan-minimax", "dcgan-wgan", "dcgan-wgan-gp", "dcgan-lsgan", "dcgan-hinge-sn", "cgan", "cgan-projection"])
+@pytest.mark.parametrize(
+    "model",
+    [
+        "mlp-gan",
+        "dcgan-minimax",
+        "dcgan-wgan",
+        "dcgan-wgan-gp",
+        "dcgan-lsgan",
+        "dcgan-hinge-sn",
+        "cgan",
+        "cgan-projection",
+    ],
+)
 def test_every_image_model_trains_a_few_steps_with_finite_losses(model, tmp_path):
     images = torch.randint(0, 256, (64, 1, 28, 28), dtype=torch.uint8)
     data = TrainingData(images, DataSpec("images", tuple(images.shape[1:]), 10), torch.arange(64) % 10)
-    settings = GANSettings(**MODEL_CATALOGUE[model], dataset="mnist", model=model, seed=0, g_channels=4, d_channels=4,
-                           steps=2, batch_size=8, checkpoint_every=10)
+    settings = GANSettings(
+        **MODEL_CATALOGUE[model],
+        dataset="mnist",
+        model=model,
+        seed=0,
+        g_channels=4,
+        d_channels=4,
+        steps=2,
+        batch_size=8,
+        checkpoint_every=10,
+    )
     result = train_gan(settings, data, tmp_path / "c.pt", tmp_path / "l.csv", progress=False)
     assert result.status == "completed" and result.step == 2
     generator = build_generator(settings, data.spec)
-    assert generator(torch.randn(3, 100), torch.tensor([0, 1, 2]) if settings.conditioning != "none" else None).shape == (3, 1, 28, 28)
+    assert generator(
+        torch.randn(3, 100), torch.tensor([0, 1, 2]) if settings.conditioning != "none" else None
+    ).shape == (3, 1, 28, 28)
 
 
 def test_slerp_keeps_its_end_points_and_walks_the_great_circle():
@@ -110,7 +137,9 @@ def test_inception_backbone_embeds_grey_images_as_torchmetrics_does(tmp_path, mo
     with monkeypatch.context() as patch:
         patch.setattr(torch, "load", lambda *args, **kwargs: {})
         patch.setattr(NoTrainInceptionV3, "load_state_dict", lambda self, state, *args, **kwargs: None)
-        network = NoTrainInceptionV3(name="inception-v3-compat", features_list=["2048"], feature_extractor_weights_path="x")
+        network = NoTrainInceptionV3(
+            name="inception-v3-compat", features_list=["2048"], feature_extractor_weights_path="x"
+        )
     torch.save(network.state_dict(), tmp_path / "inception.pth")
     backbone = load_backbone("inception", tmp_path / "inception.pth", device=torch.device("cpu"))
     images = np.random.default_rng(0).integers(0, 256, (3, 1, 28, 28), dtype=np.uint8)
@@ -129,13 +158,19 @@ def test_inception_weights_that_carry_code_are_refused(tmp_path):
 
 
 def test_classifier_backbone_identity_is_its_weights_not_its_file(tmp_path):
-    from genlib.metrics.backbones import load_backbone
     from genlib.io.checkpoint import save_checkpoint
+    from genlib.metrics.backbones import load_backbone
     from genlib.networks.classifier import ConvClassifier
 
     weights = ConvClassifier().state_dict()
-    checkpoint = {"weights": weights, "image_shape": [1, 28, 28], "num_classes": 10, "n_train": 1, "epochs": 1,
-                  "reference_accuracy": 0.5}
+    checkpoint = {
+        "weights": weights,
+        "image_shape": [1, 28, 28],
+        "num_classes": 10,
+        "n_train": 1,
+        "epochs": 1,
+        "reference_accuracy": 0.5,
+    }
     save_checkpoint(tmp_path / "a.pt", checkpoint)
     save_checkpoint(tmp_path / "b.pt", checkpoint)  # same weights, another file (torch.save names the archive after it)
     a = load_backbone("classifier", tmp_path / "a.pt", device=torch.device("cpu"))

@@ -1,36 +1,53 @@
 """A short DCGAN run on the real MNIST digits: its classifier FID falls far below its untrained generator's."""
 
 import torch
+from mnist_mirror import MIRROR, needs_mnist
 
-from genlib.metrics.backbones import load_backbone, read_reference, train_classifier, write_reference
-from genlib.io.checkpoint import save_checkpoint
+from genlib.config.catalogue import MODEL_CATALOGUE, DataSpec
+from genlib.config.settings import GANSettings, ImageDatasetSettings
 from genlib.data.images import load_image_meta, load_images, prepare_images
 from genlib.evaluation.images import fid_monitor
-from genlib.config.catalogue import MODEL_CATALOGUE
-from genlib.config.settings import ImageDatasetSettings, GANSettings
-from genlib.config.catalogue import DataSpec, point_spec
 from genlib.families.gan import train_gan
 from genlib.families.interface import TrainingData
-from mnist_mirror import MIRROR, needs_mnist
+from genlib.io.checkpoint import save_checkpoint
+from genlib.metrics.backbones import load_backbone, read_reference, train_classifier, write_reference
 
 
 @needs_mnist
 def test_short_dcgan_run_on_real_digits_lowers_classifier_fid_far_below_the_untrained_generator(tmp_path):
     torch.set_num_threads(2)
     data_dir = tmp_path / "mnist"
-    prepare_images(ImageDatasetSettings(name="mnist", mirror=str(MIRROR), split="test", holdout=1000, max_train=3000), data_dir)
+    prepare_images(
+        ImageDatasetSettings(name="mnist", mirror=str(MIRROR), split="test", holdout=1000, max_train=3000), data_dir
+    )
     images, labels = load_images(data_dir, "train")
-    classifier = train_classifier(images, labels, load_images(data_dir, "test"), num_classes=10, epochs=4, seed=0, progress=False)
+    classifier = train_classifier(
+        images, labels, load_images(data_dir, "test"), num_classes=10, epochs=4, seed=0, progress=False
+    )
     assert classifier["reference_accuracy"] > 0.8  # a real classifier, not noise
     save_checkpoint(tmp_path / "classifier.pt", classifier)
     backbone = load_backbone("classifier", tmp_path / "classifier.pt", device=torch.device("cpu"))
     write_reference(tmp_path / "reference.npz", backbone, *load_images(data_dir, "test"))
     reference = read_reference(tmp_path / "reference.npz")
 
-    settings = GANSettings(**MODEL_CATALOGUE["dcgan"], dataset="mnist", model="dcgan", seed=0, g_channels=32,
-                           d_channels=32, steps=500, batch_size=32, checkpoint_every=1000, monitor_every=500,
-                           monitor_samples=500)
-    data = TrainingData(torch.from_numpy(images), DataSpec("images", tuple(images.shape[1:]), load_image_meta(data_dir)["num_classes"]), torch.from_numpy(labels))
+    settings = GANSettings(
+        **MODEL_CATALOGUE["dcgan"],
+        dataset="mnist",
+        model="dcgan",
+        seed=0,
+        g_channels=32,
+        d_channels=32,
+        steps=500,
+        batch_size=32,
+        checkpoint_every=1000,
+        monitor_every=500,
+        monitor_samples=500,
+    )
+    data = TrainingData(
+        torch.from_numpy(images),
+        DataSpec("images", tuple(images.shape[1:]), load_image_meta(data_dir)["num_classes"]),
+        torch.from_numpy(labels),
+    )
     monitor = fid_monitor(backbone, reference, n_samples=500, seed=0)
     result = train_gan(settings, data, tmp_path / "c.pt", tmp_path / "l.csv", monitor=monitor, progress=False)
     untrained, trained = result.curve[0], result.curve[-1]

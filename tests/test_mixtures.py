@@ -5,9 +5,9 @@ import math
 import numpy as np
 import pytest
 
+from genlib.config.settings import MixtureSettings, SettingsError
 from genlib.data.mixtures import grid25, load_mixture, load_points, mixture, prepare_mixture, ring8
 from genlib.metrics.modes import nearest_modes
-from genlib.config.settings import MixtureSettings, SettingsError
 
 
 def test_ring8_modes_lie_on_the_unit_circle_at_multiples_of_45_degrees():

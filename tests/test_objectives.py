@@ -5,8 +5,8 @@ import math
 import pytest
 import torch
 
-from genlib.gan import objectives as obj
 from genlib.config.settings import OBJECTIVE_NAMES
+from genlib.gan import objectives as obj
 
 REAL = torch.tensor([2.0, -1.0])
 FAKE = torch.tensor([0.5, -3.0])

@@ -23,8 +23,15 @@ TINY = {
     "seeds": [0, 1],
     "model_overrides": {"ddpm": {"timesteps": 50, "sampler_steps": 10, "width": 16, "depth": 2}},
     "data": {"ring8": {"n_train": 2000, "n_test": 500}, "grid25": {"n_train": 2000, "n_test": 500}},
-    "training": {"steps": 20, "batch_size": 32, "g_width": 16, "g_depth": 2, "d_width": 16, "d_depth": 2,
-                 "checkpoint_every": 10},
+    "training": {
+        "steps": 20,
+        "batch_size": 32,
+        "g_width": 16,
+        "g_depth": 2,
+        "d_width": 16,
+        "d_depth": 2,
+        "checkpoint_every": 10,
+    },
     "evaluation": {"n_samples": 300},
 }
 
@@ -45,11 +52,24 @@ def make_workdir(tmp_path: Path, config: dict) -> Path:
 
 def git(work: Path, *args: str) -> str:
     identity = ["-c", "user.name=genlib tests", "-c", "user.email=tests@genlib.invalid"]
-    return subprocess.run(["git", *identity, *args], cwd=work, capture_output=True, text=True, check=True).stdout.strip()
+    return subprocess.run(
+        ["git", *identity, *args], cwd=work, capture_output=True, text=True, check=True
+    ).stdout.strip()
 
 
 def snakemake(work: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "snakemake", "--cores", "2", "--resources", "gpu=1", "--configfile", "tiny.yaml", *args]
+    command = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--cores",
+        "2",
+        "--resources",
+        "gpu=1",
+        "--configfile",
+        "tiny.yaml",
+        *args,
+    ]
     result = subprocess.run(command, cwd=work, capture_output=True, text=True, timeout=600)
     if check and result.returncode != 0:
         raise AssertionError(f"snakemake failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
@@ -119,8 +139,10 @@ def test_report_summary_is_the_mean_and_std_of_the_run_metrics(finished_run):
     assert len(summary) == 6 and set(summary["n_completed"]) == {2}
     assert "diffusion, DDIM 10 steps, eta 0" in set(summary["objective"])
     row = summary[(summary["dataset"] == "grid25") & (summary["model"] == "hinge-sn")].iloc[0]
-    values = [json.loads((finished_run / f"results/tiny/grid25/hinge-sn/seed{s}/metrics.json").read_text())["metrics"]
-              for s in (0, 1)]
+    values = [
+        json.loads((finished_run / f"results/tiny/grid25/hinge-sn/seed{s}/metrics.json").read_text())["metrics"]
+        for s in (0, 1)
+    ]
     kl = pd.Series([v["reverse_kl"] for v in values])
     assert row["reverse_kl_mean"] == pytest.approx(kl.mean(), rel=1e-5)
     assert row["reverse_kl_std"] == pytest.approx(kl.std(ddof=1), rel=1e-4, abs=1e-9)
@@ -128,7 +150,14 @@ def test_report_summary_is_the_mean_and_std_of_the_run_metrics(finished_run):
 
 def test_report_page_is_self_contained_and_shows_ours_beside_published(finished_run):
     page = (finished_run / "results/tiny/report/index.html").read_text()
-    for text in ("ring8", "grid25", "gan-nonsaturating", "hinge-sn", "PacGAN (Lin et al. 2018) Table 1", "Protocol differences"):
+    for text in (
+        "ring8",
+        "grid25",
+        "gan-nonsaturating",
+        "hinge-sn",
+        "PacGAN (Lin et al. 2018) Table 1",
+        "Protocol differences",
+    ):
         assert text in page
     assert "data:image/png;base64," in page
     assert "src='http" not in page and 'src="http' not in page
@@ -164,19 +193,38 @@ def test_bad_config_fails_before_any_job_naming_the_key(tmp_path):
 
 
 def test_killed_pipeline_resumes_training_from_its_checkpoint(tmp_path):
-    config = dict(TINY, datasets=["ring8"], models=["gan-nonsaturating"], seeds=[0], data={"ring8": TINY["data"]["ring8"]},
-                  model_overrides={},
-                  # Networks of the default config's size (a few ms a step): the run cannot finish in the
-                  # moment between its first resumable state and the interrupt.
-                  training={**TINY["training"], "steps": 2000, "checkpoint_every": 100,
-                            "g_width": 128, "g_depth": 3, "d_width": 128, "d_depth": 3})
+    config = dict(
+        TINY,
+        datasets=["ring8"],
+        models=["gan-nonsaturating"],
+        seeds=[0],
+        data={"ring8": TINY["data"]["ring8"]},
+        model_overrides={},
+        # Networks of the default config's size (a few ms a step): the run cannot finish in the
+        # moment between its first resumable state and the interrupt.
+        training={
+            **TINY["training"],
+            "steps": 2000,
+            "checkpoint_every": 100,
+            "g_width": 128,
+            "g_depth": 3,
+            "d_width": 128,
+            "d_depth": 3,
+        },
+    )
     work = make_workdir(tmp_path, config)
     state = work / "results/tiny/ring8/gan-nonsaturating/seed0/resume/state.pt"
     command = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "tiny.yaml"]
     # As a terminal's Ctrl-C: SIGINT at its default action, even where this test was started with it
     # ignored (a background job of a non-interactive shell), which Snakemake and its jobs would inherit.
-    process = subprocess.Popen(command, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    process = subprocess.Popen(
+        command,
+        cwd=work,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     deadline = time.monotonic() + 300
     while not state.exists() and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.2)
@@ -189,7 +237,10 @@ def test_killed_pipeline_resumes_training_from_its_checkpoint(tmp_path):
     log = (work / "logs/tiny/ring8/gan-nonsaturating/seed0/train.log").read_text()
     resumed_from = int(log.rsplit("resumed from step ", 1)[1].split(")")[0])
     assert resumed_from >= 100
-    assert json.loads((work / "results/tiny/ring8/gan-nonsaturating/seed0/metrics.json").read_text())["train_steps"] == 2000
+    assert (
+        json.loads((work / "results/tiny/ring8/gan-nonsaturating/seed0/metrics.json").read_text())["train_steps"]
+        == 2000
+    )
 
 
 # --- images: the MNIST pipeline on the real digits, tiny ----------------------------------------
@@ -203,11 +254,22 @@ TINY_MNIST = {
     "seeds": [0, 1],
     "model_overrides": {"ddpm-cfg": {"channels": 8, "timesteps": 50, "sampler_steps": 5}},
     "data": {"mnist": {"mirror": str(MIRROR), "split": "test", "holdout": 300, "max_train": 600}},
-    "training": {"steps": 6, "batch_size": 16, "g_channels": 8, "d_channels": 8, "checkpoint_every": 3,
-                 "monitor_every": 3, "monitor_samples": 40},
+    "training": {
+        "steps": 6,
+        "batch_size": 16,
+        "g_channels": 8,
+        "d_channels": 8,
+        "checkpoint_every": 3,
+        "monitor_every": 3,
+        "monitor_samples": 40,
+    },
     "evaluation": {"n_samples": 120, "classifier_epochs": 2, "kid_subsets": 10, "kid_subset_size": 50, "grid_size": 16},
-    "sampler_sweep": {"steps": [2, 5], "samplers": [{"sampler": "ddim", "eta": 0.0}, {"sampler": "ddpm"}],
-                      "spacing": "quadratic", "n_samples": 30},
+    "sampler_sweep": {
+        "steps": [2, 5],
+        "samplers": [{"sampler": "ddim", "eta": 0.0}, {"sampler": "ddpm"}],
+        "spacing": "quadratic",
+        "n_samples": 30,
+    },
     "published": ["config/published/lucic2018.csv", "config/published/ddim.csv"],
     "device": "cpu",
 }
@@ -237,13 +299,17 @@ def test_mnist_pipeline_writes_image_metrics_with_their_backbone(finished_mnist_
         for picture in ("grid.png", "classes.png", "interpolation.png", "neighbours.png"):
             assert (path.parent / picture).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     for conditional in ("cgan", "ddpm-cfg"):
-        result = json.loads((finished_mnist_run / f"results/tinymnist/mnist/{conditional}/seed0/metrics.json").read_text())
+        result = json.loads(
+            (finished_mnist_run / f"results/tinymnist/mnist/{conditional}/seed0/metrics.json").read_text()
+        )
         assert 0 <= result["metrics"]["label_accuracy"] <= 1
 
 
 @needs_mnist
 def test_mnist_reference_statistics_are_computed_once_and_shared(finished_mnist_run):
-    assert sorted(p.name for p in (finished_mnist_run / "data/mnist").glob("reference-*.npz")) == ["reference-classifier.npz"]
+    assert sorted(p.name for p in (finished_mnist_run / "data/mnist").glob("reference-*.npz")) == [
+        "reference-classifier.npz"
+    ]
     log = (finished_mnist_run / "logs/backbone/mnist-classifier.log").read_text()
     assert "accuracy on the reference set" in log
 
@@ -256,21 +322,35 @@ def test_mnist_report_ranks_models_by_classifier_fid_apart_from_published_incept
     assert "classifier FID" in page and "Published (own protocol; not ranked with ours)" in page
     assert "the published numbers use inception" in page
     ranked = summary.sort_values("fid_mean")["model"].tolist()
-    assert page.index(f"<td>1</td><td>{ranked[0]}</td>") < page.index(f"<td>2</td><td>{ranked[1]}</td>") < page.index(f"<td>3</td><td>{ranked[2]}</td>")
+    assert (
+        page.index(f"<td>1</td><td>{ranked[0]}</td>")
+        < page.index(f"<td>2</td><td>{ranked[1]}</td>")
+        < page.index(f"<td>3</td><td>{ranked[2]}</td>")
+    )
     assert "src='http" not in page
 
 
 @needs_mnist
 def test_mnist_sampler_sweep_scores_each_sampler_and_step_count_of_the_diffusion_model(finished_mnist_run):
-    sweep_dirs = sorted(p.parent.relative_to(finished_mnist_run) for p in finished_mnist_run.glob("results/tinymnist/mnist/*/seed*/sweep/*/metrics.json"))
+    sweep_dirs = sorted(
+        p.parent.relative_to(finished_mnist_run)
+        for p in finished_mnist_run.glob("results/tinymnist/mnist/*/seed*/sweep/*/metrics.json")
+    )
     tags = ["ddim-eta0-quadratic-S2", "ddim-eta0-quadratic-S5", "ddpm-quadratic-S2", "ddpm-quadratic-S5"]
-    assert [str(d) for d in sweep_dirs] == [f"results/tinymnist/mnist/ddpm-cfg/seed{s}/sweep/{t}" for s in (0, 1) for t in tags]
+    assert [str(d) for d in sweep_dirs] == [
+        f"results/tinymnist/mnist/ddpm-cfg/seed{s}/sweep/{t}" for s in (0, 1) for t in tags
+    ]
     result = json.loads((finished_mnist_run / sweep_dirs[2] / "metrics.json").read_text())
     assert result["sampler"] == {"sampler": "ddpm", "sampler_steps": 2, "eta": 0.0, "spacing": "quadratic"}
     assert result["objective"] == "diffusion, DDPM 2 steps" and result["protocol"]["n_generated"] == 30
     assert result["metrics"]["fid"] > 0
     table = pd.read_csv(finished_mnist_run / "results/tinymnist/report/sweep.csv")
-    assert sorted(zip(table["sampler"], table["steps"])) == [("DDIM eta=0", 2), ("DDIM eta=0", 5), ("DDPM (sigma-hat)", 2), ("DDPM (sigma-hat)", 5)]
+    assert sorted(zip(table["sampler"], table["steps"])) == [
+        ("DDIM eta=0", 2),
+        ("DDIM eta=0", 5),
+        ("DDPM (sigma-hat)", 2),
+        ("DDPM (sigma-hat)", 5),
+    ]
     assert (table["n_seeds"] == 2).all()
     page = (finished_mnist_run / "results/tinymnist/report/index.html").read_text()
     assert "Sampling steps: FID over S" in page

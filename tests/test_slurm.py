@@ -4,10 +4,8 @@ import json
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-
 from mnist_mirror import MIRROR
 from slurm_cluster import ClusterUnavailable, start_cluster
 from test_pipeline import make_workdir
@@ -41,8 +39,20 @@ def cluster(tmp_path_factory):
 @pytest.fixture(scope="module")
 def slurm_run(cluster, tmp_path_factory):
     work = make_workdir(tmp_path_factory.mktemp("slurm-work"), TINY_SLURM)
-    command = [sys.executable, "-m", "snakemake", "--profile", "profiles/slurm", "--configfile", "tiny.yaml",
-               "--slurm-status-command", "squeue", "--slurm-init-seconds-before-status-checks", "1", "--verbose"]
+    command = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--profile",
+        "profiles/slurm",
+        "--configfile",
+        "tiny.yaml",
+        "--slurm-status-command",
+        "squeue",
+        "--slurm-init-seconds-before-status-checks",
+        "1",
+        "--verbose",
+    ]
     result = subprocess.run(command, cwd=work, env=cluster, capture_output=True, text=True, timeout=900)
     return work, result
 
@@ -80,8 +90,18 @@ def test_gpu_rules_ask_slurm_for_a_gpu_with_the_profiles_runtime_memory_and_core
 
 def test_a_profile_asking_for_an_unknown_resource_is_rejected_naming_it(cluster, tmp_path):
     work = make_workdir(tmp_path, TINY_SLURM)
-    command = [sys.executable, "-m", "snakemake", "-n", "--profile", "profiles/slurm", "--configfile", "tiny.yaml",
-               "--set-resources", "train_images:gpus=1"]
+    command = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "-n",
+        "--profile",
+        "profiles/slurm",
+        "--configfile",
+        "tiny.yaml",
+        "--set-resources",
+        "train_images:gpus=1",
+    ]
     result = subprocess.run(command, cwd=work, env=cluster, capture_output=True, text=True, timeout=300)
     assert result.returncode != 0
     assert "set-resources.train_images: unknown resource 'gpus' (did you mean 'gpu'?)" in result.stdout + result.stderr

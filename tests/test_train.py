@@ -2,26 +2,35 @@
 
 import csv
 
+import numpy as np
 import pytest
 import torch
 
-from genlib.gan import objectives
-from genlib.io.checkpoint import load_checkpoint
-from genlib.data.mixtures import ring8
-from genlib.config.catalogue import MODEL_CATALOGUE
+from genlib.config.catalogue import MODEL_CATALOGUE, point_spec
 from genlib.config.settings import GANSettings
-from genlib.training.resumable import resume_dir_for
-from genlib.config.catalogue import DataSpec, point_spec
+from genlib.data.mixtures import ring8
 from genlib.families.gan import train_gan
 from genlib.families.interface import TrainingData
-
-import numpy as np
+from genlib.gan import objectives
+from genlib.io.checkpoint import load_checkpoint
+from genlib.training.resumable import resume_dir_for
 
 
 def tiny_settings(model: str = "wgan-gp", **overrides) -> GANSettings:
     values = dict(
-        MODEL_CATALOGUE[model], dataset="ring8", model=model, seed=3, latent_dim=2, g_width=16, g_depth=2,
-        d_width=16, d_depth=2, steps=12, batch_size=32, checkpoint_every=4, log_every=1,
+        MODEL_CATALOGUE[model],
+        dataset="ring8",
+        model=model,
+        seed=3,
+        latent_dim=2,
+        g_width=16,
+        g_depth=2,
+        d_width=16,
+        d_depth=2,
+        steps=12,
+        batch_size=32,
+        checkpoint_every=4,
+        log_every=1,
     )
     values.update(overrides)
     return GANSettings(**values)
@@ -106,7 +115,9 @@ def test_checkpoint_holds_networks_optimisers_step_rng_and_settings(tmp_path, da
     settings = tiny_settings()
     train_gan(settings, data, tmp_path / "c.pt", tmp_path / "losses.csv", progress=False)
     checkpoint = load_checkpoint(tmp_path / "c.pt")
-    assert {"generator", "discriminator", "opt_g", "opt_d", "rng", "torch_rng", "settings", "step", "status"} <= set(checkpoint)
+    assert {"generator", "discriminator", "opt_g", "opt_d", "rng", "torch_rng", "settings", "step", "status"} <= set(
+        checkpoint
+    )
     assert checkpoint["step"] == 12 and checkpoint["status"] == "completed"
     assert checkpoint["settings"]["model"] == "wgan-gp" and checkpoint["settings"]["gradient_penalty"] == 10.0
     rows = read_losses(tmp_path / "losses.csv")

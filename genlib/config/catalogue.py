@@ -18,7 +18,11 @@ DataKind = Literal["points", "images"]
 MIXTURE_NAMES: tuple[str, ...] = ("ring8", "grid25")  # the 2-D Gaussian mixtures of genlib.data.mixtures
 # Image datasets known by name; any other name is an image folder (`source: image-folder`, `folder: ...`).
 NAMED_IMAGE_DATASETS: tuple[str, ...] = ("mnist", "fashion-mnist", "cifar10")
-NATIVE_SHAPES: dict[str, tuple[int, int, int]] = {"mnist": (1, 28, 28), "fashion-mnist": (1, 28, 28), "cifar10": (3, 32, 32)}
+NATIVE_SHAPES: dict[str, tuple[int, int, int]] = {
+    "mnist": (1, 28, 28),
+    "fashion-mnist": (1, 28, 28),
+    "cifar10": (3, 32, 32),
+}
 CLASS_COUNTS: dict[str, int] = {"mnist": 10, "fashion-mnist": 10, "cifar10": 10}
 IMAGE_SIZES: tuple[int, ...] = (28, 32, 64)  # square sizes the image networks are built for
 FOLDER_IMAGE_SIZES: tuple[int, ...] = (32, 64)  # sizes an image folder may be resized to
@@ -79,60 +83,171 @@ def image_spec(settings: ImageDatasetSettings) -> DataSpec:
 # variants or override any GANSettings field per model.
 MODEL_CATALOGUE: dict[str, dict[str, Any]] = {
     # Goodfellow et al. 2014, eq. 1, with Adam as in Radford et al. 2016 (DCGAN), Sec. 4.
-    "gan-minimax": dict(family="gan", objective="minimax", optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999),
+    "gan-minimax": dict(
+        family="gan", objective="minimax", optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999
+    ),
     # Goodfellow et al. 2014, Sec. 3: G maximises log D(G(z)); same optimiser as above.
-    "gan-nonsaturating": dict(family="gan", 
-        objective="nonsaturating", optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999
+    "gan-nonsaturating": dict(
+        family="gan", objective="nonsaturating", optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999
     ),
     # Arjovsky et al. 2017, Algorithm 1: RMSprop, lr 5e-5, clip 0.01, n_critic 5.
-    "wgan": dict(family="gan", objective="wasserstein", optimizer="rmsprop", lr_g=5e-5, lr_d=5e-5, n_critic=5, weight_clip=0.01),
+    "wgan": dict(
+        family="gan", objective="wasserstein", optimizer="rmsprop", lr_g=5e-5, lr_d=5e-5, n_critic=5, weight_clip=0.01
+    ),
     # Gulrajani et al. 2017, Algorithm 1: Adam(1e-4, 0, 0.9), lambda 10, n_critic 5.
-    "wgan-gp": dict(family="gan", 
-        objective="wasserstein", optimizer="adam", lr_g=1e-4, lr_d=1e-4, beta1=0.0, beta2=0.9,
-        n_critic=5, gradient_penalty=10.0,
+    "wgan-gp": dict(
+        family="gan",
+        objective="wasserstein",
+        optimizer="adam",
+        lr_g=1e-4,
+        lr_d=1e-4,
+        beta1=0.0,
+        beta2=0.9,
+        n_critic=5,
+        gradient_penalty=10.0,
     ),
     # Mao et al. 2017, Sec. 4: Adam, lr 2e-4, beta1 0.5.
-    "lsgan": dict(family="gan", objective="least-squares", optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999),
+    "lsgan": dict(
+        family="gan", objective="least-squares", optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999
+    ),
     # Lim & Ye 2017 hinge loss with spectral norm, as in Miyato et al. 2018, Table 1 setting C.
-    "hinge-sn": dict(family="gan", 
-        objective="hinge", spectral_norm=True, optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999
+    "hinge-sn": dict(
+        family="gan",
+        objective="hinge",
+        spectral_norm=True,
+        optimizer="adam",
+        lr_g=2e-4,
+        lr_d=2e-4,
+        beta1=0.5,
+        beta2=0.999,
     ),
     # --- image networks ---
     # The lecture's fully connected GAN (Goodfellow et al. 2014) with the non-saturating loss.
-    "mlp-gan": dict(family="gan", network="mlp", objective="nonsaturating", optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999),
-    # Radford et al. 2016, Sec. 4: Adam, lr 2e-4, beta1 0.5, non-saturating loss.
-    "dcgan": dict(family="gan", network="dcgan", objective="nonsaturating", optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999),
-    "dcgan-minimax": dict(family="gan", network="dcgan", objective="minimax", optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999),
-    # Arjovsky et al. 2017 on the DCGAN pair (their experiments keep the DCGAN critic's batch norm).
-    "dcgan-wgan": dict(family="gan", network="dcgan", objective="wasserstein", optimizer="rmsprop", lr_g=5e-5, lr_d=5e-5, n_critic=5, weight_clip=0.01),
-    # Gulrajani et al. 2017 on the DCGAN pair; the critic drops batch norm (d_batch_norm resolves to off).
-    "dcgan-wgan-gp": dict(family="gan", 
-        network="dcgan", objective="wasserstein", optimizer="adam", lr_g=1e-4, lr_d=1e-4, beta1=0.0, beta2=0.9,
-        n_critic=5, gradient_penalty=10.0,
+    "mlp-gan": dict(
+        family="gan",
+        network="mlp",
+        objective="nonsaturating",
+        optimizer="adam",
+        lr_g=2e-4,
+        lr_d=2e-4,
+        beta1=0.5,
+        beta2=0.999,
     ),
-    "dcgan-lsgan": dict(family="gan", network="dcgan", objective="least-squares", optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999),
+    # Radford et al. 2016, Sec. 4: Adam, lr 2e-4, beta1 0.5, non-saturating loss.
+    "dcgan": dict(
+        family="gan",
+        network="dcgan",
+        objective="nonsaturating",
+        optimizer="adam",
+        lr_g=2e-4,
+        lr_d=2e-4,
+        beta1=0.5,
+        beta2=0.999,
+    ),
+    "dcgan-minimax": dict(
+        family="gan",
+        network="dcgan",
+        objective="minimax",
+        optimizer="adam",
+        lr_g=2e-4,
+        lr_d=2e-4,
+        beta1=0.5,
+        beta2=0.999,
+    ),
+    # Arjovsky et al. 2017 on the DCGAN pair (their experiments keep the DCGAN critic's batch norm).
+    "dcgan-wgan": dict(
+        family="gan",
+        network="dcgan",
+        objective="wasserstein",
+        optimizer="rmsprop",
+        lr_g=5e-5,
+        lr_d=5e-5,
+        n_critic=5,
+        weight_clip=0.01,
+    ),
+    # Gulrajani et al. 2017 on the DCGAN pair; the critic drops batch norm (d_batch_norm resolves to off).
+    "dcgan-wgan-gp": dict(
+        family="gan",
+        network="dcgan",
+        objective="wasserstein",
+        optimizer="adam",
+        lr_g=1e-4,
+        lr_d=1e-4,
+        beta1=0.0,
+        beta2=0.9,
+        n_critic=5,
+        gradient_penalty=10.0,
+    ),
+    "dcgan-lsgan": dict(
+        family="gan",
+        network="dcgan",
+        objective="least-squares",
+        optimizer="adam",
+        lr_g=2e-4,
+        lr_d=2e-4,
+        beta1=0.5,
+        beta2=0.999,
+    ),
     # Miyato et al. 2018, Table 1 setting C, on the DCGAN pair (their "standard CNN").
-    "dcgan-hinge-sn": dict(family="gan", 
-        network="dcgan", objective="hinge", spectral_norm=True, optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999
+    "dcgan-hinge-sn": dict(
+        family="gan",
+        network="dcgan",
+        objective="hinge",
+        spectral_norm=True,
+        optimizer="adam",
+        lr_g=2e-4,
+        lr_d=2e-4,
+        beta1=0.5,
+        beta2=0.999,
     ),
     # --- diffusion (genlib.diffusion) ---
     # Ho et al. 2020: linear schedule, T = 1000, Adam 2e-4, EMA; sampled with DDIM, 50 steps, eta 0 (Song et al. 2021).
-    "ddpm": dict(family="diffusion", schedule="linear", timesteps=1000, lr=2e-4, sampler="ddim", sampler_steps=50, eta=0.0),
+    "ddpm": dict(
+        family="diffusion", schedule="linear", timesteps=1000, lr=2e-4, sampler="ddim", sampler_steps=50, eta=0.0
+    ),
     # The same model sampled ancestrally over all T steps (Ho et al. 2020, Algorithm 2).
-    "ddpm-ancestral": dict(family="diffusion", schedule="linear", timesteps=1000, lr=2e-4, sampler="ddpm", sampler_steps=None),
+    "ddpm-ancestral": dict(
+        family="diffusion", schedule="linear", timesteps=1000, lr=2e-4, sampler="ddpm", sampler_steps=None
+    ),
     # Cosine schedule (Nichol & Dhariwal 2021).
-    "ddpm-cosine": dict(family="diffusion", schedule="cosine", timesteps=1000, lr=2e-4, sampler="ddim", sampler_steps=50),
+    "ddpm-cosine": dict(
+        family="diffusion", schedule="cosine", timesteps=1000, lr=2e-4, sampler="ddim", sampler_steps=50
+    ),
     # Class-conditional with classifier-free guidance w = 1 (Ho & Salimans 2021).
-    "ddpm-cfg": dict(family="diffusion", schedule="linear", timesteps=1000, lr=2e-4, conditional=True, guidance=1.0,
-                     sampler="ddim", sampler_steps=50),
+    "ddpm-cfg": dict(
+        family="diffusion",
+        schedule="linear",
+        timesteps=1000,
+        lr=2e-4,
+        conditional=True,
+        guidance=1.0,
+        sampler="ddim",
+        sampler_steps=50,
+    ),
     # Conditional GAN (Mirza & Osindero 2014): one-hot labels into G and D, DCGAN pair, DCGAN's optimiser.
-    "cgan": dict(family="gan", 
-        network="dcgan", conditioning="concat", objective="nonsaturating", optimizer="adam", lr_g=2e-4, lr_d=2e-4,
-        beta1=0.5, beta2=0.999,
+    "cgan": dict(
+        family="gan",
+        network="dcgan",
+        conditioning="concat",
+        objective="nonsaturating",
+        optimizer="adam",
+        lr_g=2e-4,
+        lr_d=2e-4,
+        beta1=0.5,
+        beta2=0.999,
     ),
     # Projection discriminator (Miyato & Koyama 2018, Sec. 5): hinge loss, spectral norm, Adam(2e-4, 0, 0.9), 5 D steps.
-    "cgan-projection": dict(family="gan", 
-        network="dcgan", conditioning="projection", objective="hinge", spectral_norm=True, optimizer="adam",
-        lr_g=2e-4, lr_d=2e-4, beta1=0.0, beta2=0.9, n_critic=5,
+    "cgan-projection": dict(
+        family="gan",
+        network="dcgan",
+        conditioning="projection",
+        objective="hinge",
+        spectral_norm=True,
+        optimizer="adam",
+        lr_g=2e-4,
+        lr_d=2e-4,
+        beta1=0.0,
+        beta2=0.9,
+        n_critic=5,
     ),
 }

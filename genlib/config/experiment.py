@@ -18,6 +18,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from genlib.config.schema import config_schema
 from genlib.config.catalogue import MODEL_CATALOGUE, DataSpec, data_kind, image_spec, point_spec
 from genlib.config.settings import (
     FAMILY_SETTINGS,
@@ -55,10 +56,11 @@ def load_config(path: str | Path) -> dict[str, Any]:
 
 def validate_config(config: dict[str, Any], schema_path: str | Path) -> None:
     """Raise ConfigError naming every bad key and its allowed values; return None when all is well."""
-    with open(schema_path) as handle:
-        schema = yaml.safe_load(handle)
+    schema = config_schema(schema_path)
     validator = jsonschema.Draft202012Validator(schema)
-    problems = [_describe(error) for error in sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))]
+    problems = [
+        _describe(error) for error in sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
+    ]
     if not problems:
         problems = _semantic_problems(config)
     if problems:
@@ -147,11 +149,14 @@ def sampler_sweep(config: dict[str, Any]) -> list[SweepPoint]:
 
 
 def sweep_runs(config: dict[str, Any]) -> list[RunKey]:
-    """The runs a sampler sweep applies to: every diffusion model on an image dataset."""
+    """The runs a sampler sweep applies to: every model on an image dataset whose family has a sampler (diffusion)."""
     if not config.get("sampler_sweep"):
         return []
-    return [key for key in run_matrix(config)
-            if is_image_dataset(key.dataset) and model_family(config, key.model) == "diffusion"]
+    return [
+        key
+        for key in run_matrix(config)
+        if is_image_dataset(key.dataset) and "sampler" in family_fields(model_family(config, key.model))
+    ]
 
 
 def dataset_spec(settings: MixtureSettings | ImageDatasetSettings) -> DataSpec:
@@ -171,12 +176,14 @@ def _semantic_problems(config: dict[str, Any]) -> list[str]:
     for name in config["models"]:
         if name not in allowed:
             problems.append(f"models: unknown model {name!r}; allowed values: {', '.join(allowed)}")
-    for name in (config.get("data") or {}):
+    for name in config.get("data") or {}:
         if name not in config["datasets"]:
             problems.append(f"data.{name}: not a dataset of this config; datasets: {', '.join(config['datasets'])}")
-    for name in (config.get("model_overrides") or {}):
+    for name in config.get("model_overrides") or {}:
         if name not in config["models"]:
-            problems.append(f"model_overrides.{name}: not a model of this config; models: {', '.join(config['models'])}")
+            problems.append(
+                f"model_overrides.{name}: not a model of this config; models: {', '.join(config['models'])}"
+            )
     for section in ("datasets", "models", "seeds"):
         duplicates = sorted({str(v) for v in config[section] if config[section].count(v) > 1})
         if duplicates:
@@ -213,12 +220,15 @@ def _sweep_problems(config: dict[str, Any]) -> list[str]:
         return []
     problems = [
         f"sampler_sweep.samplers[{i}]: eta applies to ddim only; DDPM's variance is fixed (sigma-hat)"
-        for i, entry in enumerate(config["sampler_sweep"]["samplers"]) if entry["sampler"] == "ddpm" and "eta" in entry
+        for i, entry in enumerate(config["sampler_sweep"]["samplers"])
+        if entry["sampler"] == "ddpm" and "eta" in entry
     ]
     runs = [key for key in sweep_runs(config) if key.seed == config["seeds"][0]]
     if not runs:
-        problems.append("sampler_sweep: this config has no diffusion model on an image dataset to sweep; "
-                        "add one (e.g. ddpm) or remove sampler_sweep")
+        problems.append(
+            "sampler_sweep: this config has no diffusion model on an image dataset to sweep; "
+            "add one (e.g. ddpm) or remove sampler_sweep"
+        )
     for key in runs:
         try:
             settings = run_settings(config, key)
@@ -246,7 +256,9 @@ def _describe(error: jsonschema.ValidationError) -> str:
         key = f"{where}.{extra[0]}" if where != "(top level)" else extra[0]
         return f"{key}: unknown key; allowed keys: {', '.join(allowed)}"
     if error.validator == "enum":
-        return f"{where}: {error.instance!r} is not allowed; allowed values: {', '.join(map(str, error.validator_value))}"
+        return (
+            f"{where}: {error.instance!r} is not allowed; allowed values: {', '.join(map(str, error.validator_value))}"
+        )
     if error.validator == "required":
         return f"{where}: {error.message}"
     if error.validator == "type":
@@ -268,6 +280,15 @@ def _key_path(path: Any) -> str:
 
 def _type_words(value: Any) -> str:
     names = value if isinstance(value, list) else [value]
-    return " or ".join({"integer": "an integer", "number": "a number", "string": "a string",
-                        "boolean": "true or false", "array": "a list", "object": "a mapping",
-                        "null": "null"}.get(n, n) for n in names)
+    return " or ".join(
+        {
+            "integer": "an integer",
+            "number": "a number",
+            "string": "a string",
+            "boolean": "true or false",
+            "array": "a list",
+            "object": "a mapping",
+            "null": "null",
+        }.get(n, n)
+        for n in names
+    )

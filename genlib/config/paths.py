@@ -13,6 +13,7 @@ this module; called with wildcard names ("{dataset}") it gives Snakemake's patte
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from genlib.config.catalogue import INCEPTION_FILE
 
@@ -30,37 +31,43 @@ RUN_PICTURES = ("grid", "classes", "interpolation")
 
 @dataclass(frozen=True)
 class DatasetPaths:
-    """Files of one prepared dataset."""
+    """Files of one prepared dataset, in its folder (data/{dataset} in the pipeline)."""
 
-    name: str
+    folder: str
 
-    @property
-    def folder(self) -> str:
-        return f"{DATA}/{self.name}"
+    def file(self, name: str) -> str:
+        return f"{self.folder}/{name}"
 
     @property
     def settings(self) -> str:
-        return f"{self.folder}/settings.json"
+        return self.file("settings.json")
 
     @property
     def meta(self) -> str:
-        return f"{self.folder}/meta.json"
+        """Written last by the prepare step: its presence marks a finished dataset."""
+        return self.file("meta.json")
 
     def split(self, split: str, kind: str) -> str:
         """The prepared array of a split: .npy points or .npz images with labels."""
-        return f"{self.folder}/{split}.{'npy' if kind == 'points' else 'npz'}"
+        return self.file(f"{split}.{'npy' if kind == 'points' else 'npz'}")
 
     @property
     def classifier(self) -> str:
-        return f"{self.folder}/classifier.pt"
+        return self.file("classifier.pt")
 
     def reference(self, backbone_tag: str) -> str:
         """Reference features and statistics under one backbone (its tag names the resize, see backbone_tag)."""
-        return f"{self.folder}/reference-{backbone_tag}.npz"
+        return self.file(f"reference-{backbone_tag}.npz")
 
 
 def dataset(name: str) -> DatasetPaths:
-    return DatasetPaths(name)
+    """The files of dataset `name` in the pipeline's data folder."""
+    return DatasetPaths(f"{DATA}/{name}")
+
+
+def dataset_at(folder: str | Path) -> DatasetPaths:
+    """The files of the prepared dataset in `folder`."""
+    return DatasetPaths(str(folder))
 
 
 def backbone_tag(backbone: str, inception_antialias: bool) -> str:
@@ -75,16 +82,9 @@ def backbone_weights(name: str, backbone: str) -> str:
 
 @dataclass(frozen=True)
 class RunPaths:
-    """Files of one run (dataset x model x seed) of an experiment."""
+    """Files of one run (dataset x model x seed), in its folder (results/{experiment}/{dataset}/{model}/seed{seed})."""
 
-    experiment: str
-    dataset: str
-    model: str
-    seed: str | int
-
-    @property
-    def folder(self) -> str:
-        return f"{RESULTS}/{self.experiment}/{self.dataset}/{self.model}/seed{self.seed}"
+    folder: str
 
     def file(self, name: str) -> str:
         return f"{self.folder}/{name}"
@@ -103,8 +103,16 @@ class RunPaths:
 
     @property
     def resume(self) -> str:
-        """Folder of the in-progress state of a training run."""
+        """Folder of the in-progress state of a training run (removed once the checkpoint is final)."""
         return self.file("resume")
+
+    @property
+    def resume_state(self) -> str:
+        return f"{self.resume}/state.pt"
+
+    @property
+    def resume_losses(self) -> str:
+        return f"{self.resume}/losses.csv"
 
     @property
     def samples(self) -> str:
@@ -130,28 +138,73 @@ class RunPaths:
         """A picture of the run: grid, classes, interpolation, or a family's own (forward, trajectory)."""
         return self.file(f"{name}.png")
 
-    def sweep(self, tag: str) -> str:
-        """Folder of one sampler setting of the sampler sweep."""
-        return self.file(f"sweep/{tag}")
+    def sweep(self, tag: str) -> RunPaths:
+        """Files of one sampler setting of the sampler sweep (samples.npz, metrics.json), in their own folder."""
+        return RunPaths(self.file(f"sweep/{tag}"))
 
     def log(self, step: str) -> str:
-        return f"{LOGS}/{self.experiment}/{self.dataset}/{self.model}/seed{self.seed}/{step}.log"
+        """The log of one job of the run, under logs/ with the run folder's relative path."""
+        return f"{LOGS}/{self._relative}/{step}.log"
 
     def benchmark(self, step: str) -> str:
-        return f"{BENCHMARKS}/{self.experiment}/{self.dataset}/{self.model}/seed{self.seed}/{step}.tsv"
+        """Snakemake's timing of one job of the run, under benchmarks/."""
+        return f"{BENCHMARKS}/{self._relative}/{step}.tsv"
+
+    @property
+    def _relative(self) -> str:
+        prefix = f"{RESULTS}/"
+        if not self.folder.startswith(prefix):
+            raise ValueError(f"{self.folder} is not a run folder under {prefix}")
+        return self.folder[len(prefix) :]
 
 
 def run(experiment: str, dataset: str, model: str, seed: str | int) -> RunPaths:
-    return RunPaths(experiment, dataset, model, seed)
+    """The files of one run of an experiment."""
+    return RunPaths(f"{RESULTS}/{experiment}/{dataset}/{model}/seed{seed}")
+
+
+def run_at(folder: str | Path) -> RunPaths:
+    """The files of the run whose folder is `folder`."""
+    return RunPaths(str(folder))
 
 
 def run_pattern() -> RunPaths:
     """A run's paths with Snakemake wildcards for every part."""
-    return RunPaths("{experiment}", "{dataset}", "{model}", "{seed}")
+    return run("{experiment}", "{dataset}", "{model}", "{seed}")
 
 
-def sweep_file(run_paths: RunPaths, tag: str, name: str) -> str:
-    return f"{run_paths.sweep(tag)}/{name}"
+@dataclass(frozen=True)
+class ReportPaths:
+    """Files of the comparison report, in its folder (results/{experiment}/report)."""
+
+    folder: str
+
+    def file(self, name: str) -> str:
+        return f"{self.folder}/{name}"
+
+    @property
+    def page(self) -> str:
+        return self.file("index.html")
+
+    @property
+    def summary_csv(self) -> str:
+        return self.file("summary.csv")
+
+    @property
+    def summary_json(self) -> str:
+        return self.file("summary.json")
+
+    @property
+    def runs_csv(self) -> str:
+        return self.file("runs.csv")
+
+    @property
+    def sweep_csv(self) -> str:
+        return self.file("sweep.csv")
+
+
+def report_at(folder: str | Path) -> ReportPaths:
+    return ReportPaths(str(folder))
 
 
 @dataclass(frozen=True)
@@ -173,12 +226,8 @@ class ExperimentPaths:
         return f"{self.folder}/evaluation.json"
 
     @property
-    def report(self) -> str:
-        return f"{self.folder}/report"
-
-    def report_file(self, name: str) -> str:
-        """index.html, summary.csv, summary.json, runs.csv, sweep.csv."""
-        return f"{self.report}/{name}"
+    def report(self) -> ReportPaths:
+        return ReportPaths(f"{self.folder}/report")
 
     @property
     def report_log(self) -> str:

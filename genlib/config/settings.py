@@ -39,16 +39,80 @@ class SettingsError(ValueError):
 
 
 @dataclass(frozen=True)
+class Bounds:
+    """The allowed range of a numeric setting; the dataclass checks it and the config schema is made from it."""
+
+    minimum: float | None = None
+    exclusive_minimum: float | None = None
+    maximum: float | None = None
+    exclusive_maximum: float | None = None
+
+    def admits(self, value: float) -> bool:
+        return not (
+            (self.minimum is not None and value < self.minimum)
+            or (self.exclusive_minimum is not None and value <= self.exclusive_minimum)
+            or (self.maximum is not None and value > self.maximum)
+            or (self.exclusive_maximum is not None and value >= self.exclusive_maximum)
+        )
+
+    def describe(self) -> str:
+        """The range in words: "lie in [0, 1)", ">= 1", "> 0"."""
+        low = (
+            f"[{self.minimum:g}"
+            if self.minimum is not None
+            else f"({self.exclusive_minimum:g}"
+            if self.exclusive_minimum is not None
+            else None
+        )
+        high = (
+            f"{self.maximum:g}]"
+            if self.maximum is not None
+            else f"{self.exclusive_maximum:g})"
+            if self.exclusive_maximum is not None
+            else None
+        )
+        if low and high:
+            return f"lie in {low}, {high}"
+        if low:
+            return f"be {'>=' if low[0] == '[' else '>'} {low[1:]}"
+        return f"be {'<=' if high[-1] == ']' else '<'} {high[:-1]}"
+
+    def schema(self) -> dict[str, float]:
+        """The JSON-schema keywords of the range."""
+        words = {
+            "minimum": self.minimum,
+            "exclusiveMinimum": self.exclusive_minimum,
+            "maximum": self.maximum,
+            "exclusiveMaximum": self.exclusive_maximum,
+        }
+        return {key: value for key, value in words.items() if value is not None}
+
+
+def bounded(default: Any, **bounds: float) -> Any:
+    """A settings field with a default and an allowed range (see Bounds); None stays allowed where the type allows it."""
+    return dataclasses.field(default=default, metadata={"bounds": Bounds(**bounds)})
+
+
+def check_bounds(settings: Any) -> None:
+    """Raise SettingsError naming the first field of `settings` outside its declared range."""
+    for field in dataclasses.fields(settings):
+        bounds = field.metadata.get("bounds")
+        value = getattr(settings, field.name)
+        if bounds is not None and value is not None and not bounds.admits(value):
+            raise SettingsError(f"{field.name} must {bounds.describe()}, got {value!r}")
+
+
+@dataclass(frozen=True)
 class MixtureSettings:
     """A 2-D Gaussian mixture of the mode-collapse benchmark (genlib.data.mixtures)."""
 
     name: MixtureName  # which mixture to draw
-    n_train: int = 100_000  # training points (PacGAN protocol: 100k)
-    n_test: int = 10_000  # held-out points, the reference set of the Frechet distance
-    seed: int = 2018  # seed of the data draw; independent of the run seeds
+    n_train: int = bounded(100_000, minimum=1)  # training points (PacGAN protocol: 100k)
+    n_test: int = bounded(10_000, minimum=1)  # held-out points, the reference set of the Frechet distance
+    seed: int = bounded(2018, minimum=0)  # seed of the data draw; independent of the run seeds
 
     def __post_init__(self) -> None:
-        _require_positive(self, "n_train", "n_test")
+        check_bounds(self)
 
 
 @dataclass(frozen=True)
@@ -58,14 +122,20 @@ class ImageDatasetSettings:
     name: str  # the dataset's name in the config; also its folder under data/
     source: ImageSource | None = None  # reader of the raw files; None: the name itself (mnist, fashion-mnist, cifar10)
     split: Literal["train", "test"] = "train"  # original split whose images train the models
-    holdout: int = 0  # images of `split` held out as the reference set; 0: the other original split is the reference
+    holdout: int = bounded(
+        0, minimum=0
+    )  # images of `split` held out as the reference set; 0: the other original split is the reference
     mirror: str | None = None  # folder already holding the raw files (read there, never downloaded)
     resources: str = "resources"  # downloads land in {resources}/{source}/
-    download: bool = True  # download missing raw files (published checksums verified); false: fail and say what to put where
+    download: bool = (
+        True  # download missing raw files (published checksums verified); false: fail and say what to put where
+    )
     image_size: int | None = None  # square side in pixels after resizing; None: native (28 MNIST, 32 CIFAR-10)
     folder: str | None = None  # image-folder: root of the image files (searched recursively)
-    max_train: int | None = None  # keep at most this many training images (a seeded subset); None: all
-    seed: int = 0  # seed of the holdout split and of the max_train subset
+    max_train: int | None = bounded(
+        None, minimum=1
+    )  # keep at most this many training images (a seeded subset); None: all
+    seed: int = bounded(0, minimum=0)  # seed of the holdout split and of the max_train subset
 
     def __post_init__(self) -> None:
         if self.source is None:
@@ -83,12 +153,11 @@ class ImageDatasetSettings:
                 raise SettingsError(
                     f"image_size of an image folder must be one of {', '.join(map(str, FOLDER_IMAGE_SIZES))}, got {self.image_size!r}"
                 )
-        if self.holdout < 0:
-            raise SettingsError(f"holdout must be >= 0, got {self.holdout!r}")
         if self.image_size is not None and self.image_size not in IMAGE_SIZES:
-            raise SettingsError(f"image_size {self.image_size!r} is not allowed; allowed values: {', '.join(map(str, IMAGE_SIZES))}")
-        if self.max_train is not None:
-            _require_positive(self, "max_train")
+            raise SettingsError(
+                f"image_size {self.image_size!r} is not allowed; allowed values: {', '.join(map(str, IMAGE_SIZES))}"
+            )
+        check_bounds(self)
 
 
 @dataclass(frozen=True)
@@ -103,43 +172,50 @@ class GANSettings:
     # networks: "mlp" is PacGAN's MLP pair for 2-D points (Lin et al. 2018, Appendix) and the lecture's
     # MLP pair for images; "dcgan" is Radford et al. 2016 (images only), see genlib.networks.build
     network: Network = "mlp"
-    latent_dim: int | None = None  # dimension of the generator's Gaussian noise; None: 2 for 2-D data, 100 for images
-    g_width: int = 400  # 2-D MLP: units per hidden layer of the generator
-    g_depth: int = 4  # 2-D MLP: hidden layers of the generator
+    latent_dim: int | None = bounded(
+        None, minimum=1
+    )  # dimension of the generator's Gaussian noise; None: 2 for 2-D data, 100 for images
+    g_width: int = bounded(400, minimum=1)  # 2-D MLP: units per hidden layer of the generator
+    g_depth: int = bounded(4, minimum=1)  # 2-D MLP: hidden layers of the generator
     g_batch_norm: bool = True  # batch norm after each hidden layer of the generator (2-D MLP and DCGAN)
-    d_width: int = 200  # 2-D MLP: units per hidden layer of the discriminator
-    d_depth: int = 3  # 2-D MLP: hidden layers of the discriminator
-    g_channels: int = 64  # DCGAN: channels of the generator's last hidden stage (doubling towards the noise)
-    d_channels: int = 64  # DCGAN: channels of the discriminator's first stage (doubling with depth)
-    d_batch_norm: bool | None = None  # DCGAN discriminator batch norm; None: on unless gradient penalty or spectral norm
+    d_width: int = bounded(200, minimum=1)  # 2-D MLP: units per hidden layer of the discriminator
+    d_depth: int = bounded(3, minimum=1)  # 2-D MLP: hidden layers of the discriminator
+    g_channels: int = bounded(
+        64, minimum=1
+    )  # DCGAN: channels of the generator's last hidden stage (doubling towards the noise)
+    d_channels: int = bounded(64, minimum=1)  # DCGAN: channels of the discriminator's first stage (doubling with depth)
+    d_batch_norm: bool | None = (
+        None  # DCGAN discriminator batch norm; None: on unless gradient penalty or spectral norm
+    )
     spectral_norm: bool = False  # spectral normalisation of every discriminator layer (Miyato et al. 2018)
     conditioning: Conditioning = "none"  # class labels into G and D: concat (Mirza & Osindero 2014) or projection D (Miyato & Koyama 2018); DCGAN only
     # optimisation
     optimizer: Optimizer = "adam"  # optimiser of both networks
-    lr_g: float = 2e-4  # generator learning rate
-    lr_d: float = 2e-4  # discriminator learning rate
-    beta1: float = 0.5  # Adam beta1 (RMSprop ignores it)
-    beta2: float = 0.999  # Adam beta2 (RMSprop ignores it)
-    n_critic: int = 1  # discriminator steps per generator step
-    weight_clip: float | None = None  # clip discriminator weights to [-c, c] after each step (WGAN)
-    gradient_penalty: float = 0.0  # weight lambda of the WGAN-GP penalty; 0 turns it off
+    lr_g: float = bounded(2e-4, exclusive_minimum=0.0)  # generator learning rate
+    lr_d: float = bounded(2e-4, exclusive_minimum=0.0)  # discriminator learning rate
+    beta1: float = bounded(0.5, minimum=0.0, exclusive_maximum=1.0)  # Adam beta1 (RMSprop ignores it)
+    beta2: float = bounded(0.999, minimum=0.0, exclusive_maximum=1.0)  # Adam beta2 (RMSprop ignores it)
+    n_critic: int = bounded(1, minimum=1)  # discriminator steps per generator step
+    weight_clip: float | None = bounded(
+        None, exclusive_minimum=0.0
+    )  # clip discriminator weights to [-c, c] after each step (WGAN)
+    gradient_penalty: float = bounded(0.0, minimum=0.0)  # weight lambda of the WGAN-GP penalty; 0 turns it off
     # schedule
-    steps: int = 2000  # generator steps
-    batch_size: int = 100  # samples per batch, real and generated
-    ema_decay: float | None = None  # decay of an exponential moving average of the generator; None: off
-    checkpoint_every: int = 500  # write a resumable checkpoint every this many generator steps
-    log_every: int = 1  # write a loss row every this many generator steps
+    steps: int = bounded(2000, minimum=1)  # generator steps
+    batch_size: int = bounded(100, minimum=1)  # samples per batch, real and generated
+    ema_decay: float | None = bounded(
+        None, exclusive_minimum=0.0, exclusive_maximum=1.0
+    )  # decay of an exponential moving average of the generator; None: off
+    checkpoint_every: int = bounded(500, minimum=1)  # write a resumable checkpoint every this many generator steps
+    log_every: int = bounded(1, minimum=1)  # write a loss row every this many generator steps
     # images: FID over training on a small sample (same backbone as the final FID)
-    monitor_every: int = 0  # compute it every this many generator steps; 0: off
-    monitor_samples: int = 1000  # generated images per point of the curve
+    monitor_every: int = bounded(0, minimum=0)  # compute it every this many generator steps; 0: off
+    monitor_samples: int = bounded(1000, minimum=2)  # generated images per point of the curve
 
     def __post_init__(self) -> None:
         if self.latent_dim is None:
             object.__setattr__(self, "latent_dim", 2 if self.dataset in MIXTURE_NAMES else 100)
-        _require_positive(self, "latent_dim", "g_width", "g_depth", "d_width", "d_depth", "g_channels", "d_channels")
-        _require_positive(self, "monitor_samples")
-        if self.monitor_every < 0:
-            raise SettingsError(f"monitor_every must be >= 0, got {self.monitor_every!r}")
+        check_bounds(self)
         if self.dataset in MIXTURE_NAMES and (self.network != "mlp" or self.conditioning != "none"):
             raise SettingsError(
                 f"2-D dataset {self.dataset}: network must be mlp and conditioning none, "
@@ -152,17 +228,6 @@ class GANSettings:
                 "d_batch_norm: a gradient-penalised critic must not use batch norm (Gulrajani et al. 2017, Sec. 4); "
                 "set d_batch_norm to false or null"
             )
-        _require_positive(self, "lr_g", "lr_d", "n_critic", "steps", "batch_size")
-        _require_positive(self, "checkpoint_every", "log_every")
-        for name in ("beta1", "beta2"):
-            if not 0.0 <= getattr(self, name) < 1.0:
-                raise SettingsError(f"{name} must lie in [0, 1), got {getattr(self, name)!r}")
-        if self.ema_decay is not None and not 0.0 < self.ema_decay < 1.0:
-            raise SettingsError(f"ema_decay must lie in (0, 1) or be null, got {self.ema_decay!r}")
-        if self.weight_clip is not None and self.weight_clip <= 0:
-            raise SettingsError(f"weight_clip must be positive or null, got {self.weight_clip!r}")
-        if self.gradient_penalty < 0:
-            raise SettingsError(f"gradient_penalty must be >= 0, got {self.gradient_penalty!r}")
 
     @property
     def data_kind(self) -> DataKind:
@@ -195,50 +260,44 @@ class DiffusionSettings:
     family: Literal["diffusion"] = "diffusion"  # marks a diffusion variant in the catalogue
     # forward process (genlib.diffusion.schedules)
     schedule: Literal["linear", "cosine"] = "linear"  # Ho et al. 2020 / Nichol & Dhariwal 2021
-    timesteps: int = 1000  # T
+    timesteps: int = bounded(1000, minimum=1)  # T
     # epsilon network: a U-Net for images, an MLP for 2-D points (genlib.networks.unet)
-    channels: int = 32  # U-Net base channels
-    res_blocks: int = 1  # residual blocks per U-Net resolution
+    channels: int = bounded(32, minimum=1)  # U-Net base channels
+    res_blocks: int = bounded(1, minimum=1)  # residual blocks per U-Net resolution
     attention: bool = True  # self-attention at the U-Net's lowest resolution
-    dropout: float = 0.1  # dropout in the U-Net's residual blocks
-    width: int = 128  # 2-D MLP: units per hidden layer
-    depth: int = 3  # 2-D MLP: hidden layers
+    dropout: float = bounded(0.1, minimum=0.0, exclusive_maximum=1.0)  # dropout in the U-Net's residual blocks
+    width: int = bounded(128, minimum=1)  # 2-D MLP: units per hidden layer
+    depth: int = bounded(3, minimum=1)  # 2-D MLP: hidden layers
     conditional: bool = False  # class labels in, for classifier-free guidance (Ho & Salimans 2021); images only
-    label_dropout: float = 0.1  # probability of training on the "no class" label (conditional only)
-    guidance: float = 0.0  # guidance weight w when sampling a conditional model
+    label_dropout: float = bounded(
+        0.1, minimum=0.0, exclusive_maximum=1.0
+    )  # probability of training on the "no class" label (conditional only)
+    guidance: float = bounded(0.0, minimum=0.0)  # guidance weight w when sampling a conditional model
     # optimisation: Adam with the simple loss ||eps - eps_theta||^2 (Ho et al. 2020, eq. 14)
-    lr: float = 2e-4
-    batch_size: int = 128
-    steps: int = 2000  # optimiser steps
-    ema_decay: float | None = 0.999  # exponential moving average of the weights, used for sampling; None: off
-    checkpoint_every: int = 500  # write a resumable checkpoint every this many steps
-    log_every: int = 1  # write a loss row every this many steps
-    monitor_every: int = 0  # images: FID of a small sample every this many steps; 0: off
-    monitor_samples: int = 1000  # samples per point of that curve
+    lr: float = bounded(2e-4, exclusive_minimum=0.0)
+    batch_size: int = bounded(128, minimum=1)
+    steps: int = bounded(2000, minimum=1)  # optimiser steps
+    ema_decay: float | None = bounded(
+        0.999, exclusive_minimum=0.0, exclusive_maximum=1.0
+    )  # exponential moving average of the weights, used for sampling; None: off
+    checkpoint_every: int = bounded(500, minimum=1)  # write a resumable checkpoint every this many steps
+    log_every: int = bounded(1, minimum=1)  # write a loss row every this many steps
+    monitor_every: int = bounded(0, minimum=0)  # images: FID of a small sample every this many steps; 0: off
+    monitor_samples: int = bounded(1000, minimum=2)  # samples per point of that curve
     # sampling (genlib.diffusion.samplers)
     sampler: Literal["ddpm", "ddim"] = "ddim"  # ancestral DDPM (Ho et al. 2020) or DDIM (Song et al. 2021)
-    sampler_steps: int | None = 50  # S, the steps the sampler visits; None: all T
-    eta: float = 0.0  # DDIM stochasticity: 0 deterministic, 1 DDPM-like (Song et al. 2021, eq. 16)
+    sampler_steps: int | None = bounded(50, minimum=1)  # S, the steps the sampler visits; None: all T
+    eta: float = bounded(
+        0.0, minimum=0.0, maximum=1.0
+    )  # DDIM stochasticity: 0 deterministic, 1 DDPM-like (Song et al. 2021, eq. 16)
     spacing: Literal["uniform", "quadratic"] = "uniform"  # which S of the T steps the sampler visits
 
     def __post_init__(self) -> None:
-        _require_positive(self, "timesteps", "channels", "res_blocks", "width", "depth", "lr", "batch_size")
-        _require_positive(self, "steps", "checkpoint_every", "log_every", "monitor_samples")
+        check_bounds(self)
         if self.sampler_steps is not None and not 1 <= self.sampler_steps <= self.timesteps:
             raise SettingsError(
                 f"sampler_steps {self.sampler_steps} is outside 1 to timesteps {self.timesteps}; allowed values: 1 to {self.timesteps}, or null for all"
             )
-        if not 0.0 <= self.eta <= 1.0:
-            raise SettingsError(f"eta must lie in [0, 1], got {self.eta!r}")
-        for name in ("dropout", "label_dropout"):
-            if not 0.0 <= getattr(self, name) < 1.0:
-                raise SettingsError(f"{name} must lie in [0, 1), got {getattr(self, name)!r}")
-        if self.guidance < 0:
-            raise SettingsError(f"guidance must be >= 0, got {self.guidance!r}")
-        if self.ema_decay is not None and not 0.0 < self.ema_decay < 1.0:
-            raise SettingsError(f"ema_decay must lie in (0, 1) or be null, got {self.ema_decay!r}")
-        if self.monitor_every < 0:
-            raise SettingsError(f"monitor_every must be >= 0, got {self.monitor_every!r}")
         if self.conditional and self.dataset in MIXTURE_NAMES:
             raise SettingsError(f"conditional: 2-D dataset {self.dataset} has no classes")
 
@@ -258,22 +317,28 @@ class DiffusionSettings:
 class EvaluationSettings:
     """How samples are scored: sample counts, the feature backbone of image metrics, and its options."""
 
-    n_samples: int | None = None  # generated samples scored per run; None: 2,500 for 2-D data (PacGAN), 10,000 for images
-    sample_seed: int = 12345  # seed of the evaluation noise, the same for every run
-    backbone: Literal["classifier", "inception"] = "classifier"  # features of image metrics (see genlib.metrics.backbones)
+    n_samples: int | None = bounded(
+        None, minimum=2
+    )  # generated samples scored per run; None: 2,500 for 2-D data (PacGAN), 10,000 for images
+    sample_seed: int = bounded(12345, minimum=0)  # seed of the evaluation noise, the same for every run
+    backbone: Literal["classifier", "inception"] = (
+        "classifier"  # features of image metrics (see genlib.metrics.backbones)
+    )
     inception_weights: str | None = None  # torch-fidelity's InceptionV3 weights file; None: the torch hub cache
-    inception_antialias: bool = False  # antialiased resize to 299 px; false matches the TF Inception of published tables
-    classifier_epochs: int = 3  # epochs of the offline classifier backbone on the training split
-    classifier_seed: int = 0  # seed of the classifier's training
-    kid_subsets: int = 100  # random subsets of the KID estimate (Binkowski et al. 2018)
-    kid_subset_size: int = 1000  # samples per KID subset (capped at the smaller set)
-    precision_recall_k: int = 3  # k of the k-NN manifolds of precision and recall (Kynkaanniemi et al. 2019)
-    grid_size: int = 64  # images in the fixed-noise sample grid (a square number)
+    inception_antialias: bool = (
+        False  # antialiased resize to 299 px; false matches the TF Inception of published tables
+    )
+    classifier_epochs: int = bounded(3, minimum=1)  # epochs of the offline classifier backbone on the training split
+    classifier_seed: int = bounded(0, minimum=0)  # seed of the classifier's training
+    kid_subsets: int = bounded(100, minimum=1)  # random subsets of the KID estimate (Binkowski et al. 2018)
+    kid_subset_size: int = bounded(1000, minimum=2)  # samples per KID subset (capped at the smaller set)
+    precision_recall_k: int = bounded(
+        3, minimum=1
+    )  # k of the k-NN manifolds of precision and recall (Kynkaanniemi et al. 2019)
+    grid_size: int = bounded(64, minimum=1)  # images in the fixed-noise sample grid (a square number)
 
     def __post_init__(self) -> None:
-        if self.n_samples is not None and self.n_samples < 2:
-            raise SettingsError(f"n_samples must be at least 2, got {self.n_samples!r}")
-        _require_positive(self, "classifier_epochs", "kid_subsets", "kid_subset_size", "precision_recall_k", "grid_size")
+        check_bounds(self)
         if int(self.grid_size**0.5) ** 2 != self.grid_size:
             raise SettingsError(f"grid_size must be a square number (16, 64, 100, ...), got {self.grid_size!r}")
 
@@ -323,6 +388,8 @@ def tunable_run_fields() -> tuple[str, ...]:
     """Fields a config may set per model or for all models (the run's identity comes from the matrix)."""
     names = (name for family in FAMILY_SETTINGS for name in family_fields(family))
     return tuple(dict.fromkeys(n for n in names if n not in ("dataset", "model", "seed", "family")))
+
+
 MIXTURE_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(MixtureSettings))
 IMAGE_DATASET_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(ImageDatasetSettings))
 
@@ -333,9 +400,7 @@ def from_dict(cls: type, values: dict[str, Any], *, where: str = "settings") -> 
     hints = typing.get_type_hints(cls)
     unknown = sorted(set(values) - set(fields))
     if unknown:
-        raise SettingsError(
-            f"{where}: unknown key {unknown[0]!r}; allowed keys: {', '.join(fields)}"
-        )
+        raise SettingsError(f"{where}: unknown key {unknown[0]!r}; allowed keys: {', '.join(fields)}")
     checked = {name: _check_type(value, hints[name], f"{where}.{name}") for name, value in values.items()}
     missing = [n for n, f in fields.items() if n not in checked and f.default is dataclasses.MISSING]
     if missing:
@@ -388,11 +453,3 @@ def _check_type(value: Any, hint: Any, where: str) -> Any:
             raise SettingsError(f"{where}: expected a string, got {value!r}")
         return value
     raise TypeError(f"unsupported settings type {hint!r} at {where}")
-
-
-def _require_positive(settings: Any, *names: str) -> None:
-    for name in names:
-        value = getattr(settings, name)
-        if value <= 0:
-            raise SettingsError(f"{name} must be positive, got {value!r}")
-

@@ -24,8 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-from genlib.io.atomic import atomic_path, read_json, write_json
+from genlib.config import paths
 from genlib.config.settings import ImageDatasetSettings, SettingsError, to_dict
+from genlib.io.atomic import atomic_path, read_json, write_json
 
 
 class ChecksumError(ValueError):
@@ -45,47 +46,46 @@ class Source:
 _CIFAR_MD5 = {"cifar-10-python.tar.gz": "c58f30108f718f92721af3b95e74349a"}
 SOURCES: dict[str, Source] = {
     "mnist": Source(
-        "MNIST", "https://ossci-datasets.s3.amazonaws.com/mnist/",
+        "MNIST",
+        "https://ossci-datasets.s3.amazonaws.com/mnist/",
         {
-            "train": {"train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
-                      "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432"},
-            "test": {"t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
-                     "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c"},
+            "train": {
+                "train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+                "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
+            },
+            "test": {
+                "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
+                "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
+            },
         },
         tuple("0123456789"),
     ),
     "fashion-mnist": Source(
-        "Fashion-MNIST", "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+        "Fashion-MNIST",
+        "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
         {
-            "train": {"train-images-idx3-ubyte.gz": "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
-                      "train-labels-idx1-ubyte.gz": "25c81989df183df01b3e8a0aad5dffbe"},
-            "test": {"t10k-images-idx3-ubyte.gz": "bef4ecab320f06d8554ea6380940ec79",
-                     "t10k-labels-idx1-ubyte.gz": "bb300cfdad3c16e7a12a480ee83cd310"},
+            "train": {
+                "train-images-idx3-ubyte.gz": "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+                "train-labels-idx1-ubyte.gz": "25c81989df183df01b3e8a0aad5dffbe",
+            },
+            "test": {
+                "t10k-images-idx3-ubyte.gz": "bef4ecab320f06d8554ea6380940ec79",
+                "t10k-labels-idx1-ubyte.gz": "bb300cfdad3c16e7a12a480ee83cd310",
+            },
         },
         ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
     ),
     # One archive holds both splits, so either split needs the whole archive.
     "cifar10": Source(
-        "CIFAR-10", "https://www.cs.toronto.edu/~kriz/", {"train": _CIFAR_MD5, "test": _CIFAR_MD5},
+        "CIFAR-10",
+        "https://www.cs.toronto.edu/~kriz/",
+        {"train": _CIFAR_MD5, "test": _CIFAR_MD5},
         ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"),
     ),
 }
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
-NATIVE_SHAPES = {"mnist": (1, 28, 28), "fashion-mnist": (1, 28, 28), "cifar10": (3, 32, 32)}
 
 
-def prepared_shape(settings: ImageDatasetSettings) -> tuple[int, int, int]:
-    """(C, H, W) of the images `prepare_images` writes for these settings, known before any file is read."""
-    if settings.source == "image-folder":
-        return (3, settings.image_size, settings.image_size)
-    channels, height, width = NATIVE_SHAPES[settings.source]
-    size = settings.image_size
-    return (channels, height, width) if size is None else (channels, size, size)
-
-
-def class_count(settings: ImageDatasetSettings) -> int:
-    """Number of classes of the dataset (0 for an unlabelled image folder)."""
-    return 0 if settings.source == "image-folder" else len(SOURCES[settings.source].class_names)
 _OTHER = {"train": "test", "test": "train"}
 
 
@@ -107,8 +107,10 @@ def raw_files(settings: ImageDatasetSettings, splits: list[str]) -> dict[str, Pa
     why = "download is off"
     if settings.mirror:
         # A mirror is someone else's read-only copy: it is never written, so never downloaded into.
-        why = (f"files in a mirror are never downloaded; unset mirror and set download: true to download "
-               f"them into {Path(settings.resources) / settings.source}")
+        why = (
+            f"files in a mirror are never downloaded; unset mirror and set download: true to download "
+            f"them into {Path(settings.resources) / settings.source}"
+        )
     elif missing and settings.download:
         failures = _download(source, folder, {name: wanted[name] for name in missing})
         missing = [name for name in wanted if not (folder / name).is_file()]
@@ -185,8 +187,10 @@ def _read_folder(settings: ImageDatasetSettings) -> np.ndarray:
             f"image folder {root} does not exist; set data.{settings.name}.folder to a folder of images"
         )
     # Sorted relative paths make the order, and so the seeded split, independent of the file system.
-    paths = sorted((p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()),
-                   key=lambda p: p.relative_to(root).as_posix())
+    paths = sorted(
+        (p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()),
+        key=lambda p: p.relative_to(root).as_posix(),
+    )
     if not paths:
         raise FileNotFoundError(f"no {'/'.join(IMAGE_SUFFIXES)} files under {root}; put the images there")
     size = settings.image_size
@@ -213,22 +217,24 @@ def resize(images: np.ndarray, size: int, batch: int = 4096) -> np.ndarray:
 
     out = np.empty(images.shape[:2] + (size, size), dtype=np.uint8)
     for start in range(0, len(images), batch):  # in batches: float copies of a whole dataset can be large
-        chunk = torch.from_numpy(images[start:start + batch]).float()
+        chunk = torch.from_numpy(images[start : start + batch]).float()
         chunk = torch.nn.functional.interpolate(
             chunk, size=(size, size), mode="bilinear", antialias=True, align_corners=False
         )
-        out[start:start + batch] = chunk.round().clamp(0, 255).to(torch.uint8).numpy()
+        out[start : start + batch] = chunk.round().clamp(0, 255).to(torch.uint8).numpy()
     return out
 
 
-def _hold_out(count: int, settings: ImageDatasetSettings, what: str, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _hold_out(
+    count: int, settings: ImageDatasetSettings, what: str, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Sorted indices (kept, held out) of a seeded holdout of `settings.holdout` out of `count` images."""
     if settings.holdout >= count:
         raise SettingsError(
             f"holdout {settings.holdout} must be smaller than the {count:,} images of {what}; lower data.{settings.name}.holdout"
         )
     order = rng.permutation(count)
-    return np.sort(order[settings.holdout:]), np.sort(order[:settings.holdout])
+    return np.sort(order[settings.holdout :]), np.sort(order[: settings.holdout])
 
 
 def prepare_images(settings: ImageDatasetSettings, out_dir: str | Path) -> None:
@@ -259,7 +265,9 @@ def prepare_images(settings: ImageDatasetSettings, out_dir: str | Path) -> None:
         if settings.holdout:
             keep, held = _hold_out(len(train[0]), settings, f"the {source.label} {split} split", rng)
             train, test = (train[0][keep], train[1][keep]), (train[0][held], train[1][held])
-            reference = f"{source.label} {split} split, {settings.holdout:,} images held out from it (seed {settings.seed})"
+            reference = (
+                f"{source.label} {split} split, {settings.holdout:,} images held out from it (seed {settings.seed})"
+            )
         else:
             test = _read_split(settings, other, used)
             reference = f"{source.label} {other} split"
@@ -271,13 +279,14 @@ def prepare_images(settings: ImageDatasetSettings, out_dir: str | Path) -> None:
         test = (resize(test[0], settings.image_size), test[1])
 
     # A meta.json left from an earlier preparation must not vouch for the arrays written now.
-    (out_dir / "meta.json").unlink(missing_ok=True)
+    out = paths.dataset_at(out_dir)
+    Path(out.meta).unlink(missing_ok=True)
     files = {}
     for name, (images, labels) in (("train", train), ("test", test)):
-        with atomic_path(out_dir / f"{name}.npz") as tmp:
-            with open(tmp, "wb") as handle:
-                np.savez(handle, images=np.ascontiguousarray(images), labels=labels.astype(np.int64))
-        files[f"{name}.npz"] = md5sum(out_dir / f"{name}.npz")
+        path = out.split(name, "images")
+        with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+            np.savez(handle, images=np.ascontiguousarray(images), labels=labels.astype(np.int64))
+        files[Path(path).name] = md5sum(path)
     meta = {
         "kind": "images",
         "settings": to_dict(settings),
@@ -289,15 +298,15 @@ def prepare_images(settings: ImageDatasetSettings, out_dir: str | Path) -> None:
         "files": files,
         "raw_files": raw,  # the raw files read, with their (verified) published MD5s
     }
-    write_json(out_dir / "meta.json", meta)  # written last: its presence marks a finished dataset
+    write_json(out.meta, meta)  # written last: its presence marks a finished dataset
 
 
 def load_images(data_dir: str | Path, split: str) -> tuple[np.ndarray, np.ndarray]:
     """Images (N, C, H, W) uint8 and labels (N,) int64 of one prepared split."""
-    with np.load(Path(data_dir) / f"{split}.npz", allow_pickle=False) as arrays:
+    with np.load(paths.dataset_at(data_dir).split(split, "images"), allow_pickle=False) as arrays:
         return arrays["images"], arrays["labels"]
 
 
 def load_image_meta(data_dir: str | Path) -> dict:
     """The meta.json of a prepared image dataset."""
-    return read_json(Path(data_dir) / "meta.json")
+    return read_json(paths.dataset_at(data_dir).meta)

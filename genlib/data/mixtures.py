@@ -13,8 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from genlib.io.atomic import atomic_path, read_json, write_json
+from genlib.config import paths
 from genlib.config.settings import MixtureSettings, SettingsError, to_dict
+from genlib.io.atomic import atomic_path, read_json, write_json
 
 
 @dataclass(frozen=True)
@@ -61,26 +62,26 @@ def prepare_mixture(settings: MixtureSettings, out_dir: str | Path) -> None:
     rng = np.random.default_rng(settings.seed)
     train = dist.sample(settings.n_train, rng)
     test = dist.sample(settings.n_test, rng)
+    out = paths.dataset_at(out_dir)
     for split, points in (("train", train), ("test", test)):
-        with atomic_path(out_dir / f"{split}.npy") as tmp:
-            with open(tmp, "wb") as handle:
-                np.save(handle, points)
+        with atomic_path(out.split(split, "points")) as tmp, open(tmp, "wb") as handle:
+            np.save(handle, points)
     meta = {
-        "kind": "mixture2d",
+        "kind": "points",
         "settings": to_dict(settings),
         "modes": dist.modes.tolist(),
         "std": dist.std,
         "splits": {"train": len(train), "test": len(test)},
     }
-    write_json(out_dir / "meta.json", meta)  # written last: its presence marks a finished dataset
+    write_json(out.meta, meta)  # written last: its presence marks a finished dataset
 
 
 def load_points(data_dir: str | Path, split: str) -> np.ndarray:
     """Points of one prepared split, (N, 2) float32."""
-    return np.load(Path(data_dir) / f"{split}.npy")
+    return np.load(paths.dataset_at(data_dir).split(split, "points"))
 
 
 def load_mixture(data_dir: str | Path) -> Mixture:
     """The mixture a prepared dataset was drawn from, read from its meta.json."""
-    meta = read_json(Path(data_dir) / "meta.json")
+    meta = read_json(paths.dataset_at(data_dir).meta)
     return Mixture(modes=np.asarray(meta["modes"], dtype=np.float64), std=float(meta["std"]))

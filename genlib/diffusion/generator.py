@@ -10,16 +10,24 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from genlib.config.settings import DiffusionSettings
 from genlib.diffusion.samplers import Guidance, ddim_sample, ddpm_sample
 from genlib.diffusion.schedules import NoiseSchedule
-from genlib.config.settings import DiffusionSettings
 
 
 class DiffusionSampler(nn.Module):
     """Runs the sampler of `settings` (DDPM or DDIM with its S, eta and spacing) on an epsilon network."""
 
-    def __init__(self, denoiser: nn.Module, settings: DiffusionSettings, shape: tuple[int, ...], *, num_classes: int = 0,
-                 clip: bool = False, seed: int = 0):
+    def __init__(
+        self,
+        denoiser: nn.Module,
+        settings: DiffusionSettings,
+        shape: tuple[int, ...],
+        *,
+        num_classes: int = 0,
+        clip: bool = False,
+        seed: int = 0,
+    ):
         super().__init__()
         self.denoiser, self.settings, self.latent_shape = denoiser, settings, shape
         self.num_classes = num_classes if settings.conditional else 0
@@ -28,7 +36,9 @@ class DiffusionSampler(nn.Module):
         self.generator: torch.Generator | None = None
         self.clip = clip  # clip the predicted x_0 to the data range [-1, 1] (images)
 
-    def forward(self, noise: torch.Tensor, labels: torch.Tensor | None = None, *, keep: tuple[int, ...] = ()) -> torch.Tensor:
+    def forward(
+        self, noise: torch.Tensor, labels: torch.Tensor | None = None, *, keep: tuple[int, ...] = ()
+    ) -> torch.Tensor:
         samples, _ = self.trajectory(noise, labels, keep=keep)
         return samples
 
@@ -46,7 +56,26 @@ class DiffusionSampler(nn.Module):
 
         s = self.settings
         if s.sampler == "ddpm":
-            return ddpm_sample(self.schedule, model, noise, steps=s.sampler_steps, spacing=s.spacing,
-                               generator=self.generator, guidance=guidance, clip=self.clip, keep=keep)
-        return ddim_sample(self.schedule, model, noise, steps=s.sampler_steps, eta=s.eta, spacing=s.spacing,
-                           generator=self.generator, guidance=guidance, clip=self.clip, keep=keep)
+            return ddpm_sample(
+                self.schedule,
+                model,
+                noise,
+                steps=s.sampler_steps,
+                spacing=s.spacing,
+                generator=self.generator,
+                guidance=guidance,
+                clip=self.clip,
+                keep=keep,
+            )
+        return ddim_sample(
+            self.schedule,
+            model,
+            noise,
+            steps=s.sampler_steps,
+            eta=s.eta,
+            spacing=s.spacing,
+            generator=self.generator,
+            guidance=guidance,
+            clip=self.clip,
+            keep=keep,
+        )

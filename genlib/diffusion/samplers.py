@@ -49,8 +49,13 @@ Step = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, bool], 
 
 
 def _reverse(
-    schedule: NoiseSchedule, model: EpsModel, noise: torch.Tensor, sequence: list[int], step: Step,
-    guidance: Guidance | None, keep: tuple[int, ...],
+    schedule: NoiseSchedule,
+    model: EpsModel,
+    noise: torch.Tensor,
+    sequence: list[int],
+    step: Step,
+    guidance: Guidance | None,
+    keep: tuple[int, ...],
 ) -> tuple[torch.Tensor, dict[int, torch.Tensor]]:
     """Walk the visited steps from x_T = `noise` down to x_0 with `step`; keep the states at the steps in `keep`."""
     x = noise
@@ -73,9 +78,16 @@ def _noise_like(x: torch.Tensor, generator: torch.Generator | None) -> torch.Ten
 
 @torch.no_grad()
 def ddpm_sample(
-    schedule: NoiseSchedule, model: EpsModel, noise: torch.Tensor, *, steps: int | None = None,
-    spacing: Spacing = "uniform", generator: torch.Generator | None = None, guidance: Guidance | None = None,
-    clip: bool = True, keep: tuple[int, ...] = (),
+    schedule: NoiseSchedule,
+    model: EpsModel,
+    noise: torch.Tensor,
+    *,
+    steps: int | None = None,
+    spacing: Spacing = "uniform",
+    generator: torch.Generator | None = None,
+    guidance: Guidance | None = None,
+    clip: bool = True,
+    keep: tuple[int, ...] = (),
 ) -> tuple[torch.Tensor, dict[int, torch.Tensor]]:
     """Ancestral sampling from x_T = `noise` (Ho et al. 2020, Algorithm 2, sigma_t^2 = beta_t).
 
@@ -84,6 +96,7 @@ def ddpm_sample(
     larger variance sigma-hat^2 = beta (the "DDPM" rows of Song et al. 2021, Table 1).
     Returns x_0 and the states x_t at the 0-based steps in `keep` (for trajectory pictures).
     """
+
     def step(x, eps, abar, abar_prev, last):
         alpha = abar / abar_prev  # alpha_t of the (possibly strided) step; 1 - beta_t for consecutive steps
         beta = 1 - alpha
@@ -122,9 +135,17 @@ def visited_timesteps(timesteps: int, steps: int | None, spacing: Spacing) -> li
 
 @torch.no_grad()
 def ddim_sample(
-    schedule: NoiseSchedule, model: EpsModel, noise: torch.Tensor, *, steps: int | None, eta: float = 0.0,
-    spacing: Spacing = "uniform", generator: torch.Generator | None = None, guidance: Guidance | None = None,
-    clip: bool = True, keep: tuple[int, ...] = (),
+    schedule: NoiseSchedule,
+    model: EpsModel,
+    noise: torch.Tensor,
+    *,
+    steps: int | None,
+    eta: float = 0.0,
+    spacing: Spacing = "uniform",
+    generator: torch.Generator | None = None,
+    guidance: Guidance | None = None,
+    clip: bool = True,
+    keep: tuple[int, ...] = (),
 ) -> tuple[torch.Tensor, dict[int, torch.Tensor]]:
     """DDIM over S of the T steps (all T when `steps` is None) (Song et al. 2021, eq. 12); eta = 0 is
     deterministic, eta = 1 is DDPM-like."""

@@ -12,15 +12,15 @@ from typing import Any
 import numpy as np
 import torch
 
-from genlib.metrics.backbones import Backbone, Reference
+from genlib.config.settings import EvaluationSettings
 from genlib.evaluation.points import run_identity
+from genlib.families.interface import Monitor, SamplingModel
+from genlib.metrics.backbones import Backbone, Reference
 from genlib.metrics.classifier_score import class_histogram, classifier_score
 from genlib.metrics.frechet import frechet_distance, gaussian_stats
 from genlib.metrics.kid import kernel_inception_distance
 from genlib.metrics.precision_recall import precision_recall
-from genlib.families.interface import Monitor, SamplingModel
 from genlib.sampling.samples import class_labels, generate_images
-from genlib.config.settings import EvaluationSettings
 
 
 def fid_against(backbone: Backbone, reference: Reference, images: np.ndarray) -> float:
@@ -45,8 +45,13 @@ def fid_monitor(backbone: Backbone, reference: Reference, *, n_samples: int, see
 
 
 def evaluate_image_samples(
-    images: np.ndarray, labels: np.ndarray | None, info: dict[str, Any], backbone: Backbone,
-    reference: Reference, settings: EvaluationSettings, reference_description: str,
+    images: np.ndarray,
+    labels: np.ndarray | None,
+    info: dict[str, Any],
+    backbone: Backbone,
+    reference: Reference,
+    settings: EvaluationSettings,
+    reference_description: str,
 ) -> dict[str, Any]:
     """Metrics of uint8 images (N, C, H, W) generated for `labels` (-1 or None: unconditional)."""
     if reference.backbone != backbone.name or reference.weights_sha256 != backbone.weights_sha256:
@@ -70,7 +75,7 @@ def evaluate_image_samples(
             "reference": reference_description,
             "fid": "Frechet distance of Gaussians fitted to the features, float64 (Heusel et al. 2017)",
             "kid": f"unbiased MMD^2, cubic polynomial kernel, {settings.kid_subsets} subsets of "
-                   f"{min(settings.kid_subset_size, len(images), len(reference.features))} (Binkowski et al. 2018)",
+            f"{min(settings.kid_subset_size, len(images), len(reference.features))} (Binkowski et al. 2018)",
             "precision_recall": f"k-NN manifolds, k={settings.precision_recall_k} (Kynkaanniemi et al. 2019)",
         },
     }
@@ -79,26 +84,34 @@ def evaluate_image_samples(
         return result
     features, probabilities = backbone.embed(images, progress=True)
     kid_mean, kid_std = kernel_inception_distance(
-        features, reference.features.astype(np.float64), subsets=settings.kid_subsets,
-        subset_size=settings.kid_subset_size, seed=settings.sample_seed,
+        features,
+        reference.features.astype(np.float64),
+        subsets=settings.kid_subsets,
+        subset_size=settings.kid_subset_size,
+        seed=settings.sample_seed,
     )
     precision, recall = precision_recall(reference.features, features.astype(np.float32), k=settings.precision_recall_k)
     score_mean, score_std = classifier_score(probabilities)
     metrics: dict[str, Any] = {
         "fid": frechet_distance(gaussian_stats(features), reference.stats),
-        "kid_mean": kid_mean, "kid_std": kid_std,
-        "precision": precision, "recall": recall,
+        "kid_mean": kid_mean,
+        "kid_std": kid_std,
+        "precision": precision,
+        "recall": recall,
         # The Inception Score when the backbone is Inception (Salimans et al. 2016); the same formula on
         # the dataset's own classifier otherwise.
-        "score_mean": score_mean, "score_std": score_std,
+        "score_mean": score_mean,
+        "score_std": score_std,
     }
     if backbone.name == "classifier":
         num_classes = probabilities.shape[1]
         predicted = probabilities.argmax(1)
         histogram = class_histogram(predicted, num_classes)
         metrics.update(
-            classes_covered=histogram.classes_covered, n_classes=num_classes,
-            class_kl=histogram.kl_to_uniform, class_counts=histogram.counts,
+            classes_covered=histogram.classes_covered,
+            n_classes=num_classes,
+            class_kl=histogram.kl_to_uniform,
+            class_counts=histogram.counts,
         )
         if labels is not None and (labels >= 0).all():
             # Conditional models: how often the classifier reads the class the sample was generated for.

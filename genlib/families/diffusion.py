@@ -38,6 +38,52 @@ LOSS_COLUMNS = ("step", "loss")
 FORMAT = "genlib.diffusion/2"
 
 
+class DenoiserTraining:
+    """The state of one diffusion run in training: epsilon network, EMA, optimiser, schedule, data, random generator."""
+
+    def __init__(self, settings: DiffusionSettings, data: TrainingData, accelerator: Accelerator):
+        self.settings, self.spec, self.accelerator = settings, data.spec, accelerator
+        self.device = device = accelerator.device
+        self.schedule = NoiseSchedule.create(settings.schedule, settings.timesteps)
+        torch.manual_seed(settings.seed)  # initialisation and dropout
+        self.rng = torch.Generator(device=device).manual_seed(settings.seed)  # batches, steps, noise, label dropout
+        self.model = accelerator.prepare(build_denoiser(settings, self.spec))
+        self.ema = copy.deepcopy(self.model).requires_grad_(False) if settings.ema_decay is not None else None
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=settings.lr, fused=True)
+        self.samples = data.samples.to(device)
+        self.labels = data.labels.to(device) if data.labels is not None and settings.conditional else None
+        self.parts = {"model": self.model, "ema": self.ema, "optimizer": self.optimizer}
+
+    def iteration(self, step: int) -> tuple[dict[str, float], dict[str, str]]:
+        """One step of Algorithm 1 of Ho et al. 2020: x_0, t and eps drawn, the simple loss descended."""
+        settings, rng, device = self.settings, self.rng, self.device
+        batch = settings.batch_size
+        index = torch.randint(0, self.samples.shape[0], (batch,), generator=rng, device=device)
+        x0 = TrainingData.batch_of(self.samples, index)
+        t = torch.randint(0, settings.timesteps, (batch,), generator=rng, device=device)
+        noise = torch.randn(x0.shape, generator=rng, device=device)
+        y = None
+        if self.labels is not None:
+            drop = torch.rand(batch, generator=rng, device=device) < settings.label_dropout
+            y = torch.where(drop, self.spec.num_classes, self.labels[index])  # num_classes is the "no class" label
+        x_t = q_sample(self.schedule, x0, t, noise).to(x0.dtype)
+        with self.accelerator.autocast():
+            loss = F.mse_loss(self.model(x_t, t, y).float(), noise)  # eq. 14
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        if self.ema is not None:
+            # Warm-up of the decay, (1 + step) / (10 + step): early weights, which are far from the
+            # final ones, leave the average quickly (as in TensorFlow's ExponentialMovingAverage).
+            update_ema(self.ema, self.model, min(settings.ema_decay, (1 + step) / (10 + step)))
+        value = loss.item()
+        return {"step": step, "loss": value}, {"loss": f"{value:.4f}"}
+
+    def sampled_network(self) -> nn.Module:
+        """The network that samples are drawn with: the EMA copy when there is one."""
+        return self.ema if self.ema is not None else self.model
+
+
 def train_diffusion(
     settings: DiffusionSettings,
     data: TrainingData,
@@ -51,80 +97,43 @@ def train_diffusion(
 ) -> TrainResult:
     """Train one diffusion model on `data`; write its final checkpoint and loss log atomically.
 
-    `monitor(sampler_of_the_ema_model)` is called every `monitor_every` steps, as for the GANs.
+    `monitor` is called every `monitor_every` steps with the EMA network inside the configured
+    sampler, as for the GANs.
     """
     accelerator = accelerator or Accelerator.choose("cpu")
-    device, spec = accelerator.device, data.spec
-    schedule = NoiseSchedule.create(settings.schedule, settings.timesteps)
+    spec = data.spec
     run = ResumableRun(checkpoint_path, losses_path, fmt=FORMAT, settings=to_dict(settings), columns=LOSS_COLUMNS)
-
-    torch.manual_seed(settings.seed)  # initialisation and dropout
-    rng = torch.Generator(device=device).manual_seed(settings.seed)  # batches, steps, noise, label dropout
-    model = accelerator.prepare(build_denoiser(settings, spec))
-    ema = copy.deepcopy(model).requires_grad_(False) if settings.ema_decay is not None else None
-    optimizer = torch.optim.Adam(model.parameters(), lr=settings.lr, fused=True)
-    samples = data.samples.to(device)
-    labels = data.labels.to(device) if data.labels is not None and settings.conditional else None
-
-    parts = {"model": model, "ema": ema, "optimizer": optimizer}
+    training = DenoiserTraining(settings, data, accelerator)
 
     def state(step: int, status: str) -> dict[str, Any]:
         return {
-            "format": FORMAT, "family": "diffusion", "data_kind": spec.kind, "settings": to_dict(settings),
-            "data_spec": spec.to_dict(), "step": step, "status": status, **run.snapshot(parts, rng),
+            "format": FORMAT,
+            "family": "diffusion",
+            "data_kind": spec.kind,
+            "settings": to_dict(settings),
+            "data_spec": spec.to_dict(),
+            "step": step,
+            "status": status,
+            **run.snapshot(training.parts, training.rng),
         }
 
-    start = run.resume(parts, rng)
+    start = run.resume(training.parts, training.rng)
 
     def monitored(step: int) -> None:
-        # The monitor sees the EMA network as a generator: the configured sampler around it.
-        if monitor is None or not settings.monitor_every:
-            return
+        if monitor is not None and settings.monitor_every:
+            run.observe(
+                step, training.sampled_network(), lambda net: monitor(_sampling_model(net, settings, spec)), accelerator
+            )
 
-        def sampled(net: nn.Module) -> dict[str, float]:
-            return monitor(_sampling_model(net, settings, spec))
-
-        run.observe(step, ema if ema is not None else model, sampled, accelerator)
-
-    model.train()
-    n, batch = samples.shape[0], settings.batch_size
-    status, step = "completed", start
-    if start == 0:
-        monitored(0)
-    with run.progress_bar(settings, start, enabled=progress) as bar:
-        for step in range(start + 1, settings.steps + 1):
-            index = torch.randint(0, n, (batch,), generator=rng, device=device)
-            x0 = TrainingData.batch_of(samples, index)
-            t = torch.randint(0, settings.timesteps, (batch,), generator=rng, device=device)
-            noise = torch.randn(x0.shape, generator=rng, device=device)
-            y = None
-            if labels is not None:
-                drop = torch.rand(batch, generator=rng, device=device) < settings.label_dropout
-                y = torch.where(drop, spec.num_classes, labels[index])  # num_classes is the "no class" label
-            x_t = q_sample(schedule, x0, t, noise).to(x0.dtype)
-            with accelerator.autocast():
-                loss = F.mse_loss(model(x_t, t, y).float(), noise)  # eq. 14
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            if ema is not None:
-                # Warm-up of the decay, (1 + step) / (10 + step): early weights, which are far from the
-                # final ones, leave the average quickly (as in TensorFlow's ExponentialMovingAverage).
-                update_ema(ema, model, min(settings.ema_decay, (1 + step) / (10 + step)))
-
-            value = loss.item()
-            if not run.end_step(step, {"step": step, "loss": value}, settings, bar=bar, postfix={"loss": f"{value:.4f}"},
-                                state=lambda: state(step, "running"), monitored=monitored, on_step=on_step):
-                status = "diverged"
-                break
-
-    return run.close(state(step, status), status=status, step=step, resumed_from=start,
-                     device=accelerator.describe())
+    training.model.train()
+    status, step = run.loop(
+        settings, start, training.iteration, state=state, monitored=monitored, on_step=on_step, progress=progress
+    )
+    return run.close(state(step, status), status=status, step=step, resumed_from=start, device=accelerator.describe())
 
 
 def _sampling_model(denoiser: nn.Module, settings: DiffusionSettings, spec: DataSpec) -> SamplingModel:
-    sampler = DiffusionSampler(denoiser, settings, spec.shape, num_classes=spec.num_classes,
-                               clip=spec.kind == "images")
+    sampler = DiffusionSampler(denoiser, settings, spec.shape, num_classes=spec.num_classes, clip=spec.kind == "images")
     return SamplingModel(sampler, spec.shape, spec.num_classes if settings.conditional else 0)
 
 
@@ -138,20 +147,28 @@ class DiffusionFamily:
 
     name = "diffusion"
     data_kinds = ("points", "images")
+    loss_plots = {"loss": "diffusion loss"}
     extra_pictures = {
         "forward": "forward noising of real images, x_0 to x_T",
         "trajectory": "the sampler's states, x_T to x_0",
     }
 
-    def train(self, settings: DiffusionSettings, data: TrainingData, checkpoint_path: str | Path,
-              losses_path: str | Path, **options: Any) -> TrainResult:
+    def train(
+        self,
+        settings: DiffusionSettings,
+        data: TrainingData,
+        checkpoint_path: str | Path,
+        losses_path: str | Path,
+        **options: Any,
+    ) -> TrainResult:
         return train_diffusion(settings, data, checkpoint_path, losses_path, **options)
 
     def settings_of(self, checkpoint: dict[str, Any]) -> DiffusionSettings:
         return from_dict(DiffusionSettings, checkpoint["settings"], where="checkpoint settings")
 
-    def sampling_model(self, checkpoint: dict[str, Any], overrides: dict[str, Any] | None = None,
-                       *, use_ema: bool = True) -> SamplingModel:
+    def sampling_model(
+        self, checkpoint: dict[str, Any], overrides: dict[str, Any] | None = None, *, use_ema: bool = True
+    ) -> SamplingModel:
         settings, spec = self.settings_of(checkpoint), DataSpec.from_dict(checkpoint["data_spec"])
         denoiser = build_denoiser(settings, spec)
         weights = checkpoint["ema"] if use_ema and checkpoint.get("ema") is not None else checkpoint["model"]
@@ -172,8 +189,17 @@ class DiffusionFamily:
         return {"network": network, "conditioning": "cfg" if settings["conditional"] else "none", "sampler": sampler}
 
     @torch.no_grad()
-    def draw_picture(self, name: str, checkpoint: dict[str, Any], real: np.ndarray, out: Path, *,
-                     device: torch.device, rows: int = 4, columns: int = 10) -> None:
+    def draw_picture(
+        self,
+        name: str,
+        checkpoint: dict[str, Any],
+        real: np.ndarray,
+        out: Path,
+        *,
+        device: torch.device,
+        rows: int = 4,
+        columns: int = 10,
+    ) -> None:
         """forward: real images noised from x_0 to x_T (q(x_t | x_0), left to right); trajectory: the
         sampler's states from x_T to x_0 for a few noise draws, as in the lecture's figures."""
         model = self.sampling_model(checkpoint).to(device)
@@ -194,7 +220,9 @@ class DiffusionFamily:
             states = [kept[t] for t in keep] + [final.cpu()]  # x_T ... x_0
             save_png(tile(_to_pixels(torch.stack(states, 1).flatten(0, 1)), columns), out)
         else:
-            raise ValueError(f"the diffusion family draws no picture {name!r}; allowed values: {', '.join(self.extra_pictures)}")
+            raise ValueError(
+                f"the diffusion family draws no picture {name!r}; allowed values: {', '.join(self.extra_pictures)}"
+            )
 
 
 FAMILY = DiffusionFamily()

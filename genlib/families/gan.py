@@ -40,6 +40,81 @@ def build_optimizer(params: Any, settings: GANSettings, lr: float) -> torch.opti
     return torch.optim.RMSprop(params, lr=lr)
 
 
+class AdversarialTraining:
+    """The state of one GAN run in training: networks, optimisers, EMA, data and random generator."""
+
+    def __init__(self, settings: GANSettings, data: TrainingData, accelerator: Accelerator):
+        self.settings, self.spec, self.accelerator = settings, data.spec, accelerator
+        self.device = device = accelerator.device
+        torch.manual_seed(settings.seed)  # initialisation and dropout
+        self.rng = torch.Generator(device=device).manual_seed(settings.seed)  # batches, noise, penalty interpolation
+        generator = accelerator.prepare(build_generator(settings, self.spec))
+        discriminator = accelerator.prepare(build_discriminator(settings, self.spec))
+        self.nets = Adversaries(
+            generator,
+            discriminator,
+            opt_g=build_optimizer(generator.parameters(), settings, settings.lr_g),
+            opt_d=build_optimizer(discriminator.parameters(), settings, settings.lr_d),
+            objective=objective(settings.objective),
+            latent_dim=settings.latent_dim,
+            penalty_weight=settings.gradient_penalty,
+            weight_clip=settings.weight_clip,
+        )
+        self.ema = copy.deepcopy(generator).requires_grad_(False) if settings.ema_decay is not None else None
+        self.samples = data.samples.to(device)
+        conditional = data.labels is not None and settings.conditioning != "none"
+        self.labels = data.labels.to(device) if conditional else None
+        self.parts = {
+            "generator": generator,
+            "discriminator": discriminator,
+            "ema": self.ema,
+            "opt_g": self.nets.opt_g,
+            "opt_d": self.nets.opt_d,
+        }
+
+    def real_batch(self) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """A minibatch of real samples (and their labels) drawn with replacement."""
+        n = self.samples.shape[0]
+        index = torch.randint(0, n, (self.settings.batch_size,), generator=self.rng, device=self.device)
+        return TrainingData.batch_of(self.samples, index), None if self.labels is None else self.labels[index]
+
+    def generator_labels(self) -> torch.Tensor | None:
+        """Labels of generated samples, following the data's class frequencies."""
+        if self.labels is None:
+            return None
+        n = self.samples.shape[0]
+        return self.labels[torch.randint(0, n, (self.settings.batch_size,), generator=self.rng, device=self.device)]
+
+    def iteration(self, step: int) -> tuple[dict[str, float], dict[str, str]]:
+        """One iteration of Algorithm 1: k = n_critic discriminator steps, then one generator step."""
+        settings, rng, accelerator = self.settings, self.rng, self.accelerator
+        d_results = [
+            discriminator_step(self.nets, *self.real_batch(), rng=rng, accelerator=accelerator)
+            for _ in range(settings.n_critic)
+        ]
+        g_loss = generator_step(
+            self.nets,
+            settings.batch_size,
+            self.generator_labels(),
+            rng=rng,
+            accelerator=accelerator,
+            device=self.device,
+        )
+        if self.ema is not None:
+            update_ema(self.ema, self.nets.generator, settings.ema_decay)
+        row = {
+            "step": step,
+            "d_loss": sum(d for d, _ in d_results) / settings.n_critic,
+            "g_loss": g_loss,
+            "penalty": sum(p for _, p in d_results) / settings.n_critic,
+        }
+        return row, {"d": f"{row['d_loss']:.3f}", "g": f"{row['g_loss']:.3f}"}
+
+    def sampled_network(self) -> torch.nn.Module:
+        """The generator that samples are drawn from: the EMA copy when there is one."""
+        return self.ema if self.ema is not None else self.nets.generator
+
+
 def train_gan(
     settings: GANSettings,
     data: TrainingData,
@@ -59,76 +134,43 @@ def train_gan(
     `on_step(step)` is called after every generator step, once that step's checkpoint (if any) is written.
     """
     accelerator = accelerator or Accelerator.choose("cpu")
-    device, spec = accelerator.device, data.spec
     run = ResumableRun(checkpoint_path, losses_path, fmt=FORMAT, settings=to_dict(settings), columns=LOSS_COLUMNS)
-
-    torch.manual_seed(settings.seed)  # initialisation and dropout
-    rng = torch.Generator(device=device).manual_seed(settings.seed)  # batches, noise, penalty interpolation
-    generator = accelerator.prepare(build_generator(settings, spec))
-    discriminator = accelerator.prepare(build_discriminator(settings, spec))
-    nets = Adversaries(
-        generator, discriminator,
-        opt_g=build_optimizer(generator.parameters(), settings, settings.lr_g),
-        opt_d=build_optimizer(discriminator.parameters(), settings, settings.lr_d),
-        objective=objective(settings.objective), latent_dim=settings.latent_dim,
-        penalty_weight=settings.gradient_penalty, weight_clip=settings.weight_clip,
-    )
-    ema = copy.deepcopy(generator).requires_grad_(False) if settings.ema_decay is not None else None
-    samples = data.samples.to(device)
-    labels = data.labels.to(device) if data.labels is not None and settings.conditioning != "none" else None
-    parts = {"generator": generator, "discriminator": discriminator, "ema": ema, "opt_g": nets.opt_g, "opt_d": nets.opt_d}
-    start = run.resume(parts, rng)
+    training = AdversarialTraining(settings, data, accelerator)
+    start = run.resume(training.parts, training.rng)
 
     def state(step: int, status: str) -> dict[str, Any]:
-        return _checkpoint(settings, spec, step, status, run.snapshot(parts, rng))
+        return _checkpoint(settings, data.spec, step, status, run.snapshot(training.parts, training.rng))
 
     def monitored(step: int) -> None:
         if monitor is not None and settings.monitor_every:
-            shown = ema if ema is not None else generator
-            run.observe(step, shown, lambda net: monitor(_sampling_model(net, settings, spec)), accelerator)
+            run.observe(
+                step,
+                training.sampled_network(),
+                lambda net: monitor(_sampling_model(net, settings, data.spec)),
+                accelerator,
+            )
 
-    n, batch = samples.shape[0], settings.batch_size
-
-    def real_batch() -> tuple[torch.Tensor, torch.Tensor | None]:
-        index = torch.randint(0, n, (batch,), generator=rng, device=device)
-        return data.batch_of(samples, index), None if labels is None else labels[index]
-
-    def generator_labels() -> torch.Tensor | None:
-        # Labels of generated samples follow the data's class frequencies.
-        return None if labels is None else labels[torch.randint(0, n, (batch,), generator=rng, device=device)]
-
-    generator.train()
-    discriminator.train()
-    status, step = "completed", start
-    if start == 0:
-        monitored(0)
-    with run.progress_bar(settings, start, enabled=progress) as bar:
-        for step in range(start + 1, settings.steps + 1):
-            # k = n_critic discriminator steps, then one generator step (Algorithm 1).
-            d_results = [discriminator_step(nets, *real_batch(), rng=rng, accelerator=accelerator)
-                         for _ in range(settings.n_critic)]
-            g_loss = generator_step(nets, batch, generator_labels(), rng=rng, accelerator=accelerator, device=device)
-            if ema is not None:
-                update_ema(ema, generator, settings.ema_decay)
-            row = {
-                "step": step, "d_loss": sum(d for d, _ in d_results) / settings.n_critic, "g_loss": g_loss,
-                "penalty": sum(p for _, p in d_results) / settings.n_critic,
-            }
-            postfix = {"d": f"{row['d_loss']:.3f}", "g": f"{row['g_loss']:.3f}"}
-            if not run.end_step(step, row, settings, bar=bar, postfix=postfix, state=lambda: state(step, "running"),
-                                monitored=monitored, on_step=on_step):
-                status = "diverged"
-                break
-
-    return run.close(state(step, status), status=status, step=step, resumed_from=start,
-                     device=accelerator.describe())
+    training.nets.generator.train()
+    training.nets.discriminator.train()
+    status, step = run.loop(
+        settings, start, training.iteration, state=state, monitored=monitored, on_step=on_step, progress=progress
+    )
+    return run.close(state(step, status), status=status, step=step, resumed_from=start, device=accelerator.describe())
 
 
-def _checkpoint(settings: GANSettings, spec: DataSpec, step: int, status: str, snapshot: dict[str, Any]) -> dict[str, Any]:
+def _checkpoint(
+    settings: GANSettings, spec: DataSpec, step: int, status: str, snapshot: dict[str, Any]
+) -> dict[str, Any]:
     """A checkpoint of this family: format, family, data kind and spec, settings, progress, and the saved parts."""
     return {
-        "format": FORMAT, "family": "gan", "data_kind": spec.kind, "settings": to_dict(settings),
-        "data_spec": spec.to_dict(), "step": step, "status": status, **snapshot,
+        "format": FORMAT,
+        "family": "gan",
+        "data_kind": spec.kind,
+        "settings": to_dict(settings),
+        "data_spec": spec.to_dict(),
+        "step": step,
+        "status": status,
+        **snapshot,
     }
 
 
@@ -142,19 +184,29 @@ class GANFamily:
 
     name = "gan"
     data_kinds = ("points", "images")
+    loss_plots = {"d_loss": "discriminator loss", "g_loss": "generator loss"}
     extra_pictures: dict[str, str] = {}
 
-    def train(self, settings: GANSettings, data: TrainingData, checkpoint_path: str | Path, losses_path: str | Path,
-              **options: Any) -> TrainResult:
+    def train(
+        self,
+        settings: GANSettings,
+        data: TrainingData,
+        checkpoint_path: str | Path,
+        losses_path: str | Path,
+        **options: Any,
+    ) -> TrainResult:
         return train_gan(settings, data, checkpoint_path, losses_path, **options)
 
     def settings_of(self, checkpoint: dict[str, Any]) -> GANSettings:
         return from_dict(GANSettings, checkpoint["settings"], where="checkpoint settings")
 
-    def sampling_model(self, checkpoint: dict[str, Any], overrides: dict[str, Any] | None = None,
-                       *, use_ema: bool = True) -> SamplingModel:
+    def sampling_model(
+        self, checkpoint: dict[str, Any], overrides: dict[str, Any] | None = None, *, use_ema: bool = True
+    ) -> SamplingModel:
         if overrides:
-            raise ValueError(f"sampler settings {', '.join(sorted(overrides))} apply to diffusion models; this checkpoint holds a GAN")
+            raise ValueError(
+                f"sampler settings {', '.join(sorted(overrides))} apply to diffusion models; this checkpoint holds a GAN"
+            )
         settings, spec = self.settings_of(checkpoint), DataSpec.from_dict(checkpoint["data_spec"])
         generator = build_generator(settings, spec)
         weights = checkpoint["ema"] if use_ema and checkpoint.get("ema") is not None else checkpoint["generator"]
@@ -167,8 +219,9 @@ class GANFamily:
     def identity(self, settings: dict[str, Any]) -> dict[str, Any]:
         return {"network": settings["network"], "conditioning": settings["conditioning"]}
 
-    def draw_picture(self, name: str, checkpoint: dict[str, Any], real: np.ndarray, out: Path, *,
-                     device: torch.device) -> None:
+    def draw_picture(
+        self, name: str, checkpoint: dict[str, Any], real: np.ndarray, out: Path, *, device: torch.device
+    ) -> None:
         raise ValueError(f"the gan family draws no picture {name!r}")
 
 

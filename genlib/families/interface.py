@@ -68,12 +68,20 @@ class Family(Protocol):
 
     name: str  # the settings' `family` key
     data_kinds: tuple[DataKind, ...]  # kinds of data it trains on
+    loss_plots: dict[str, str]  # loss-log columns worth a plot of their own, column -> title
     extra_pictures: dict[str, str]  # images only: picture name -> caption, drawn besides the common ones
 
     def train(
-        self, settings: Any, data: TrainingData, checkpoint_path: str | Path, losses_path: str | Path, *,
-        accelerator: Accelerator | None = None, monitor: Monitor | None = None,
-        on_step: Callable[[int], None] | None = None, progress: bool = True,
+        self,
+        settings: Any,
+        data: TrainingData,
+        checkpoint_path: str | Path,
+        losses_path: str | Path,
+        *,
+        accelerator: Accelerator | None = None,
+        monitor: Monitor | None = None,
+        on_step: Callable[[int], None] | None = None,
+        progress: bool = True,
     ) -> TrainResult:
         """Train one run, resumably; write its final checkpoint and loss log atomically."""
         ...
@@ -98,7 +106,8 @@ class Family(Protocol):
         """Family-specific fields of a run's identity in its metrics file (network, conditioning, sampler)."""
         ...
 
-    def draw_picture(self, name: str, checkpoint: dict[str, Any], real: np.ndarray, out: Path, *,
-                     device: torch.device) -> None:
+    def draw_picture(
+        self, name: str, checkpoint: dict[str, Any], real: np.ndarray, out: Path, *, device: torch.device
+    ) -> None:
         """Draw the extra picture `name` (a key of `extra_pictures`) from a checkpoint and real images."""
         ...

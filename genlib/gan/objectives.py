@@ -54,7 +54,9 @@ def wasserstein_generator_loss(fake: Tensor) -> Tensor:
     return -fake.mean()
 
 
-def gradient_penalty(critic: Callable[[Tensor], Tensor], real: Tensor, fake: Tensor, *, generator: torch.Generator | None = None) -> Tensor:
+def gradient_penalty(
+    critic: Callable[[Tensor], Tensor], real: Tensor, fake: Tensor, *, generator: torch.Generator | None = None
+) -> Tensor:
     """E[(||grad f(x_hat)||_2 - 1)^2] at x_hat = eps*x + (1-eps)*G(z) (Gulrajani et al. 2017, eq. 3)."""
     shape = (real.shape[0],) + (1,) * (real.dim() - 1)
     eps = torch.rand(shape, generator=generator, device=real.device, dtype=real.dtype)

@@ -37,7 +37,11 @@ class Adversaries:
 
 
 def discriminator_step(
-    nets: Adversaries, real: torch.Tensor, labels: torch.Tensor | None, *, rng: torch.Generator,
+    nets: Adversaries,
+    real: torch.Tensor,
+    labels: torch.Tensor | None,
+    *,
+    rng: torch.Generator,
     accelerator: Accelerator,
 ) -> tuple[float, float]:
     """One update of D on a real batch and a fresh fake batch (fakes share the real batch's labels).
@@ -76,7 +80,12 @@ def discriminator_step(
 
 
 def generator_step(
-    nets: Adversaries, batch: int, labels: torch.Tensor | None, *, rng: torch.Generator, accelerator: Accelerator,
+    nets: Adversaries,
+    batch: int,
+    labels: torch.Tensor | None,
+    *,
+    rng: torch.Generator,
+    accelerator: Accelerator,
     device: torch.device,
 ) -> float:
     """One update of G on a fresh fake batch for `labels`; returns the generator's loss."""

@@ -7,9 +7,9 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")  # files only, no display
-import matplotlib.pyplot as plt  # noqa: E402
 import math  # noqa: E402
 
+import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from genlib.io.atomic import atomic_path  # noqa: E402
@@ -51,7 +51,7 @@ def tile(images: np.ndarray, columns: int, pad: int = 2) -> np.ndarray:
     mosaic = np.full((rows * (height + pad) + pad, columns * (width + pad) + pad, channels), 255, dtype=np.uint8)
     for i, image in enumerate(images):
         top, left = pad + (i // columns) * (height + pad), pad + (i % columns) * (width + pad)
-        mosaic[top:top + height, left:left + width] = image.transpose(1, 2, 0)
+        mosaic[top : top + height, left : left + width] = image.transpose(1, 2, 0)
     return mosaic
 
 

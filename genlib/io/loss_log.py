@@ -19,11 +19,10 @@ def read_loss_rows(path: Path, *, up_to_step: int) -> list[dict[str, float]]:
 
 def write_loss_rows(path: Path, rows: list[dict[str, float]], columns: tuple[str, ...]) -> None:
     """Write the log afresh (header and `rows`), atomically."""
-    with atomic_path(path) as tmp:
-        with open(tmp, "w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=columns)
-            writer.writeheader()
-            writer.writerows(rows)
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 def append_loss_rows(path: Path, rows: list[dict[str, float]], columns: tuple[str, ...]) -> None:

@@ -30,6 +30,7 @@ def file_sha256(path: str | Path) -> str:
 def git_state(where: str | Path = ".") -> dict[str, Any]:
     """The commit checked out at `where` and whether tracked files differ from it (None outside a git checkout)."""
     try:
+
         def git(*args: str) -> str:
             return subprocess.run(["git", *args], cwd=where, capture_output=True, text=True, check=True).stdout.strip()
 
@@ -51,8 +52,9 @@ def versions() -> dict[str, str | None]:
     }
 
 
-def provenance(*, config_path: str | Path | None, checkpoint_sha256: str | None, device: str,
-               train_device: str | None = None) -> dict[str, Any]:
+def provenance(
+    *, config_path: str | Path | None, checkpoint_sha256: str | None, device: str, train_device: str | None = None
+) -> dict[str, Any]:
     """The provenance block of one metrics file."""
     from genlib.config.experiment import config_hash, load_config
 

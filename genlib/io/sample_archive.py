@@ -11,14 +11,15 @@ import numpy as np
 from genlib.io.atomic import atomic_path
 
 
-def write_samples(path: str | Path, samples: np.ndarray, info: dict[str, Any], *, labels: np.ndarray | None = None) -> None:
+def write_samples(
+    path: str | Path, samples: np.ndarray, info: dict[str, Any], *, labels: np.ndarray | None = None
+) -> None:
     """Write samples, their class labels (conditional models) and provenance (a JSON-able dict) to an .npz atomically."""
     arrays = {"samples": samples, "info": np.array(json.dumps(info))}
     if labels is not None:
         arrays["labels"] = labels
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as handle:
-            np.savez(handle, **arrays)
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        np.savez(handle, **arrays)
 
 
 def read_samples(path: str | Path) -> tuple[np.ndarray, dict[str, Any]]:

@@ -23,12 +23,12 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
+from genlib.config.catalogue import INCEPTION_FILE
 from genlib.io.atomic import atomic_path
 from genlib.io.checkpoint import load_checkpoint
+from genlib.io.provenance import file_sha256
 from genlib.metrics.frechet import GaussianStats, gaussian_stats
 from genlib.networks.classifier import ConvClassifier
-from genlib.io.provenance import file_sha256
-from genlib.config.catalogue import INCEPTION_FILE
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +50,15 @@ def state_dict_sha256(state: dict[str, torch.Tensor]) -> str:
 
 
 def train_classifier(
-    images: np.ndarray, labels: np.ndarray, held_out: tuple[np.ndarray, np.ndarray], *,
-    num_classes: int, epochs: int, seed: int, batch_size: int = 128, progress: bool = True,
+    images: np.ndarray,
+    labels: np.ndarray,
+    held_out: tuple[np.ndarray, np.ndarray],
+    *,
+    num_classes: int,
+    epochs: int,
+    seed: int,
+    batch_size: int = 128,
+    progress: bool = True,
 ) -> dict[str, Any]:
     """Train the classifier on uint8 images (N, C, H, W); return its checkpoint with held-out accuracy."""
     torch.manual_seed(seed)
@@ -77,8 +84,13 @@ def train_classifier(
     accuracy = float((predicted == held_out[1]).mean())
     log.info("classifier accuracy on the reference set: %.4f", accuracy)
     return {
-        "format": "genlib.classifier/1", "image_shape": list(images.shape[1:]), "num_classes": num_classes,
-        "weights": model.state_dict(), "reference_accuracy": accuracy, "epochs": epochs, "seed": seed,
+        "format": "genlib.classifier/1",
+        "image_shape": list(images.shape[1:]),
+        "num_classes": num_classes,
+        "weights": model.state_dict(),
+        "reference_accuracy": accuracy,
+        "epochs": epochs,
+        "seed": seed,
         "n_train": len(images),
     }
 
@@ -142,7 +154,7 @@ class Backbone:
         """Features (N, D) float64 and class probabilities (N, K) float64 of uint8 images (N, C, H, W)."""
         features, probabilities = [], []
         for start in tqdm(range(0, len(images), batch_size), desc=f"{self.name} features", disable=not progress):
-            batch = torch.from_numpy(images[start:start + batch_size]).to(self.device)
+            batch = torch.from_numpy(images[start : start + batch_size]).to(self.device)
             if self.name == "inception":
                 if batch.shape[1] == 1:
                     batch = batch.expand(-1, 3, -1, -1)  # grey -> RGB, as torchmetrics users do for MNIST
@@ -179,8 +191,10 @@ def load_backbone(name: str, weights: str | Path, *, device: torch.device, antia
         digest = file_sha256(weights)  # the published file itself
 
         module = NoTrainInceptionV3(
-            name="inception-v3-compat", features_list=["2048", "logits_unbiased"],
-            feature_extractor_weights_path=str(weights), antialias=antialias,
+            name="inception-v3-compat",
+            features_list=["2048", "logits_unbiased"],
+            feature_extractor_weights_path=str(weights),
+            antialias=antialias,
         )
         description = (
             f"InceptionV3 (torch-fidelity weights as used by torchmetrics), 2048-dim pool features, "
@@ -198,13 +212,17 @@ def write_reference(path: str | Path, backbone: Backbone, images: np.ndarray, la
     """Features, their mean and covariance (float64) and probabilities of the reference images, in one .npz."""
     features, probabilities = backbone.embed(images, progress=True)
     stats = gaussian_stats(features)
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as handle:
-            np.savez(
-                handle, features=features.astype(np.float32), mean=stats.mean, cov=stats.cov,
-                probabilities=probabilities.astype(np.float32), labels=labels,
-                backbone=np.array(backbone.name), weights_sha256=np.array(backbone.weights_sha256),
-            )
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        np.savez(
+            handle,
+            features=features.astype(np.float32),
+            mean=stats.mean,
+            cov=stats.cov,
+            probabilities=probabilities.astype(np.float32),
+            labels=labels,
+            backbone=np.array(backbone.name),
+            weights_sha256=np.array(backbone.weights_sha256),
+        )
 
 
 @dataclass(frozen=True)
@@ -223,7 +241,10 @@ def read_reference(path: str | Path) -> Reference:
     """Reference statistics written by `write_reference`."""
     with np.load(path, allow_pickle=False) as archive:
         return Reference(
-            features=archive["features"], stats=GaussianStats(archive["mean"], archive["cov"], len(archive["features"])),
-            probabilities=archive["probabilities"], labels=archive["labels"],
-            backbone=str(archive["backbone"]), weights_sha256=str(archive["weights_sha256"]),
+            features=archive["features"],
+            stats=GaussianStats(archive["mean"], archive["cov"], len(archive["features"])),
+            probabilities=archive["probabilities"],
+            labels=archive["labels"],
+            backbone=str(archive["backbone"]),
+            weights_sha256=str(archive["weights_sha256"]),
         )

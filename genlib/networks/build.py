@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from torch import nn
 
-from genlib.networks.dcgan import DCGANDiscriminator, DCGANGenerator
-from genlib.networks.unet import MLPDenoiser, UNet
-from genlib.networks.mlp import MLPDiscriminator2D, MLPGenerator2D, MLPImageDiscriminator, MLPImageGenerator
 from genlib.config.catalogue import DataSpec
 from genlib.config.settings import DiffusionSettings, GANSettings
+from genlib.networks.dcgan import DCGANDiscriminator, DCGANGenerator
+from genlib.networks.mlp import MLPDiscriminator2D, MLPGenerator2D, MLPImageDiscriminator, MLPImageGenerator
+from genlib.networks.unet import MLPDenoiser, UNet
 
 
 def uses_discriminator_batch_norm(settings: GANSettings) -> bool:
@@ -30,14 +30,19 @@ def build_generator(settings: GANSettings, spec: DataSpec) -> nn.Module:
     check_compatible(settings, spec)
     if spec.kind == "points":
         return MLPGenerator2D(
-            latent_dim=settings.latent_dim, width=settings.g_width, depth=settings.g_depth,
+            latent_dim=settings.latent_dim,
+            width=settings.g_width,
+            depth=settings.g_depth,
             batch_norm=settings.g_batch_norm,
         )
     if settings.network == "mlp":
         return MLPImageGenerator(latent_dim=settings.latent_dim, image_shape=spec.shape)
     return DCGANGenerator(
-        latent_dim=settings.latent_dim, image_shape=spec.shape, channels=settings.g_channels,
-        batch_norm=settings.g_batch_norm, num_classes=spec.num_classes if settings.conditioning != "none" else 0,
+        latent_dim=settings.latent_dim,
+        image_shape=spec.shape,
+        channels=settings.g_channels,
+        batch_norm=settings.g_batch_norm,
+        num_classes=spec.num_classes if settings.conditioning != "none" else 0,
     )
 
 
@@ -49,8 +54,11 @@ def build_discriminator(settings: GANSettings, spec: DataSpec) -> nn.Module:
     if settings.network == "mlp":
         return MLPImageDiscriminator(image_shape=spec.shape, spectral_norm=settings.spectral_norm)
     return DCGANDiscriminator(
-        image_shape=spec.shape, channels=settings.d_channels, batch_norm=uses_discriminator_batch_norm(settings),
-        spectral_norm=settings.spectral_norm, num_classes=spec.num_classes if settings.conditioning != "none" else 0,
+        image_shape=spec.shape,
+        channels=settings.d_channels,
+        batch_norm=uses_discriminator_batch_norm(settings),
+        spectral_norm=settings.spectral_norm,
+        num_classes=spec.num_classes if settings.conditioning != "none" else 0,
         conditioning=settings.conditioning,
     )
 
@@ -63,6 +71,10 @@ def build_denoiser(settings: DiffusionSettings, spec: DataSpec) -> nn.Module:
     if problem:
         raise ValueError(problem)
     return UNet(
-        image_shape=spec.shape, channels=settings.channels, res_blocks=settings.res_blocks, dropout=settings.dropout,
-        attention=settings.attention, num_classes=spec.num_classes if settings.conditional else 0,
+        image_shape=spec.shape,
+        channels=settings.channels,
+        res_blocks=settings.res_blocks,
+        dropout=settings.dropout,
+        attention=settings.attention,
+        num_classes=spec.num_classes if settings.conditional else 0,
     )

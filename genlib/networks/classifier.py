@@ -27,10 +27,13 @@ class ConvClassifier(nn.Module):
             return [nn.Conv2d(fan_in, fan_out, 3, padding=1, bias=False), nn.BatchNorm2d(fan_out), nn.ReLU(True)]
 
         self.body = nn.Sequential(
-            *stage(channels, width), nn.MaxPool2d(2),  # (B, w, H/2, W/2)
-            *stage(width, 2 * width), nn.MaxPool2d(2),  # (B, 2w, H/4, W/4)
+            *stage(channels, width),
+            nn.MaxPool2d(2),  # (B, w, H/2, W/2)
+            *stage(width, 2 * width),
+            nn.MaxPool2d(2),  # (B, 2w, H/4, W/4)
             *stage(2 * width, FEATURE_DIM),  # (B, 128, H/4, W/4)
-            nn.AdaptiveAvgPool2d(1), nn.Flatten(),  # (B, 128): the metric features
+            nn.AdaptiveAvgPool2d(1),
+            nn.Flatten(),  # (B, 128): the metric features
         )
         self.dropout = nn.Dropout(0.3)
         self.head = nn.Linear(FEATURE_DIM, num_classes)

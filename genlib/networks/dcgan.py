@@ -34,7 +34,9 @@ def dcgan_geometry(size: int) -> tuple[int, int]:
         return 7, 2
     if size in (32, 64):
         return 4, {32: 3, 64: 4}[size]
-    raise ValueError(f"DCGAN is built for 28, 32 or 64 px images, not {size}; set the dataset's image_size to one of them")
+    raise ValueError(
+        f"DCGAN is built for 28, 32 or 64 px images, not {size}; set the dataset's image_size to one of them"
+    )
 
 
 def init_dcgan_weights(module: nn.Module) -> None:
@@ -72,7 +74,8 @@ class DCGANGenerator(nn.Module):
         # Project and reshape: a transposed convolution over a 1 x 1 input.   # (B, widths[0], base, base)
         layers: list[nn.Module] = [
             nn.ConvTranspose2d(latent_dim + num_classes, widths[0], base, 1, 0, bias=not batch_norm),
-            norm(widths[0]), nn.ReLU(True),
+            norm(widths[0]),
+            nn.ReLU(True),
         ]
         for fan_in, fan_out in zip(widths[:-1], widths[1:]):  # each stage doubles the side
             layers += [nn.ConvTranspose2d(fan_in, fan_out, 4, 2, 1, bias=not batch_norm), norm(fan_out), nn.ReLU(True)]

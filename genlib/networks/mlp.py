@@ -72,10 +72,14 @@ class MLPImageGenerator(nn.Module):
         self.image_shape = image_shape
         channels, height, width = image_shape
         self.net = nn.Sequential(
-            nn.Linear(latent_dim, 256), nn.LeakyReLU(0.2),  # (B, 256)
-            nn.Linear(256, 512), nn.LeakyReLU(0.2),  # (B, 512)
-            nn.Linear(512, 1024), nn.LeakyReLU(0.2),  # (B, 1024)
-            nn.Linear(1024, channels * height * width), nn.Tanh(),  # (B, C*H*W)
+            nn.Linear(latent_dim, 256),
+            nn.LeakyReLU(0.2),  # (B, 256)
+            nn.Linear(256, 512),
+            nn.LeakyReLU(0.2),  # (B, 512)
+            nn.Linear(512, 1024),
+            nn.LeakyReLU(0.2),  # (B, 1024)
+            nn.Linear(1024, channels * height * width),
+            nn.Tanh(),  # (B, C*H*W)
         )
 
     def forward(self, z: torch.Tensor, labels: None = None) -> torch.Tensor:

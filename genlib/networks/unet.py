@@ -70,8 +70,14 @@ class UNet(nn.Module):
     """(x_t (B, C, H, W), t (B,), labels (B,) or None) -> predicted noise (B, C, H, W)."""
 
     def __init__(
-        self, *, image_shape: tuple[int, int, int] = (1, 28, 28), channels: int = 32, res_blocks: int = 1,
-        dropout: float = 0.1, attention: bool = True, num_classes: int = 0,
+        self,
+        *,
+        image_shape: tuple[int, int, int] = (1, 28, 28),
+        channels: int = 32,
+        res_blocks: int = 1,
+        dropout: float = 0.1,
+        attention: bool = True,
+        num_classes: int = 0,
     ):
         super().__init__()
         in_channels, size, _ = image_shape
@@ -95,13 +101,21 @@ class UNet(nn.Module):
             if not lowest:
                 self.down.append(nn.Conv2d(width, width, 3, stride=2, padding=1))  # halve H and W
                 skip_channels.append(width)
-        self.middle = nn.ModuleList([ResidualBlock(width, width, embed_dim, dropout, attention),
-                                     ResidualBlock(width, width, embed_dim, dropout)])
+        self.middle = nn.ModuleList(
+            [
+                ResidualBlock(width, width, embed_dim, dropout, attention),
+                ResidualBlock(width, width, embed_dim, dropout),
+            ]
+        )
         self.up = nn.ModuleList()
         for level, mult in reversed(list(enumerate(mults))):
             lowest = level == len(mults) - 1
             for _ in range(res_blocks + 1):
-                self.up.append(ResidualBlock(width + skip_channels.pop(), channels * mult, embed_dim, dropout, attention and lowest))
+                self.up.append(
+                    ResidualBlock(
+                        width + skip_channels.pop(), channels * mult, embed_dim, dropout, attention and lowest
+                    )
+                )
                 width = channels * mult
             if level > 0:
                 self.up.append(nn.Upsample(scale_factor=2, mode="nearest"))

@@ -65,7 +65,8 @@ def pull(dvc_args: list[str], *, dvc_yaml: str | Path = "dvc.yaml") -> int:
     if missing:
         print(
             f"genlib pull: {len(missing)} tracked files are not in the workspace (the remote lacks them or the "
-            "download failed):\n" + "".join(f"  {path}\n" for path in missing)
+            "download failed):\n"
+            + "".join(f"  {path}\n" for path in missing)
             + "Everything else is in place; `snakemake` rebuilds just these (and what depends on them).",
             file=sys.stderr,
         )

@@ -17,15 +17,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from genlib.config import paths
+from genlib.config.catalogue import data_kind
 from genlib.config.experiment import (
-    evaluation_settings, image_datasets, is_image_dataset, load_config, run_matrix, run_settings,
+    evaluation_settings,
+    image_datasets,
+    is_image_dataset,
+    load_config,
+    model_family,
+    run_matrix,
+    run_settings,
 )
-from genlib.config.catalogue import INCEPTION_FILE
-from genlib.config.settings import DiffusionSettings
+from genlib.families.registry import FAMILIES
 
 OPTIONS = "--cores all --resources gpu=1"
 CODE = ["Snakefile", "workflow", "genlib"]
-INCEPTION_WEIGHTS = f"resources/inception/{INCEPTION_FILE}"  # as workflow/rules/common.smk
 PARAMS_OF_STAGE = {
     "prepare": ("datasets", "data", "evaluation"),
     "train": ("models", "seeds", "training", "model_overrides", "custom_models"),
@@ -35,19 +41,19 @@ PARAMS_OF_STAGE = {
 
 def data_files(config: dict[str, Any], dataset: str) -> list[str]:
     """Files of a prepared dataset, with its metric backbone and reference statistics for images."""
-    folder = f"data/{dataset}"
-    if not is_image_dataset(dataset):
-        return [f"{folder}/{name}" for name in ("settings.json", "train.npy", "test.npy", "meta.json")]
+    files = paths.dataset(dataset)
+    kind = data_kind(dataset)
+    listed = [files.settings, files.split("train", kind), files.split("test", kind), files.meta]
+    if kind == "points":
+        return listed
     evaluation = evaluation_settings(config)
-    tag = evaluation.backbone + ("-antialias" if evaluation.backbone == "inception" and evaluation.inception_antialias else "")
-    files = [f"{folder}/{name}" for name in ("settings.json", "train.npz", "test.npz", "meta.json")]
     if evaluation.backbone == "classifier":
-        files.append(f"{folder}/classifier.pt")
-    return files + [f"{folder}/reference-{tag}.npz"]
+        listed.append(files.classifier)
+    return listed + [files.reference(paths.backbone_tag(evaluation.backbone, evaluation.inception_antialias))]
 
 
-def run_folder(config: dict[str, Any], dataset: str, model: str, seed: int) -> str:
-    return f"results/{config['experiment']}/{dataset}/{model}/seed{seed}"
+def run_paths(config: dict[str, Any], key: Any) -> paths.RunPaths:
+    return paths.run(config["experiment"], key.dataset, key.model, key.seed)
 
 
 def dvc_pipeline(config: dict[str, Any], config_path: str) -> dict[str, Any]:
@@ -55,14 +61,17 @@ def dvc_pipeline(config: dict[str, Any], config_path: str) -> dict[str, Any]:
     experiment = config["experiment"]
     data = [f for dataset in config["datasets"] for f in data_files(config, dataset)]
     if evaluation_settings(config).backbone == "inception" and image_datasets(config):
-        data.append(INCEPTION_WEIGHTS)
+        data.append(paths.INCEPTION_WEIGHTS)
     runs = run_matrix(config)
-    folders = [run_folder(config, r.dataset, r.model, r.seed) for r in runs]
-    checkpoints = [f"{folder}/checkpoint.pt" for folder in folders]
-    trained = [f"{folder}/{name}" for folder in folders for name in ("settings.json", "checkpoint.pt", "losses.csv")]
-    report = f"results/{experiment}/report"
-    published = config.get("published", ["config/published/toy2d.csv"])
-    configfile = "" if config_path == "config/config.yaml" else f" --configfile {config_path}"
+    checkpoints = [run_paths(config, r).checkpoint for r in runs]
+    trained = [
+        f
+        for r in runs
+        for f in (run_paths(config, r).settings, run_paths(config, r).checkpoint, run_paths(config, r).losses)
+    ]
+    report = paths.experiment(experiment).report
+    published = config.get("published", list(paths.DEFAULT_PUBLISHED))
+    configfile = "" if config_path == paths.DEFAULT_CONFIG else f" --configfile {config_path}"
 
     def params(stage: str) -> list[dict[str, list[str]]]:
         return [{config_path: [key for key in PARAMS_OF_STAGE[stage] if key in config]}]
@@ -84,8 +93,8 @@ def dvc_pipeline(config: dict[str, Any], config_path: str) -> dict[str, Any]:
             "cmd": f"snakemake {OPTIONS}{configfile}",
             "deps": [*checkpoints, *data, *published, *CODE],
             "params": params("report"),
-            "metrics": [{f"{report}/summary.json": {"cache": False}}],
-            "outs": [{f"{report}/{name}": {"cache": False}} for name in ("index.html", "summary.csv", "runs.csv")],
+            "metrics": [{report.summary_json: {"cache": False}}],
+            "outs": [{path: {"cache": False}} for path in (report.page, report.summary_csv, report.runs_csv)],
         },
     }
     return {"stages": stages, "plots": _plots(config, runs)}
@@ -96,19 +105,28 @@ def _plots(config: dict[str, Any], runs: list) -> list[dict[str, Any]]:
     plots = []
     for dataset in config["datasets"]:
         these = [r for r in runs if r.dataset == dataset]
-        settings = {r: run_settings(config, r) for r in these}
-        diffusion = [r for r in these if isinstance(settings[r], DiffusionSettings)]
-        gans = [r for r in these if r not in diffusion]
-        for title, group, column in ((f"{dataset}: discriminator loss", gans, "d_loss"),
-                                     (f"{dataset}: generator loss", gans, "g_loss"),
-                                     (f"{dataset}: diffusion loss", diffusion, "loss")):
-            if group:
-                plots.append({title: {"x": "step", "y": {f"{run_folder(config, r.dataset, r.model, r.seed)}/losses.csv": column
-                                                         for r in group}}})
-        monitored = [r for r in these if is_image_dataset(dataset) and settings[r].monitor_every]
+        for family in FAMILIES.values():
+            members = [r for r in these if model_family(config, r.model) == family.name]
+            for column, title in family.loss_plots.items():
+                if members:
+                    plots.append(
+                        {
+                            f"{dataset}: {title}": {
+                                "x": "step",
+                                "y": {run_paths(config, r).losses: column for r in members},
+                            }
+                        }
+                    )
+        monitored = [r for r in these if is_image_dataset(dataset) and run_settings(config, r).monitor_every]
         if monitored:
-            plots.append({f"{dataset}: FID over training": {
-                "x": "step", "y": {f"{run_folder(config, r.dataset, r.model, r.seed)}/fid_curve.csv": "fid" for r in monitored}}})
+            plots.append(
+                {
+                    f"{dataset}: FID over training": {
+                        "x": "step",
+                        "y": {run_paths(config, r).fid_curve: "fid" for r in monitored},
+                    }
+                }
+            )
     return plots
 
 

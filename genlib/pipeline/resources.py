@@ -13,9 +13,24 @@ from collections.abc import Iterable, Mapping
 STANDARD = ("mem", "mem_mb", "mem_mib", "disk", "disk_mb", "disk_mib", "runtime", "tmpdir", "_cores", "_nodes")
 WORKFLOW = ("gpu",)  # claimed by image jobs; `--resources gpu=1` serialises them on one GPU
 SLURM = (
-    "slurm_partition", "slurm_account", "slurm_extra", "slurm_cluster", "cluster", "clusters", "constraint", "qos",
-    "cpus_per_task", "cpus_per_gpu", "gpu_model", "gres", "mem_mb_per_cpu", "mpi", "nodes", "tasks",
-    "tasks_per_gpu", "tasks_per_node",
+    "slurm_partition",
+    "slurm_account",
+    "slurm_extra",
+    "slurm_cluster",
+    "cluster",
+    "clusters",
+    "constraint",
+    "qos",
+    "cpus_per_task",
+    "cpus_per_gpu",
+    "gpu_model",
+    "gres",
+    "mem_mb_per_cpu",
+    "mpi",
+    "nodes",
+    "tasks",
+    "tasks_per_gpu",
+    "tasks_per_node",
 )
 KNOWN_RESOURCES = STANDARD + WORKFLOW + SLURM
 

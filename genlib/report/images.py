@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from genlib.config import paths
 from genlib.io.atomic import read_json
 from genlib.io.figures import plt
 from genlib.report.pieces import IMAGE_METRICS, data_uri, figure_html, loss_curves, step_range
@@ -25,7 +26,7 @@ def image_dataset_section(dataset: str, runs: pd.DataFrame, summary: pd.DataFram
     these_runs = runs[runs["dataset"] == dataset]
     ours = summary[summary["dataset"] == dataset].sort_values("fid_mean", na_position="last")
     theirs = published[published["dataset"] == dataset]
-    protocol = read_json(Path(these_runs["run_dir"].iloc[0]) / "metrics.json")["protocol"]
+    protocol = read_json(paths.run_at(these_runs["run_dir"].iloc[0]).metrics)["protocol"]
     backbone = these_runs["backbone"].iloc[0]
     parts = [
         f"<h2 id='{html.escape(dataset)}'>{html.escape(dataset)}</h2>",
@@ -33,14 +34,27 @@ def image_dataset_section(dataset: str, runs: pd.DataFrame, summary: pd.DataFram
         f"SHA-256 {html.escape(protocol['backbone_weights_sha256'][:12])}). Reference set: {html.escape(protocol['reference'])}, "
         f"{protocol['n_reference']} images; {protocol['n_generated']} generated images per run. Models are ranked by "
         f"mean {html.escape(backbone)} FID over completed seeds (&plusmn; standard deviation); best mean per column in bold. "
-        + (f"The real reference images score {protocol['reference_score']:.2f} (the ceiling of the score column)."
-           if "reference_score" in protocol else "") + "</p>",
+        + (
+            f"The real reference images score {protocol['reference_score']:.2f} (the ceiling of the score column)."
+            if "reference_score" in protocol
+            else ""
+        )
+        + "</p>",
         _ranking_table(ours, backbone),
         _published_table(theirs),
         _protocol_notes(these_runs, theirs, backbone, protocol),
-        figure_html(_metric_bars(dataset, ours, backbone), f"{dataset}: {backbone} metrics per model (error bars: std over seeds)"),
-        figure_html(_fid_curves(dataset, these_runs, backbone), f"{dataset}: {backbone} FID over training on a small fixed-noise sample, one line per seed"),
-        figure_html(loss_curves(dataset, these_runs), f"{dataset}: discriminator and generator losses per step, one line per seed"),
+        figure_html(
+            _metric_bars(dataset, ours, backbone),
+            f"{dataset}: {backbone} metrics per model (error bars: std over seeds)",
+        ),
+        figure_html(
+            _fid_curves(dataset, these_runs, backbone),
+            f"{dataset}: {backbone} FID over training on a small fixed-noise sample, one line per seed",
+        ),
+        figure_html(
+            loss_curves(dataset, these_runs),
+            f"{dataset}: discriminator and generator losses per step, one line per seed",
+        ),
         _pictures(these_runs),
     ]
     return "\n".join(parts)
@@ -74,7 +88,10 @@ def _ranking_table(ours: pd.DataFrame, backbone: str) -> str:
         )
     return (
         f"<h3>This pipeline ({html.escape(backbone)} backbone)</h3><table><tr><th>rank</th><th>model</th><th>objective</th>"
-        + head + "<th>seeds completed</th><th>training steps</th></tr>" + "".join(rows) + "</table>"
+        + head
+        + "<th>seeds completed</th><th>training steps</th></tr>"
+        + "".join(rows)
+        + "</table>"
         "<p class='note'>score: the Inception Score formula on the backbone's class probabilities (the Inception "
         "Score itself with the Inception backbone). Class columns read the classifier's predicted labels; label "
         "accuracy is for conditional models only.</p>"
@@ -108,7 +125,9 @@ def _protocol_notes(these_runs: pd.DataFrame, theirs: pd.DataFrame, backbone: st
         )
     if not theirs.empty:
         generated = sorted(set(theirs["n_generated"].dropna().astype(int)))
-        notes.append(f"samples: ours {protocol['n_generated']} generated vs {protocol['n_reference']} reference images; published {generated} generated")
+        notes.append(
+            f"samples: ours {protocol['n_generated']} generated vs {protocol['n_reference']} reference images; published {generated} generated"
+        )
         notes.append(
             f"training length: ours {step_range(these_runs)} training steps per run, sized by the config's "
             "budget; the published runs were trained to convergence (and Lucic et al. report the best FID of a "
@@ -137,7 +156,7 @@ def _fid_curves(dataset: str, these_runs: pd.DataFrame, backbone: str) -> plt.Fi
     colours = dict(zip(dict.fromkeys(these_runs["model"]), plt.rcParams["axes.prop_cycle"].by_key()["color"] * 3))
     plotted = set()
     for _, run in these_runs.iterrows():
-        curve = pd.DataFrame(read_json(Path(run["run_dir"]) / "metrics.json").get("curve") or [])
+        curve = pd.DataFrame(read_json(paths.run_at(run["run_dir"]).metrics).get("curve") or [])
         if curve.empty or "fid" not in curve:
             continue
         label = run["model"] if run["model"] not in plotted else None
@@ -146,7 +165,10 @@ def _fid_curves(dataset: str, these_runs: pd.DataFrame, backbone: str) -> plt.Fi
     axis.set_xlabel("generator step", fontsize=8)
     axis.set_ylabel(f"{backbone} FID (small sample)", fontsize=8)
     axis.set_yscale("log")
-    axis.set_title(f"{dataset}: FID over training" if plotted else f"{dataset}: no FID monitor in this config (monitor_every: 0)", fontsize=9)
+    axis.set_title(
+        f"{dataset}: FID over training" if plotted else f"{dataset}: no FID monitor in this config (monitor_every: 0)",
+        fontsize=9,
+    )
     if plotted:
         axis.legend(fontsize=7)
     figure.tight_layout()
@@ -159,20 +181,25 @@ def _image(path: Path, alt: str) -> str:
 
 def _pictures(these_runs: pd.DataFrame) -> str:
     """Per model: the fixed-noise grid of every seed; for the first seed the interpolations, class grid and neighbours."""
-    parts = ["<h3>Samples</h3><p>Grids use the same noise for every run. Interpolations walk a great circle "
-             "(slerp) between two noise vectors per row. Neighbour panels put samples over their nearest training "
-             "images in pixel space, as in Goodfellow et al. 2014, Fig. 2: samples that are not copies of the "
-             "training set differ from their neighbours.</p>"]
+    parts = [
+        "<h3>Samples</h3><p>Grids use the same noise for every run. Interpolations walk a great circle "
+        "(slerp) between two noise vectors per row. Neighbour panels put samples over their nearest training "
+        "images in pixel space, as in Goodfellow et al. 2014, Fig. 2: samples that are not copies of the "
+        "training set differ from their neighbours.</p>"
+    ]
     for model, group in these_runs.groupby("model", sort=False):
         group = group.sort_values("seed")
-        first = Path(group["run_dir"].iloc[0])
-        grids = "".join(_image(Path(r) / "grid.png", f"{model} seed {s}") for r, s in zip(group["run_dir"], group["seed"]))
-        extras = [_image(first / "interpolation.png", f"{model}: slerp interpolations")]
-        result = read_json(first / "metrics.json")
+        first = paths.run_at(group["run_dir"].iloc[0])
+        grids = "".join(
+            _image(paths.run_at(r).picture("grid"), f"{model} seed {s}")
+            for r, s in zip(group["run_dir"], group["seed"])
+        )
+        extras = [_image(first.picture("interpolation"), f"{model}: slerp interpolations")]
+        result = read_json(first.metrics)
         if result["conditioning"] != "none":
-            extras.append(_image(first / "classes.png", f"{model}: one row per class"))
+            extras.append(_image(first.picture("classes"), f"{model}: one row per class"))
         for name, caption in result.get("extra_pictures", {}).items():
-            extras.append(_image(first / f"{name}.png", f"{model}: {caption}"))
+            extras.append(_image(first.picture(name), f"{model}: {caption}"))
         parts.append(
             f"<h4>{html.escape(model)}</h4><div class='pictures'>{grids}{''.join(extras)}</div>"
             f"<div class='neighbours'>{_image(first / 'neighbours.png', f'{model}: nearest training neighbours')}</div>"

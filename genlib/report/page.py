@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from genlib.config import paths
 from genlib.io.atomic import atomic_path, read_json, write_json, write_text
 from genlib.report.images import image_dataset_section
 from genlib.report.pieces import METRICS, PUBLISHED_COLUMNS, metrics_of
@@ -24,11 +25,12 @@ from genlib.report.sweep import collect_sweep, published_sweep, summarise_sweep,
 # The section of the page for each kind of data.
 SECTIONS = {"points": points_section, "images": image_dataset_section}
 
+
 def collect_runs(run_dirs: list[Path]) -> pd.DataFrame:
     """One row per run: identity, status and metrics read from each run folder's metrics.json."""
     rows = []
     for run_dir in run_dirs:
-        result = read_json(Path(run_dir) / "metrics.json")
+        result = read_json(paths.run_at(run_dir).metrics)
         row = {key: result[key] for key in ("dataset", "model", "objective", "seed", "status", "train_steps")}
         row["kind"] = result["data_kind"]
         row["family"] = result["family"]
@@ -53,9 +55,13 @@ def summarise(runs: pd.DataFrame) -> pd.DataFrame:
     for (dataset, model), group in runs.groupby(["dataset", "model"], sort=False):
         done = group[group["status"] == "completed"]
         record: dict[str, Any] = {
-            "dataset": dataset, "model": model, "objective": group["objective"].iloc[0],
+            "dataset": dataset,
+            "model": model,
+            "objective": group["objective"].iloc[0],
             "backbone": group["backbone"].iloc[0],
-            "n_seeds": len(group), "n_completed": len(done), "n_diverged": int((group["status"] == "diverged").sum()),
+            "n_seeds": len(group),
+            "n_completed": len(done),
+            "n_diverged": int((group["status"] == "diverged").sum()),
             "train_steps": int(group["train_steps"].max()),
         }
         for column, *_ in metrics_of(group["kind"].iloc[0]):
@@ -78,7 +84,11 @@ def load_published(path: Path) -> pd.DataFrame:
 
 
 def build_report(
-    run_dirs: list[Path], *, published_csvs: list[Path], out_dir: Path, config_path: Path | None = None,
+    run_dirs: list[Path],
+    *,
+    published_csvs: list[Path],
+    out_dir: Path,
+    config_path: Path | None = None,
     sweep_tags: list[str] | None = None,
 ) -> None:
     """Write index.html, summary.csv, summary.json and runs.csv (and sweep.csv with a sampler sweep) into `out_dir`."""
@@ -98,12 +108,13 @@ def build_report(
         sections.append(section)
     provenance = _provenance(config_path)
     page = _page(sections, provenance, _runs_provenance(runs, provenance), len(runs))
-    _write_csv(summary, out_dir / "summary.csv")
-    write_json(out_dir / "summary.json", summary_metrics(summary))
-    _write_csv(runs.drop(columns=["run_dir"]), out_dir / "runs.csv")
+    files = paths.report_at(out_dir)
+    _write_csv(summary, files.summary_csv)
+    write_json(files.summary_json, summary_metrics(summary))
+    _write_csv(runs.drop(columns=["run_dir"]), files.runs_csv)
     if not sweep.empty:
-        _write_csv(summarise_sweep(sweep), out_dir / "sweep.csv")
-    write_text(out_dir / "index.html", page)
+        _write_csv(summarise_sweep(sweep), files.sweep_csv)
+    write_text(files.page, page)
 
 
 def summary_metrics(summary: pd.DataFrame) -> dict[str, dict[str, dict[str, float | int | None]]]:
@@ -130,7 +141,7 @@ def _provenance(config_path: Path | None) -> dict[str, str]:
     from genlib.io.provenance import describe_git, git_state, versions
 
     info = {
-        "generated": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "git commit": describe_git(git_state()),
         **{name: version or "not installed" for name, version in versions().items()},
     }
@@ -164,7 +175,8 @@ def _runs_provenance(runs: pd.DataFrame, page: dict[str, str]) -> str:
     return (
         "<h3>Per run</h3>" + note + "<table><tr><th>dataset</th><th>model</th><th>seed</th><th>checkpoint SHA-256</th>"
         "<th>trained on</th><th>scored on</th><th>git commit at scoring</th><th>config SHA-256</th></tr>"
-        + "".join(rows) + "</table>"
+        + "".join(rows)
+        + "</table>"
     )
 
 
@@ -193,7 +205,7 @@ def _page(sections: list[str], provenance: dict[str, str], runs_provenance: str,
 <h1>Generative model comparison</h1>
 <p>{n_runs} runs. Numbers are computed by this pipeline from its own samples; published numbers are
 quoted from their sources with their protocols.</p>
-{''.join(sections)}
+{"".join(sections)}
 <h2>Provenance</h2><table>{prov}</table>
 {runs_provenance}
 </body></html>

@@ -5,11 +5,11 @@ from __future__ import annotations
 import base64
 import html
 import io
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from genlib.config import paths
 from genlib.io.figures import plt
 
 # Metrics in table order: (column, heading, better direction, format).
@@ -33,7 +33,18 @@ METRICS = POINT_METRICS + IMAGE_METRICS
 # Labels of the loss columns families log; any other column is shown under its own name.
 LOSS_LABELS = {"d_loss": "D loss", "g_loss": "G loss", "penalty": "gradient penalty", "loss": "denoising loss"}
 LOSS_COLOURS = ("tab:blue", "tab:red", "tab:green", "tab:purple", "tab:orange")
-PUBLISHED_COLUMNS = ("dataset", "method", "metric", "value", "spread", "spread_kind", "n_runs", "n_generated", "source", "protocol")
+PUBLISHED_COLUMNS = (
+    "dataset",
+    "method",
+    "metric",
+    "value",
+    "spread",
+    "spread_kind",
+    "n_runs",
+    "n_generated",
+    "source",
+    "protocol",
+)
 
 
 def metrics_of(kind: str) -> tuple[tuple[str, str, str, str], ...]:
@@ -68,24 +79,28 @@ def loss_curves(dataset: str, these_runs: pd.DataFrame) -> plt.Figure:
     figure, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 2.8 * rows), squeeze=False)
     for axis, model in zip(axes.ravel(), models):
         for _, run in these_runs[these_runs["model"] == model].iterrows():
-            losses = pd.read_csv(Path(run["run_dir"]) / "losses.csv")
+            losses = pd.read_csv(paths.run_at(run["run_dir"]).losses)
             smooth = max(1, len(losses) // 100)
             # Every loss a family logs (GANs: D and G; diffusion: the denoising loss); a column that is
             # zero throughout (a GAN's gradient penalty when it has none) is left out.
             shown = [c for c in losses.columns if c != "step" and losses[c].abs().sum() > 0]
             for column, colour in zip(shown, LOSS_COLOURS):
                 curve = losses[column].rolling(smooth, min_periods=1).mean()
-                axis.plot(losses["step"], curve, color=colour, lw=0.8, alpha=0.7,
-                          label=LOSS_LABELS.get(column, column) if run["seed"] == these_runs["seed"].min() else None)
+                axis.plot(
+                    losses["step"],
+                    curve,
+                    color=colour,
+                    lw=0.8,
+                    alpha=0.7,
+                    label=LOSS_LABELS.get(column, column) if run["seed"] == these_runs["seed"].min() else None,
+                )
             if len(shown) == 1 and (losses[shown[0]] > 0).all():
                 axis.set_yscale("log")  # a single positive loss falling over decades
         axis.set_title(model, fontsize=9)
         axis.set_xlabel("training step", fontsize=8)
         axis.tick_params(labelsize=7)
         axis.legend(fontsize=7)
-    for axis in axes.ravel()[len(models):]:
+    for axis in axes.ravel()[len(models) :]:
         axis.set_visible(False)
     figure.tight_layout()
     return figure
-
-

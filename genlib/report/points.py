@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from genlib.config import paths
 from genlib.io.figures import plt
 from genlib.report.pieces import POINT_METRICS, data_uri, figure_html, loss_curves, step_range
 
@@ -19,12 +20,24 @@ def points_section(dataset: str, runs: pd.DataFrame, summary: pd.DataFrame, publ
     n_modes = these_runs["n_modes"].dropna()
     parts = [f"<h2 id='{html.escape(dataset)}'>{html.escape(dataset)}</h2>"]
     if len(n_modes):
-        parts.append(f"<p>{int(n_modes.iloc[0])} modes. Mean &plusmn; standard deviation over completed seeds; best mean per column in bold.</p>")
+        parts.append(
+            f"<p>{int(n_modes.iloc[0])} modes. Mean &plusmn; standard deviation over completed seeds; best mean per column in bold.</p>"
+        )
     parts.append(_ours_table(ours))
     parts.append(_published_table(theirs))
     parts.append(_protocol_notes(these_runs, theirs))
-    parts.append(figure_html(_metric_bars(dataset, ours, theirs), f"{dataset}: metrics per model (error bars: std over seeds); dashed: published GAN baselines"))
-    parts.append(figure_html(loss_curves(dataset, these_runs), f"{dataset}: discriminator and generator losses per step, one line per seed"))
+    parts.append(
+        figure_html(
+            _metric_bars(dataset, ours, theirs),
+            f"{dataset}: metrics per model (error bars: std over seeds); dashed: published GAN baselines",
+        )
+    )
+    parts.append(
+        figure_html(
+            loss_curves(dataset, these_runs),
+            f"{dataset}: discriminator and generator losses per step, one line per seed",
+        )
+    )
     parts.append(_scatter_grid(these_runs))
     return "\n".join(parts)
 
@@ -35,13 +48,19 @@ def _ours_table(ours: pd.DataFrame) -> str:
         means = ours[f"{column}_mean"]
         if means.notna().any():
             best[column] = means.max() if direction == "higher" else means.min()
-    head = "".join(f"<th>{html.escape(h)} ({'&uarr;' if d == 'higher' else '&darr;'})</th>" for _, h, d, _ in POINT_METRICS)
+    head = "".join(
+        f"<th>{html.escape(h)} ({'&uarr;' if d == 'higher' else '&darr;'})</th>" for _, h, d, _ in POINT_METRICS
+    )
     rows = []
     for _, row in ours.iterrows():
         cells = []
         for column, _, _, fmt in POINT_METRICS:
             mean, std = row[f"{column}_mean"], row[f"{column}_std"]
-            text = "&mdash;" if np.isnan(mean) else fmt.format(mean) + ("" if np.isnan(std) else f" &plusmn; {fmt.format(std)}")
+            text = (
+                "&mdash;"
+                if np.isnan(mean)
+                else fmt.format(mean) + ("" if np.isnan(std) else f" &plusmn; {fmt.format(std)}")
+            )
             cells.append(f"<td><b>{text}</b></td>" if column in best and mean == best[column] else f"<td>{text}</td>")
         diverged = f"{row['n_diverged']} diverged" if row["n_diverged"] else ""
         rows.append(
@@ -49,8 +68,11 @@ def _ours_table(ours: pd.DataFrame) -> str:
             f"<td>{row['n_completed']}/{row['n_seeds']} {diverged}</td><td>{row['train_steps']}</td></tr>"
         )
     return (
-        "<h3>This pipeline</h3><table><tr><th>model</th><th>objective</th>" + head
-        + "<th>seeds completed</th><th>training steps</th></tr>" + "".join(rows) + "</table>"
+        "<h3>This pipeline</h3><table><tr><th>model</th><th>objective</th>"
+        + head
+        + "<th>seeds completed</th><th>training steps</th></tr>"
+        + "".join(rows)
+        + "</table>"
     )
 
 
@@ -77,8 +99,11 @@ def _published_table(theirs: pd.DataFrame) -> str:
         )
     head = "".join(f"<th>{html.escape(headings[m])}</th>" for m in metrics)
     return (
-        "<h3>Published</h3><table><tr><th>method</th>" + head + "<th>runs</th><th>source</th><th>protocol</th></tr>"
-        + "".join(rows) + "</table>"
+        "<h3>Published</h3><table><tr><th>method</th>"
+        + head
+        + "<th>runs</th><th>source</th><th>protocol</th></tr>"
+        + "".join(rows)
+        + "</table>"
     )
 
 
@@ -127,8 +152,8 @@ def _metric_bars(dataset: str, ours: pd.DataFrame, theirs: pd.DataFrame) -> plt.
 def _scatter_grid(these_runs: pd.DataFrame) -> str:
     cells = []
     for _, run in these_runs.sort_values(["model", "seed"], kind="stable").iterrows():
-        png = (Path(run["run_dir"]) / "scatter.png").read_bytes()
-        cells.append(f"<img class='scatter' alt='{html.escape(run['model'])} seed {run['seed']}' src='{data_uri(png)}'>")
+        png = Path(paths.run_at(run["run_dir"]).scatter).read_bytes()
+        cells.append(
+            f"<img class='scatter' alt='{html.escape(run['model'])} seed {run['seed']}' src='{data_uri(png)}'>"
+        )
     return "<h3>Samples (red) over held-out real points (grey)</h3><div class='grid'>" + "".join(cells) + "</div>"
-
-

@@ -14,14 +14,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from genlib.config import paths
+from genlib.config.settings import SweepPoint
 from genlib.io.atomic import read_json
 from genlib.io.figures import plt
 from genlib.report.pieces import figure_html
-from genlib.config.settings import SweepPoint
 
 # The samplers in legend order, with one colour each (ours and published alike).
-SAMPLER_COLOURS = {"DDIM eta=0": "tab:blue", "DDIM eta=0.2": "tab:cyan", "DDIM eta=0.5": "tab:purple",
-                   "DDIM eta=1": "tab:orange", "DDPM (sigma-hat)": "tab:red"}
+SAMPLER_COLOURS = {
+    "DDIM eta=0": "tab:blue",
+    "DDIM eta=0.2": "tab:cyan",
+    "DDIM eta=0.5": "tab:purple",
+    "DDIM eta=1": "tab:orange",
+    "DDPM (sigma-hat)": "tab:red",
+}
 
 
 def collect_sweep(run_dirs: list[Path], tags: list[str]) -> pd.DataFrame:
@@ -29,21 +35,48 @@ def collect_sweep(run_dirs: list[Path], tags: list[str]) -> pd.DataFrame:
     rows = []
     for run_dir in run_dirs:
         for tag in tags:
-            path = Path(run_dir) / "sweep" / tag / "metrics.json"
+            path = Path(paths.run_at(run_dir).sweep(tag).metrics)
             if not path.is_file():
                 continue  # the sweep covers diffusion models on images only
             result = read_json(path)
             sampler = result["sampler"]
-            point = SweepPoint(sampler=sampler["sampler"], sampler_steps=sampler["sampler_steps"], eta=sampler["eta"],
-                               spacing=sampler["spacing"])
-            rows.append({
-                "dataset": result["dataset"], "model": result["model"], "seed": result["seed"], "tag": tag,
-                "sampler": point.label, "steps": point.sampler_steps, "spacing": point.spacing,
-                "status": result["status"], "n_generated": result["protocol"]["n_generated"],
-                "backbone": result["backbone"], "fid": (result["metrics"] or {}).get("fid", np.nan),
-            })
-    return pd.DataFrame(rows, columns=["dataset", "model", "seed", "tag", "sampler", "steps", "spacing", "status",
-                                       "n_generated", "backbone", "fid"])
+            point = SweepPoint(
+                sampler=sampler["sampler"],
+                sampler_steps=sampler["sampler_steps"],
+                eta=sampler["eta"],
+                spacing=sampler["spacing"],
+            )
+            rows.append(
+                {
+                    "dataset": result["dataset"],
+                    "model": result["model"],
+                    "seed": result["seed"],
+                    "tag": tag,
+                    "sampler": point.label,
+                    "steps": point.sampler_steps,
+                    "spacing": point.spacing,
+                    "status": result["status"],
+                    "n_generated": result["protocol"]["n_generated"],
+                    "backbone": result["backbone"],
+                    "fid": (result["metrics"] or {}).get("fid", np.nan),
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "dataset",
+            "model",
+            "seed",
+            "tag",
+            "sampler",
+            "steps",
+            "spacing",
+            "status",
+            "n_generated",
+            "backbone",
+            "fid",
+        ],
+    )
 
 
 def summarise_sweep(sweep: pd.DataFrame) -> pd.DataFrame:
@@ -76,8 +109,12 @@ def sweep_section(dataset: str, sweep: pd.DataFrame, theirs: pd.DataFrame) -> st
     ]
     for model, rows in summary.groupby("model", sort=False):
         parts.append(_table(model, rows, backbone))
-    parts.append(figure_html(_curves(dataset, summary, theirs, backbone),
-                             f"{dataset}: FID over sampling steps S; left ours, right the published Table 1 of Song et al. 2021"))
+    parts.append(
+        figure_html(
+            _curves(dataset, summary, theirs, backbone),
+            f"{dataset}: FID over sampling steps S; left ours, right the published Table 1 of Song et al. 2021",
+        )
+    )
     if not theirs.empty:
         datasets = ", ".join(sorted(set(theirs["dataset"])))
         notes = [
@@ -108,8 +145,10 @@ def _table(model: str, rows: pd.DataFrame, backbone: str) -> str:
             text = f"{mean:.2f}" + ("" if np.isnan(std) else f" &plusmn; {std:.2f}")
             cells.append(f"<td><b>{text}</b></td>" if mean == best else f"<td>{text}</td>")
         body.append(f"<tr><td>{html.escape(sampler)}</td>{''.join(cells)}</tr>")
-    return (f"<h4>{html.escape(model)}: {html.escape(backbone)} FID (&darr;), best S per sampler in bold</h4>"
-            f"<table><tr><th>sampler</th>{head}</tr>{''.join(body)}</table>")
+    return (
+        f"<h4>{html.escape(model)}: {html.escape(backbone)} FID (&darr;), best S per sampler in bold</h4>"
+        f"<table><tr><th>sampler</th>{head}</tr>{''.join(body)}</table>"
+    )
 
 
 def _curves(dataset: str, summary: pd.DataFrame, theirs: pd.DataFrame, backbone: str) -> plt.Figure:
@@ -118,15 +157,28 @@ def _curves(dataset: str, summary: pd.DataFrame, theirs: pd.DataFrame, backbone:
     ours_axis = axes[0, 0]
     for (model, sampler), group in summary.groupby(["model", "sampler"], sort=False):
         group = group.sort_values("steps")
-        ours_axis.errorbar(group["steps"], group["fid_mean"], yerr=group["fid_std"].fillna(0), marker="o", capsize=3,
-                           color=SAMPLER_COLOURS.get(sampler), label=f"{model}: {sampler}" if summary["model"].nunique() > 1 else sampler)
+        ours_axis.errorbar(
+            group["steps"],
+            group["fid_mean"],
+            yerr=group["fid_std"].fillna(0),
+            marker="o",
+            capsize=3,
+            color=SAMPLER_COLOURS.get(sampler),
+            label=f"{model}: {sampler}" if summary["model"].nunique() > 1 else sampler,
+        )
     ours_axis.set_title(f"ours: {dataset}, {backbone} FID", fontsize=9)
     if panels == 2:
         their_axis = axes[0, 1]
         for (name, method), group in theirs.groupby(["dataset", "method"], sort=False):
             group = group.sort_values("sampling_steps")
-            their_axis.plot(group["sampling_steps"], group["value"], marker="o", color=SAMPLER_COLOURS.get(method),
-                            linestyle="-" if name == theirs["dataset"].iloc[0] else "--", label=f"{name}: {method}")
+            their_axis.plot(
+                group["sampling_steps"],
+                group["value"],
+                marker="o",
+                color=SAMPLER_COLOURS.get(method),
+                linestyle="-" if name == theirs["dataset"].iloc[0] else "--",
+                label=f"{name}: {method}",
+            )
         their_axis.set_title("published: Song et al. 2021, Table 1 (Inception FID)", fontsize=9)
     for axis in axes[0]:
         axis.set_xscale("log")

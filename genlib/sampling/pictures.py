@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from genlib.config import paths
 from genlib.families.registry import family_of_checkpoint
 from genlib.io.checkpoint import load_checkpoint
 from genlib.io.figures import plt, save_figure, save_png, tile
@@ -37,7 +38,7 @@ def nearest_neighbours(samples: np.ndarray, training: np.ndarray, batch_size: in
     train_sq = (train**2).sum(1)
     found = []
     for start in range(0, len(samples), batch_size):
-        x = torch.from_numpy(samples[start:start + batch_size].reshape(-1, train.shape[1])).float()
+        x = torch.from_numpy(samples[start : start + batch_size].reshape(-1, train.shape[1])).float()
         distances = train_sq[None, :] - 2 * x @ train.T  # ||x||^2 is the same for every candidate
         found.append(distances.argmin(1))
     return torch.cat(found).numpy()
@@ -67,41 +68,48 @@ def save_neighbour_panel(samples: np.ndarray, training: np.ndarray, title: str, 
     save_figure(neighbour_figure(samples, training, title), path)
 
 
-def draw_run_pictures(checkpoint_path: str | Path, out_dir: str | Path, *, grid_size: int, device: torch.device) -> None:
+def draw_run_pictures(
+    checkpoint_path: str | Path, out_dir: str | Path, *, grid_size: int, device: torch.device
+) -> None:
     """grid.png (fixed noise), classes.png (one row per class; blank when unconditional) and interpolation.png of a run."""
     checkpoint = load_checkpoint(checkpoint_path)
-    out = Path(out_dir)
+    out = paths.run_at(out_dir)
     blank = np.full((1, *checkpoint["data_spec"]["shape"]), 255, dtype=np.uint8)
     if checkpoint["status"] == "diverged":
-        for name in ("grid.png", "interpolation.png", "classes.png"):
-            save_png(tile(blank, 1), out / name)
+        for name in paths.RUN_PICTURES:
+            save_png(tile(blank, 1), out.picture(name))
         return
     model = load_sampling_model(checkpoint, path=checkpoint_path).to(device)
     generator, shape, num_classes = model.generator, model.noise_shape, model.num_classes
     # The same noise (seed 0) for every run and step: grids are comparable across runs.
     noise = torch.randn(grid_size, *shape, generator=torch.Generator().manual_seed(0))
     labels = torch.arange(grid_size) % num_classes if num_classes else None
-    save_png(tile(generate_images(generator, noise, labels), int(grid_size**0.5)), out / "grid.png")
+    save_png(tile(generate_images(generator, noise, labels), int(grid_size**0.5)), out.picture("grid"))
     steps, rows = 10, 6
     path = interpolation_noise(math.prod(shape), rows, steps, seed=1).view(rows * steps, *shape)
     labels = (torch.arange(rows) % num_classes).repeat_interleave(steps) if num_classes else None
-    save_png(tile(generate_images(generator, path, labels), steps), out / "interpolation.png")
+    save_png(tile(generate_images(generator, path, labels), steps), out.picture("interpolation"))
     if not num_classes:
-        save_png(tile(blank, 1), out / "classes.png")
+        save_png(tile(blank, 1), out.picture("classes"))
         return
     per_class = 8  # the same 8 noise vectors in every row: only the label changes down a column
-    noise = torch.randn(per_class, *shape, generator=torch.Generator().manual_seed(2)).repeat(num_classes, *([1] * len(shape)))
+    noise = torch.randn(per_class, *shape, generator=torch.Generator().manual_seed(2)).repeat(
+        num_classes, *([1] * len(shape))
+    )
     labels = torch.arange(num_classes).repeat_interleave(per_class)
-    save_png(tile(generate_images(generator, noise, labels), per_class), out / "classes.png")
+    save_png(tile(generate_images(generator, noise, labels), per_class), out.picture("classes"))
 
 
-def draw_family_picture(name: str, checkpoint_path: str | Path, real: np.ndarray, out: str | Path, *,
-                        device: torch.device) -> None:
+def draw_family_picture(
+    name: str, checkpoint_path: str | Path, real: np.ndarray, out: str | Path, *, device: torch.device
+) -> None:
     """A picture only some families draw (e.g. a diffusion model's denoising trajectory); blank for a diverged run."""
     checkpoint = load_checkpoint(checkpoint_path)
     family = family_of_checkpoint(checkpoint, checkpoint_path)
     if name not in family.extra_pictures:
-        raise ValueError(f"the {family.name} family draws no picture {name!r}; it draws: {', '.join(family.extra_pictures) or 'none'}")
+        raise ValueError(
+            f"the {family.name} family draws no picture {name!r}; it draws: {', '.join(family.extra_pictures) or 'none'}"
+        )
     if checkpoint["status"] == "diverged":
         save_png(tile(np.full((1, *checkpoint["data_spec"]["shape"]), 255, dtype=np.uint8), 1), out)
         return

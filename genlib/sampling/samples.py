@@ -18,8 +18,9 @@ from genlib.io.checkpoint import load_checkpoint
 from genlib.io.provenance import file_sha256
 
 
-def load_sampling_model(checkpoint: dict[str, Any], sampler: dict[str, Any] | None = None,
-                        path: Any = "checkpoint") -> SamplingModel:
+def load_sampling_model(
+    checkpoint: dict[str, Any], sampler: dict[str, Any] | None = None, path: Any = "checkpoint"
+) -> SamplingModel:
     """The checkpoint's model as a generator; `sampler` replaces a diffusion model's sampling settings."""
     return family_of_checkpoint(checkpoint, path).sampling_model(checkpoint, sampler)
 
@@ -53,8 +54,8 @@ def generate_images(
     parts = []
     noise = noise.to(torch.float32)
     for start in range(0, len(noise), batch_size):
-        y = None if labels is None else labels[start:start + batch_size].to(device)
-        parts.append(to_uint8(generator(noise[start:start + batch_size].to(device), y)).cpu())
+        y = None if labels is None else labels[start : start + batch_size].to(device)
+        parts.append(to_uint8(generator(noise[start : start + batch_size].to(device), y)).cpu())
     return torch.cat(parts).numpy()
 
 
@@ -66,8 +67,13 @@ def class_labels(n: int, num_classes: int, generator: torch.Generator) -> torch.
 
 @torch.no_grad()
 def draw_samples(
-    checkpoint_path: str | Path, n_samples: int, seed: int, *, device: torch.device | None = None,
-    sampler: dict[str, Any] | None = None, run_settings: dict[str, Any] | None = None,
+    checkpoint_path: str | Path,
+    n_samples: int,
+    seed: int,
+    *,
+    device: torch.device | None = None,
+    sampler: dict[str, Any] | None = None,
+    run_settings: dict[str, Any] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """`n_samples` samples of a checkpoint's model (EMA when present), their labels (-1: none), and info.
 

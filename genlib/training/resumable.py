@@ -20,10 +20,11 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from genlib.config import paths
 from genlib.io.atomic import atomic_path
 from genlib.io.checkpoint import load_checkpoint, save_checkpoint
-from genlib.training.device import Accelerator
 from genlib.io.loss_log import append_loss_rows, read_loss_rows, write_loss_rows
+from genlib.training.device import Accelerator
 
 log = logging.getLogger(__name__)
 
@@ -38,18 +39,26 @@ class TrainResult:
 
 def resume_dir_for(checkpoint_path: str | Path) -> Path:
     """Folder of the in-progress state of the run whose final checkpoint is `checkpoint_path`."""
-    return Path(checkpoint_path).parent / "resume"
+    return Path(paths.run_at(Path(checkpoint_path).parent).resume)
 
 
 class ResumableRun:
     """Resume state, loss rows and curve rows of one run, and the writing of its final files."""
 
-    def __init__(self, checkpoint_path: str | Path, losses_path: str | Path, *, fmt: str,
-                 settings: dict[str, Any], columns: tuple[str, ...]):
+    def __init__(
+        self,
+        checkpoint_path: str | Path,
+        losses_path: str | Path,
+        *,
+        fmt: str,
+        settings: dict[str, Any],
+        columns: tuple[str, ...],
+    ):
         self.checkpoint_path, self.losses_path = Path(checkpoint_path), Path(losses_path)
         self.fmt, self.settings, self.columns = fmt, settings, columns
         self.resume_dir = resume_dir_for(checkpoint_path)
-        self.state_path, self.log_path = self.resume_dir / "state.pt", self.resume_dir / "losses.csv"
+        files = paths.run_at(Path(checkpoint_path).parent)
+        self.state_path, self.log_path = Path(files.resume_state), Path(files.resume_losses)
         self.curve: list[dict[str, float]] = []
         self.pending: list[dict[str, float]] = []
 
@@ -91,7 +100,9 @@ class ResumableRun:
         """What `resume` needs: the state dicts of `parts` (None stays None), both RNG states and the curve so far."""
         return {
             **{name: None if part is None else part.state_dict() for name, part in parts.items()},
-            "rng": rng.get_state(), "torch_rng": torch.get_rng_state(), "curve": list(self.curve),
+            "rng": rng.get_state(),
+            "torch_rng": torch.get_rng_state(),
+            "curve": list(self.curve),
         }
 
     def record(self, row: dict[str, float], *, every: int) -> bool:
@@ -101,8 +112,9 @@ class ResumableRun:
             self.pending.append(row)
         return finite
 
-    def observe(self, step: int, model: nn.Module, monitor: Callable[[nn.Module], dict[str, float]],
-                accelerator: Accelerator) -> None:
+    def observe(
+        self, step: int, model: nn.Module, monitor: Callable[[nn.Module], dict[str, float]], accelerator: Accelerator
+    ) -> None:
         """Add the monitor's row for `model` (put in eval mode for it) to the curve."""
         was_training = model.training
         model.eval()
@@ -114,13 +126,59 @@ class ResumableRun:
     def progress_bar(self, settings: Any, start: int, *, enabled: bool) -> tqdm:
         """A progress bar with rate and ETA over the run's steps, starting at the step resumed from."""
         return tqdm(
-            total=settings.steps, initial=start, desc=f"{settings.dataset}/{settings.model}/seed{settings.seed}",
-            unit="step", disable=not enabled, file=sys.stderr, mininterval=0.5 if sys.stderr.isatty() else 10.0,
+            total=settings.steps,
+            initial=start,
+            desc=f"{settings.dataset}/{settings.model}/seed{settings.seed}",
+            unit="step",
+            disable=not enabled,
+            file=sys.stderr,
+            mininterval=0.5 if sys.stderr.isatty() else 10.0,
         )
 
+    def loop(
+        self,
+        settings: Any,
+        start: int,
+        train_step: Callable[[int], tuple[dict[str, float], dict[str, str]]],
+        *,
+        state: Callable[[int, str], dict[str, Any]],
+        monitored: Callable[[int], None],
+        on_step: Callable[[int], None] | None,
+        progress: bool,
+    ) -> tuple[str, int]:
+        """Run `train_step(step)` (returning its loss row and progress-bar postfix) from `start` + 1 to the last
+        step, with the bookkeeping of `end_step` after each; return the status ("completed" or "diverged")
+        and the last step done."""
+        status, step = "completed", start
+        if start == 0:
+            monitored(0)
+        with self.progress_bar(settings, start, enabled=progress) as bar:
+            for step in range(start + 1, settings.steps + 1):
+                row, postfix = train_step(step)
+                if not self.end_step(
+                    step,
+                    row,
+                    settings,
+                    bar=bar,
+                    postfix=postfix,
+                    state=lambda: state(step, "running"),
+                    monitored=monitored,
+                    on_step=on_step,
+                ):
+                    status = "diverged"
+                    break
+        return status, step
+
     def end_step(
-        self, step: int, row: dict[str, float], settings: Any, *, bar: Any, postfix: dict[str, str],
-        state: Callable[[], dict[str, Any]], monitored: Callable[[int], None],
+        self,
+        step: int,
+        row: dict[str, float],
+        settings: Any,
+        *,
+        bar: Any,
+        postfix: dict[str, str],
+        state: Callable[[], dict[str, Any]],
+        monitored: Callable[[int], None],
         on_step: Callable[[int], None] | None,
     ) -> bool:
         """The bookkeeping after a training step: loss row, progress bar, monitor, resumable state.

@@ -105,7 +105,7 @@ def checkpoints():
 
 def sweep_metrics():
     """Metrics files of every (run, sampler setting) of the sweep, in matrix order."""
-    return [paths.sweep_file(run_paths(r), tag, "metrics.json") for r in SWEEP_RUNS for tag in SWEEP]
+    return [run_paths(r).sweep(tag).metrics for r in SWEEP_RUNS for tag in SWEEP]
 
 
 def sweep_options(wildcards):

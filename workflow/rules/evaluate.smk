@@ -59,14 +59,14 @@ rule evaluate_images:
 
 rule evaluate_sweep:
     input:
-        samples=paths.sweep_file(RUN, "{sweep}", "samples.npz"),
+        samples=RUN.sweep("{sweep}").samples,
         meta=DATA.meta,
         weights=lambda w: backbone_weights(w.dataset),
         reference=lambda w: reference_stats(w.dataset),
         evaluation=EXPERIMENT_FILES.evaluation,
         config=EXPERIMENT_FILES.resolved_config,
     output:
-        metrics=paths.sweep_file(RUN, "{sweep}", "metrics.json"),
+        metrics=RUN.sweep("{sweep}").metrics,
     wildcard_constraints:
         dataset=IMAGE_DATASET_PATTERN,
     params:

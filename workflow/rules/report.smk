@@ -12,14 +12,14 @@ rule report:
         config=REPORT.resolved_config,
         published=PUBLISHED,
     output:
-        html=report(REPORT.report_file("index.html"), caption="../report/comparison.rst", category="Comparison"),
-        summary=REPORT.report_file("summary.csv"),
-        summary_json=REPORT.report_file("summary.json"),
-        runs=REPORT.report_file("runs.csv"),
+        html=report(REPORT.report.page, caption="../report/comparison.rst", category="Comparison"),
+        summary=REPORT.report.summary_csv,
+        summary_json=REPORT.report.summary_json,
+        runs=REPORT.report.runs_csv,
     params:
         runs=run_dirs(),
         sweep=f"--sweep {' '.join(SWEEP)}" if SWEEP_RUNS else "",
-        out_dir=lambda w: paths.experiment(w.experiment).report,
+        out_dir=lambda w: paths.experiment(w.experiment).report.folder,
     log:
         REPORT.report_log,
     shell:

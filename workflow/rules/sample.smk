@@ -86,7 +86,7 @@ rule sample_sweep:
     input:
         checkpoint=RUN.checkpoint,
     output:
-        samples=paths.sweep_file(RUN, "{sweep}", "samples.npz"),
+        samples=RUN.sweep("{sweep}").samples,
     wildcard_constraints:
         dataset=IMAGE_DATASET_PATTERN,
         model=SWEEP_MODELS,
