@@ -13,6 +13,17 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
+
+
+# Wildcards of every rule below.
+wildcard_constraints:
+    experiment=EXPERIMENT.replace(".", r"\."),
+    dataset=r"[A-Za-z0-9_-]+",
+    model=r"[a-z0-9][a-z0-9-]*",
+    seed=r"\d+",
+
+
+include: "workflow/rules/settings.smk"
 include: "workflow/rules/prepare.smk"
 include: "workflow/rules/backbone.smk"
 include: "workflow/rules/train.smk"
@@ -21,12 +32,19 @@ include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/report.smk"
 
 
+localrules:
+    dataset_settings,
+    run_settings,
+    resolved_config,
+    evaluation_settings_file,
+
+
 rule all:
+    default_target: True
     input:
         paths.experiment(EXPERIMENT).report.page,
         # Checkpoints are products too: one deleted is retrained, with what depends on it.
         checkpoints(),
-    default_target: True
 
 
 # Targets of the DVC stages (dvc.yaml): the prepared data with its metric backbone, and the checkpoints.

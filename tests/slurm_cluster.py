@@ -7,6 +7,7 @@ tests skip with that reason.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -108,7 +109,7 @@ def start_cluster(folder: Path) -> Iterator[dict[str, str]]:
         if munged.returncode != 0:
             raise ClusterUnavailable(f"munged did not start: {munged.stderr.strip()}")
         for daemon in ("slurmctld", "slurmd"):
-            log = open(folder / f"{daemon}.out", "w")
+            log = open(folder / f"{daemon}.out", "w")  # noqa: SIM115 (the daemon writes to it after this block)
             started.append(subprocess.Popen([binaries[daemon], "-D", "-f", str(conf)], env=env, stdout=log, stderr=log))
         deadline = time.monotonic() + 30
         state = ""
@@ -139,7 +140,5 @@ def start_cluster(folder: Path) -> Iterator[dict[str, str]]:
                 process.kill()
         pid_file = folder / "munge/munged.pid"
         if pid_file.exists():
-            try:
+            with contextlib.suppress(ValueError, ProcessLookupError):
                 os.kill(int(pid_file.read_text().strip()), 15)
-            except (ValueError, ProcessLookupError):
-                pass

@@ -156,8 +156,11 @@ def _settings_accept(cls, base: dict, name: str, value) -> bool:
 
 
 def _schema_accepts(validator, section: str, name: str, value) -> bool:
-    return not list(validator.iter_errors({"experiment": "x", "datasets": ["mnist"], "models": ["dcgan"], "seeds": [0],
-                                           section: {name: value}}))
+    return not list(
+        validator.iter_errors(
+            {"experiment": "x", "datasets": ["mnist"], "models": ["dcgan"], "seeds": [0], section: {name: value}}
+        )
+    )
 
 
 @pytest.mark.parametrize("family", ["gan", "diffusion"])
@@ -165,8 +168,13 @@ def test_schema_and_settings_agree_on_every_value_of_every_run_field(family):
     """The schema made from the dataclasses rejects exactly what the dataclasses reject, field by field."""
     validator = jsonschema.Draft202012Validator(config_schema(SCHEMA))
     cls = FAMILY_SETTINGS[family]
-    base = {"dataset": "mnist", "model": "m", "seed": 0, "family": family,
-            **({"objective": "hinge", "network": "dcgan"} if family == "gan" else {"sampler_steps": None})}
+    base = {
+        "dataset": "mnist",
+        "model": "m",
+        "seed": 0,
+        "family": family,
+        **({"objective": "hinge", "network": "dcgan"} if family == "gan" else {"sampler_steps": None}),
+    }
     properties = config_schema(SCHEMA)["$defs"]["runFields"]["properties"]
     for field in dataclasses.fields(cls):
         if field.name in ("dataset", "model", "seed", "family"):
@@ -193,7 +201,9 @@ def test_monitor_samples_below_two_is_refused_by_schema_and_settings_alike(confi
     config["training"]["monitor_samples"] = 1
     assert "training.monitor_samples: 1 is out of range (minimum 2)" in problems_of(config)
     with pytest.raises(SettingsError, match="monitor_samples must be >= 2, got 1"):
-        from_dict(GANSettings, {"dataset": "ring8", "model": "m", "seed": 0, "objective": "hinge", "monitor_samples": 1})
+        from_dict(
+            GANSettings, {"dataset": "ring8", "model": "m", "seed": 0, "objective": "hinge", "monitor_samples": 1}
+        )
 
 
 @pytest.mark.parametrize("model", sorted(m for m, v in MODEL_CATALOGUE.items() if v["family"] == "gan"))

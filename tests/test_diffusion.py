@@ -25,7 +25,10 @@ def test_linear_schedule_golden_values():
 
 def test_cosine_schedule_follows_its_closed_form_and_clips_the_last_beta():
     schedule = NoiseSchedule.create("cosine", 1000)
-    f = lambda t: math.cos((t / 1000 + 0.008) / 1.008 * math.pi / 2) ** 2  # Nichol & Dhariwal 2021, eq. 17
+
+    def f(t: float) -> float:  # Nichol & Dhariwal 2021, eq. 17
+        return math.cos((t / 1000 + 0.008) / 1.008 * math.pi / 2) ** 2
+
     assert schedule.alphas_cumprod[0].item() == pytest.approx(f(1) / f(0), rel=1e-12)
     assert schedule.alphas_cumprod[499].item() == pytest.approx(0.49384359044063775, rel=1e-12)
     assert schedule.betas[-1].item() == pytest.approx(0.999)

@@ -112,6 +112,20 @@ def test_pipeline_writes_metrics_for_every_run(finished_run):
         assert (path.parent / "scatter.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def assert_same_table(made: Path, golden: Path) -> None:
+    """The table a run made equals the golden one (numbers to 1e-9 relative; the CSV holds 6 significant digits)."""
+    pd.testing.assert_frame_equal(pd.read_csv(made), pd.read_csv(golden), check_exact=False, rtol=1e-9, atol=0)
+
+
+def test_tiny_run_summary_equals_the_golden_summary_made_before_the_package_was_reshaped(finished_run):
+    """Behaviour pinned: the summary of this tiny run (2-D GANs and DDPM) as the code made it before the
+    family interface and the package layout, bit for bit on the same CPU."""
+    assert_same_table(finished_run / "results/tiny/report/summary.csv", GOLDEN / "tiny-summary.csv")
+
+
 def test_every_metrics_file_carries_its_provenance(finished_run):
     import hashlib
     from importlib import metadata
@@ -282,6 +296,13 @@ def finished_mnist_run(tmp_path_factory) -> Path:
     work = make_workdir(tmp_path_factory.mktemp("mnist"), TINY_MNIST)
     snakemake(work)
     return work
+
+
+@needs_mnist
+def test_tiny_mnist_summary_and_sweep_equal_the_golden_tables_made_before_the_package_was_reshaped(finished_mnist_run):
+    report = finished_mnist_run / "results/tinymnist/report"
+    assert_same_table(report / "summary.csv", GOLDEN / "tinymnist-summary.csv")
+    assert_same_table(report / "sweep.csv", GOLDEN / "tinymnist-sweep.csv")
 
 
 @needs_mnist

@@ -8,10 +8,7 @@ optimiser settings their papers publish; a config may add its own or override an
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
-
-if TYPE_CHECKING:
-    from genlib.config.settings import ImageDatasetSettings
+from typing import Any, Literal, Protocol
 
 DataKind = Literal["points", "images"]
 
@@ -50,12 +47,19 @@ class DataSpec:
         return cls(kind=values["kind"], shape=tuple(values["shape"]), num_classes=int(values["num_classes"]))
 
 
+class ImageDatasetFacts(Protocol):
+    """What the facts below read of an image dataset's settings (genlib.config.settings.ImageDatasetSettings)."""
+
+    source: str | None
+    image_size: int | None
+
+
 def data_kind(dataset: str) -> DataKind:
     """The kind of data a dataset name holds: the 2-D mixtures hold points, every other dataset images."""
     return "points" if dataset in MIXTURE_NAMES else "images"
 
 
-def prepared_shape(settings: ImageDatasetSettings) -> tuple[int, int, int]:
+def prepared_shape(settings: ImageDatasetFacts) -> tuple[int, int, int]:
     """(C, H, W) of the images `prepare_images` writes for these settings, known before any file is read."""
     if settings.source == "image-folder":
         return (3, settings.image_size, settings.image_size)
@@ -64,7 +68,7 @@ def prepared_shape(settings: ImageDatasetSettings) -> tuple[int, int, int]:
     return (channels, height, width) if size is None else (channels, size, size)
 
 
-def class_count(settings: ImageDatasetSettings) -> int:
+def class_count(settings: ImageDatasetFacts) -> int:
     """Number of classes of the dataset (0 for an unlabelled image folder)."""
     return 0 if settings.source == "image-folder" else CLASS_COUNTS[settings.source]
 
@@ -74,7 +78,7 @@ def point_spec() -> DataSpec:
     return DataSpec("points", POINT_SHAPE, 0)
 
 
-def image_spec(settings: ImageDatasetSettings) -> DataSpec:
+def image_spec(settings: ImageDatasetFacts) -> DataSpec:
     """The spec of the images `prepare_images` writes for these settings."""
     return DataSpec("images", prepared_shape(settings), class_count(settings))
 

@@ -18,8 +18,8 @@ from typing import Any
 import jsonschema
 import yaml
 
-from genlib.config.schema import config_schema
 from genlib.config.catalogue import MODEL_CATALOGUE, DataSpec, data_kind, image_spec, point_spec
+from genlib.config.schema import config_schema
 from genlib.config.settings import (
     FAMILY_SETTINGS,
     EvaluationSettings,
@@ -171,6 +171,15 @@ def config_hash(config: dict[str, Any]) -> str:
 
 def _semantic_problems(config: dict[str, Any]) -> list[str]:
     """Problems the schema cannot see: model names, per-model values, duplicates."""
+    problems = _name_problems(config)
+    if problems:
+        return problems
+    problems = _settings_problems(config) + _sweep_problems(config)
+    return list(dict.fromkeys(problems))
+
+
+def _name_problems(config: dict[str, Any]) -> list[str]:
+    """Unknown models, sections naming datasets or models the config does not run, entries listed twice."""
     problems = []
     allowed = model_names(config)
     for name in config["models"]:
@@ -188,9 +197,12 @@ def _semantic_problems(config: dict[str, Any]) -> list[str]:
         duplicates = sorted({str(v) for v in config[section] if config[section].count(v) > 1})
         if duplicates:
             problems.append(f"{section}: listed twice: {', '.join(duplicates)}")
-    if problems:
-        return problems
-    datasets = {}
+    return problems
+
+
+def _settings_problems(config: dict[str, Any]) -> list[str]:
+    """Dataset, evaluation and run settings that cannot be built, and runs whose networks cannot take their data."""
+    problems, datasets = [], {}
     for name in config["datasets"]:
         try:
             datasets[name] = dataset_settings(config, name)
@@ -210,8 +222,7 @@ def _semantic_problems(config: dict[str, Any]) -> list[str]:
             problem = settings.data_problem(dataset_spec(datasets[key.dataset]))
             if problem:
                 problems.append(f"model {key.model} on {key.dataset}: {problem}")
-    problems += _sweep_problems(config)
-    return list(dict.fromkeys(problems))
+    return problems
 
 
 def _sweep_problems(config: dict[str, Any]) -> list[str]:

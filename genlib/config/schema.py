@@ -61,6 +61,8 @@ def config_schema(schema_path: str | Path) -> dict[str, Any]:
         schema = yaml.safe_load(handle)
     schema.setdefault("$defs", {})["runFields"] = run_fields_schema()
     schema["properties"]["evaluation"] = {
-        "type": "object", "additionalProperties": False, "properties": settings_properties(EvaluationSettings),
+        "type": "object",
+        "additionalProperties": False,
+        "properties": settings_properties(EvaluationSettings),
     }
     return schema

@@ -424,18 +424,26 @@ def _check_type(value: Any, hint: Any, where: str) -> Any:
             raise SettingsError(f"{where}: {value!r} is not allowed; allowed values: {', '.join(map(str, allowed))}")
         return value
     if origin in (typing.Union, types.UnionType):
-        options = get_args(hint)
-        if value is None and type(None) in options:
-            return None
-        errors = []
-        for option in options:
-            if option is type(None):
-                continue
-            try:
-                return _check_type(value, option, where)
-            except SettingsError as error:
-                errors.append(str(error))
-        raise SettingsError(errors[0] if errors else f"{where}: got {value!r}")
+        return _check_union(value, get_args(hint), where)
+    return _check_scalar(value, hint, where)
+
+
+def _check_union(value: Any, options: tuple[Any, ...], where: str) -> Any:
+    """`value` as the first of `options` it fits (None fits an optional setting)."""
+    if value is None and type(None) in options:
+        return None
+    errors = []
+    for option in options:
+        if option is type(None):
+            continue
+        try:
+            return _check_type(value, option, where)
+        except SettingsError as error:
+            errors.append(str(error))
+    raise SettingsError(errors[0] if errors else f"{where}: got {value!r}")
+
+
+def _check_scalar(value: Any, hint: Any, where: str) -> Any:
     if hint is bool:
         if not isinstance(value, bool):
             raise SettingsError(f"{where}: expected true or false, got {value!r}")

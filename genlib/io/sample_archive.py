@@ -31,4 +31,4 @@ def read_samples(path: str | Path) -> tuple[np.ndarray, dict[str, Any]]:
 def read_labels(path: str | Path) -> np.ndarray | None:
     """Class labels the samples were generated for (-1: unconditional), or None when none were stored."""
     with np.load(path, allow_pickle=False) as archive:
-        return archive["labels"] if "labels" in archive else None
+        return archive.get("labels")

@@ -7,6 +7,7 @@ are written atomically, and the resume folder is removed once they are in place.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import shutil
@@ -161,7 +162,7 @@ class ResumableRun:
                     settings,
                     bar=bar,
                     postfix=postfix,
-                    state=lambda: state(step, "running"),
+                    state=functools.partial(state, step, "running"),
                     monitored=monitored,
                     on_step=on_step,
                 ):

@@ -5,10 +5,6 @@ rule train_classifier:
         test=DATA.split("test", "images"),
     output:
         DATA.classifier,
-    params:
-        data=data_folder,
-        epochs=EVALUATION.classifier_epochs,
-        seed=EVALUATION.classifier_seed,
     log:
         paths.backbone_log("{dataset}-classifier"),
     benchmark:
@@ -16,6 +12,10 @@ rule train_classifier:
     threads: THREADS
     resources:
         gpu=GPU_JOB,
+    params:
+        data=data_folder,
+        epochs=EVALUATION.classifier_epochs,
+        seed=EVALUATION.classifier_seed,
     shell:
         "{PYTHON} -m genlib train-classifier --data {params.data} --epochs {params.epochs} --seed {params.seed}"
         " --out {output} --threads {threads} --device {DEVICE} > {log} 2>&1"
@@ -24,10 +24,10 @@ rule train_classifier:
 rule fetch_inception:
     output:
         paths.INCEPTION_WEIGHTS,
-    params:
-        weights=EVALUATION.inception_weights or "",
     log:
         paths.backbone_log("fetch-inception"),
+    params:
+        weights=EVALUATION.inception_weights or "",
     shell:
         "{PYTHON} -m genlib fetch-inception --weights '{params.weights}' --out {output} > {log} 2>&1"
 
@@ -38,15 +38,15 @@ rule reference:
         weights=lambda w: backbone_weights(w.dataset),
     output:
         DATA.reference("{backbone}"),
-    params:
-        data=data_folder,
-        backbone=EVALUATION.backbone,
-        antialias="--antialias" if EVALUATION.inception_antialias else "",
     log:
         paths.backbone_log("{dataset}-reference-{backbone}"),
     threads: THREADS
     resources:
         gpu=GPU_JOB,
+    params:
+        data=data_folder,
+        backbone=EVALUATION.backbone,
+        antialias="--antialias" if EVALUATION.inception_antialias else "",
     shell:
         "{PYTHON} -m genlib reference --data {params.data} --backbone {params.backbone} --weights {input.weights}"
         " {params.antialias} --out {output} --threads {threads} --device {DEVICE} > {log} 2>&1"

@@ -58,8 +58,8 @@ def check_resources():
     """Reject resources of the profile or command line (default-resources, set-resources) that no executor reads."""
     settings = workflow.resource_settings
     default = list(settings.default_resources.keys()) if settings.default_resources else []
-    per_rule = {rule: list(resources) for rule, resources in settings.overwrite_resources.items()}
-    problems = resource_problems(default, per_rule, [rule.name for rule in workflow.rules])
+    overwrites = {name: list(resources) for name, resources in settings.overwrite_resources.items()}
+    problems = resource_problems(default, overwrites, [rule.name for rule in workflow.rules])
     if problems:
         raise WorkflowError("invalid resources:\n" + "\n".join(f"  - {p}" for p in problems))
 
@@ -80,20 +80,6 @@ SWEEP_MODELS = model_pattern(sorted({key.model for key in SWEEP_RUNS}))
 SWEEP_SAMPLES = (config.get("sampler_sweep") or {}).get("n_samples")
 
 
-wildcard_constraints:
-    experiment=EXPERIMENT.replace(".", r"\."),
-    dataset=r"[A-Za-z0-9_-]+",
-    model=r"[a-z0-9][a-z0-9-]*",
-    seed=r"\d+",
-
-
-localrules:
-    dataset_settings,
-    run_settings,
-    resolved_config,
-    evaluation_settings_file,
-
-
 def run_dirs():
     """Folders of every run of the config, in matrix order."""
     return [run_paths(r).folder for r in RUNS]
@@ -111,7 +97,9 @@ def sweep_metrics():
 def sweep_options(wildcards):
     """The sample verb's options of one sweep setting."""
     point = SWEEP[wildcards.sweep]
-    return f"--sampler {point.sampler} --sampler-steps {point.sampler_steps} --eta {point.eta} --spacing {point.spacing}"
+    return (
+        f"--sampler {point.sampler} --sampler-steps {point.sampler_steps} --eta {point.eta} --spacing {point.spacing}"
+    )
 
 
 def data_folder(wildcards):
@@ -156,28 +144,6 @@ def run_files(key):
     return files + [run.picture(name) for name in pictures] + [run.neighbours, run.fid_curve]
 
 
-rule resolved_config:
-    output:
-        paths.experiment("{experiment}").resolved_config,
-    params:
-        config=config,
-    run:
-        write_text(output[0], yaml.safe_dump(params.config, sort_keys=False))
-
-
-rule run_settings:
-    output:
-        RUN.settings,
-    params:
-        settings=lambda w: to_dict(run_settings(config, run_key(w))),
-    run:
-        write_json(output[0], params.settings)
-
-
-rule evaluation_settings_file:
-    output:
-        paths.experiment("{experiment}").evaluation,
-    params:
-        settings=to_dict(EVALUATION),
-    run:
-        write_json(output[0], params.settings)
+def report_inputs(wildcards):
+    """Every file of every run that the report reads."""
+    return [f for key in RUNS for f in run_files(key)] + sweep_metrics()

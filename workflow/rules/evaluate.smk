@@ -9,23 +9,22 @@ rule evaluate_points:
         config=EXPERIMENT_FILES.resolved_config,
     output:
         metrics=RUN.metrics,
-        scatter=report(RUN.scatter, caption="../report/scatter.rst", category="2-D samples", subcategory="{dataset}", labels=LABELS),
+        scatter=report(
+            RUN.scatter,
+            caption="../report/scatter.rst",
+            category="2-D samples",
+            subcategory="{dataset}",
+            labels=LABELS,
+        ),
+    log:
+        RUN.log("evaluate"),
     wildcard_constraints:
         dataset=MIXTURES,
     params:
         data=data_folder,
-    log:
-        RUN.log("evaluate"),
     shell:
         "{PYTHON} -m genlib evaluate --samples {input.samples} --data {params.data}"
         " --metrics {output.metrics} --scatter {output.scatter} --config {input.config} > {log} 2>&1"
-
-
-EVALUATE_IMAGES = (
-    "{PYTHON} -m genlib evaluate --samples {input.samples} --data {params.data}"
-    " --metrics {output.metrics} --evaluation {input.evaluation} --backbone {params.backbone}"
-    " --weights {input.weights} --reference {input.reference} --config {input.config} --threads {threads} --device {DEVICE}"
-)
 
 
 rule evaluate_images:
@@ -40,21 +39,28 @@ rule evaluate_images:
     output:
         metrics=RUN.metrics,
         neighbours=report(
-            RUN.neighbours, caption="../report/neighbours.rst", category="Nearest neighbours", subcategory="{dataset}", labels=LABELS
+            RUN.neighbours,
+            caption="../report/neighbours.rst",
+            category="Nearest neighbours",
+            subcategory="{dataset}",
+            labels=LABELS,
         ),
         curve=RUN.fid_curve,
-    wildcard_constraints:
-        dataset=IMAGE_DATASET_PATTERN,
-    params:
-        backbone=EVALUATION.backbone,
-        data=data_folder,
     log:
         RUN.log("evaluate"),
+    wildcard_constraints:
+        dataset=IMAGE_DATASET_PATTERN,
     threads: THREADS
     resources:
         gpu=GPU_JOB,
+    params:
+        backbone=EVALUATION.backbone,
+        data=data_folder,
     shell:
-        EVALUATE_IMAGES + " --neighbours {output.neighbours} --curve {output.curve} > {log} 2>&1"
+        "{PYTHON} -m genlib evaluate --samples {input.samples} --data {params.data}"
+        " --metrics {output.metrics} --evaluation {input.evaluation} --backbone {params.backbone}"
+        " --weights {input.weights} --reference {input.reference} --config {input.config}"
+        " --neighbours {output.neighbours} --curve {output.curve} --threads {threads} --device {DEVICE} > {log} 2>&1"
 
 
 rule evaluate_sweep:
@@ -67,15 +73,18 @@ rule evaluate_sweep:
         config=EXPERIMENT_FILES.resolved_config,
     output:
         metrics=RUN.sweep("{sweep}").metrics,
-    wildcard_constraints:
-        dataset=IMAGE_DATASET_PATTERN,
-    params:
-        backbone=EVALUATION.backbone,
-        data=data_folder,
     log:
         RUN.log("sweep/{sweep}/evaluate"),
+    wildcard_constraints:
+        dataset=IMAGE_DATASET_PATTERN,
     threads: THREADS
     resources:
         gpu=GPU_JOB,
+    params:
+        backbone=EVALUATION.backbone,
+        data=data_folder,
     shell:
-        EVALUATE_IMAGES + " > {log} 2>&1"
+        "{PYTHON} -m genlib evaluate --samples {input.samples} --data {params.data}"
+        " --metrics {output.metrics} --evaluation {input.evaluation} --backbone {params.backbone}"
+        " --weights {input.weights} --reference {input.reference} --config {input.config}"
+        " --threads {threads} --device {DEVICE} > {log} 2>&1"

@@ -14,14 +14,14 @@ rule prepare_mixture:
         train=DATA.split("train", "points"),
         test=DATA.split("test", "points"),
         meta=DATA.meta,
-    wildcard_constraints:
-        dataset=MIXTURES,
-    params:
-        data=data_folder,
     log:
         paths.prepare_log("{dataset}"),
     benchmark:
         paths.prepare_benchmark("{dataset}")
+    wildcard_constraints:
+        dataset=MIXTURES,
+    params:
+        data=data_folder,
     shell:
         "{PYTHON} -m genlib prepare --settings {input.settings} --out-dir {params.data} > {log} 2>&1"
 
@@ -34,13 +34,13 @@ rule prepare_images:
         train=DATA.split("train", "images"),
         test=DATA.split("test", "images"),
         meta=DATA.meta,
-    wildcard_constraints:
-        dataset=IMAGE_DATASET_PATTERN,
-    params:
-        data=data_folder,
     log:
         paths.prepare_log("{dataset}"),
     benchmark:
         paths.prepare_benchmark("{dataset}")
+    wildcard_constraints:
+        dataset=IMAGE_DATASET_PATTERN,
+    params:
+        data=data_folder,
     shell:
         "{PYTHON} -m genlib prepare --settings {input.settings} --out-dir {params.data} > {log} 2>&1"

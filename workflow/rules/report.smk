@@ -1,8 +1,3 @@
-def report_inputs(wildcards):
-    """Every file of every run that the report reads."""
-    return [f for key in RUNS for f in run_files(key)] + sweep_metrics()
-
-
 REPORT = paths.experiment("{experiment}")
 
 
@@ -16,12 +11,12 @@ rule report:
         summary=REPORT.report.summary_csv,
         summary_json=REPORT.report.summary_json,
         runs=REPORT.report.runs_csv,
+    log:
+        REPORT.report_log,
     params:
         runs=run_dirs(),
         sweep=f"--sweep {' '.join(SWEEP)}" if SWEEP_RUNS else "",
         out_dir=lambda w: paths.experiment(w.experiment).report.folder,
-    log:
-        REPORT.report_log,
     shell:
         "{PYTHON} -m genlib report --runs {params.runs} --published {input.published}"
         " --config {input.config} {params.sweep} --out-dir {params.out_dir} > {log} 2>&1"

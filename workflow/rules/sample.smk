@@ -5,14 +5,14 @@ rule sample_points:
         settings=RUN.settings,
     output:
         samples=RUN.samples,
+    log:
+        RUN.log("sample"),
     wildcard_constraints:
         dataset=MIXTURES,
+    threads: 1
     params:
         n_samples=lambda w: EVALUATION.samples_for(w.dataset),
         seed=EVALUATION.sample_seed,
-    log:
-        RUN.log("sample"),
-    threads: 1
     shell:
         "{PYTHON} -m genlib sample --checkpoint {input.checkpoint} --settings {input.settings}"
         " --n-samples {params.n_samples} --seed {params.seed} --out {output.samples} --threads {threads} > {log} 2>&1"
@@ -27,7 +27,13 @@ rule sample_images:
         settings=RUN.settings,
     output:
         samples=RUN.samples,
-        grid=report(RUN.picture("grid"), caption="../report/grid.rst", category="Samples", subcategory="{dataset}", labels=LABELS),
+        grid=report(
+            RUN.picture("grid"),
+            caption="../report/grid.rst",
+            category="Samples",
+            subcategory="{dataset}",
+            labels=LABELS,
+        ),
         classes=RUN.picture("classes"),
         interpolation=report(
             RUN.picture("interpolation"),
@@ -36,18 +42,18 @@ rule sample_images:
             subcategory="{dataset}",
             labels=LABELS,
         ),
+    log:
+        RUN.log("sample"),
     wildcard_constraints:
         dataset=IMAGE_DATASET_PATTERN,
+    threads: THREADS
+    resources:
+        gpu=GPU_JOB,
     params:
         n_samples=lambda w: EVALUATION.samples_for(w.dataset),
         seed=EVALUATION.sample_seed,
         grid_size=EVALUATION.grid_size,
         run_dir=lambda w: paths.run(w.experiment, w.dataset, w.model, w.seed).folder,
-    log:
-        RUN.log("sample"),
-    threads: THREADS
-    resources:
-        gpu=GPU_JOB,
     shell:
         "{PYTHON} -m genlib sample --checkpoint {input.checkpoint} --settings {input.settings}"
         " --n-samples {params.n_samples} --seed {params.seed} --out {output.samples} --pictures {params.run_dir}"
@@ -67,16 +73,16 @@ rule family_picture:
             subcategory="{dataset}",
             labels={"model": "{model}", "seed": "{seed}", "picture": "{picture}"},
         ),
+    log:
+        RUN.log("picture-{picture}"),
     wildcard_constraints:
         dataset=IMAGE_DATASET_PATTERN,
         picture=model_pattern(sorted(EXTRA_PICTURES)),
-    params:
-        data=data_folder,
-    log:
-        RUN.log("picture-{picture}"),
     threads: THREADS
     resources:
         gpu=GPU_JOB,
+    params:
+        data=data_folder,
     shell:
         "{PYTHON} -m genlib picture --name {wildcards.picture} --checkpoint {input.checkpoint} --data {params.data}"
         " --out {output} --threads {threads} --device {DEVICE} > {log} 2>&1"
@@ -87,19 +93,19 @@ rule sample_sweep:
         checkpoint=RUN.checkpoint,
     output:
         samples=RUN.sweep("{sweep}").samples,
+    log:
+        RUN.log("sweep/{sweep}/sample"),
     wildcard_constraints:
         dataset=IMAGE_DATASET_PATTERN,
         model=SWEEP_MODELS,
         sweep=model_pattern(list(SWEEP)),
+    threads: THREADS
+    resources:
+        gpu=GPU_JOB,
     params:
         n_samples=lambda w: SWEEP_SAMPLES or EVALUATION.samples_for(w.dataset),
         seed=EVALUATION.sample_seed,
         sampler=sweep_options,
-    log:
-        RUN.log("sweep/{sweep}/sample"),
-    threads: THREADS
-    resources:
-        gpu=GPU_JOB,
     shell:
         "{PYTHON} -m genlib sample --checkpoint {input.checkpoint} --n-samples {params.n_samples}"
         " --seed {params.seed} --out {output.samples} {params.sampler} --threads {threads} --device {DEVICE} > {log} 2>&1"

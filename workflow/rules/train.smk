@@ -7,15 +7,15 @@ rule train_points:
     output:
         checkpoint=RUN.checkpoint,
         losses=RUN.losses,
-    wildcard_constraints:
-        dataset=MIXTURES,
-    params:
-        data=data_folder,
     log:
         RUN.log("train"),
     benchmark:
         RUN.benchmark("train")
+    wildcard_constraints:
+        dataset=MIXTURES,
     threads: THREADS
+    params:
+        data=data_folder,
     shell:
         "{PYTHON} -m genlib train --settings {input.settings} --data {params.data}"
         " --checkpoint {output.checkpoint} --losses {output.losses} --threads {threads} --device cpu > {log} 2>&1"
@@ -31,18 +31,18 @@ rule train_images:
     output:
         checkpoint=RUN.checkpoint,
         losses=RUN.losses,
-    wildcard_constraints:
-        dataset=IMAGE_DATASET_PATTERN,
-    params:
-        data=data_folder,
-        monitor=monitor_args,
     log:
         RUN.log("train"),
     benchmark:
         RUN.benchmark("train")
+    wildcard_constraints:
+        dataset=IMAGE_DATASET_PATTERN,
     threads: THREADS
     resources:
         gpu=GPU_JOB,
+    params:
+        data=data_folder,
+        monitor=monitor_args,
     shell:
         "{PYTHON} -m genlib train --settings {input.settings} --data {params.data}"
         " --checkpoint {output.checkpoint} --losses {output.losses} {params.monitor}"
