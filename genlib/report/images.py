@@ -175,8 +175,8 @@ def _fid_curves(dataset: str, these_runs: pd.DataFrame, backbone: str) -> plt.Fi
     return figure
 
 
-def _image(path: Path, alt: str) -> str:
-    return f"<img alt='{html.escape(alt)}' title='{html.escape(alt)}' src='{data_uri(path.read_bytes())}'>"
+def _image(path: str | Path, alt: str) -> str:
+    return f"<img alt='{html.escape(alt)}' title='{html.escape(alt)}' src='{data_uri(Path(path).read_bytes())}'>"
 
 
 def _pictures(these_runs: pd.DataFrame) -> str:
@@ -202,6 +202,6 @@ def _pictures(these_runs: pd.DataFrame) -> str:
             extras.append(_image(first.picture(name), f"{model}: {caption}"))
         parts.append(
             f"<h4>{html.escape(model)}</h4><div class='pictures'>{grids}{''.join(extras)}</div>"
-            f"<div class='neighbours'>{_image(first / 'neighbours.png', f'{model}: nearest training neighbours')}</div>"
+            f"<div class='neighbours'>{_image(first.neighbours, f'{model}: nearest training neighbours')}</div>"
         )
     return "\n".join(parts)
