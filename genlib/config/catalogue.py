@@ -20,7 +20,22 @@ NATIVE_SHAPES: dict[str, tuple[int, int, int]] = {
     "fashion-mnist": (1, 28, 28),
     "cifar10": (3, 32, 32),
 }
-CLASS_COUNTS: dict[str, int] = {"mnist": 10, "fashion-mnist": 10, "cifar10": 10}
+CLASS_NAMES: dict[str, tuple[str, ...]] = {
+    "mnist": tuple("0123456789"),
+    "fashion-mnist": (
+        "T-shirt/top",
+        "Trouser",
+        "Pullover",
+        "Dress",
+        "Coat",
+        "Sandal",
+        "Shirt",
+        "Sneaker",
+        "Bag",
+        "Ankle boot",
+    ),
+    "cifar10": ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"),
+}
 IMAGE_SIZES: tuple[int, ...] = (28, 32, 64)  # square sizes the image networks are built for
 FOLDER_IMAGE_SIZES: tuple[int, ...] = (32, 64)  # sizes an image folder may be resized to
 POINT_SHAPE: tuple[int] = (2,)  # one sample of a 2-D mixture
@@ -70,7 +85,7 @@ def prepared_shape(settings: ImageDatasetFacts) -> tuple[int, int, int]:
 
 def class_count(settings: ImageDatasetFacts) -> int:
     """Number of classes of the dataset (0 for an unlabelled image folder)."""
-    return 0 if settings.source == "image-folder" else CLASS_COUNTS[settings.source]
+    return 0 if settings.source == "image-folder" else len(CLASS_NAMES[settings.source])
 
 
 def point_spec() -> DataSpec:

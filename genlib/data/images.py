@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from genlib.config import paths
+from genlib.config.catalogue import CLASS_NAMES
 from genlib.config.settings import ImageDatasetSettings, SettingsError, to_dict
 from genlib.io.atomic import atomic_path, read_json, write_json
 
@@ -40,7 +41,6 @@ class Source:
     label: str  # name in messages
     base_url: str  # a file's URL is base_url + its name
     files: dict[str, dict[str, str]]  # original split -> {file name: published MD5}
-    class_names: tuple[str, ...]
 
 
 _CIFAR_MD5 = {"cifar-10-python.tar.gz": "c58f30108f718f92721af3b95e74349a"}
@@ -58,7 +58,6 @@ SOURCES: dict[str, Source] = {
                 "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
             },
         },
-        tuple("0123456789"),
     ),
     "fashion-mnist": Source(
         "Fashion-MNIST",
@@ -73,14 +72,12 @@ SOURCES: dict[str, Source] = {
                 "t10k-labels-idx1-ubyte.gz": "bb300cfdad3c16e7a12a480ee83cd310",
             },
         },
-        ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
     ),
     # One archive holds both splits, so either split needs the whole archive.
     "cifar10": Source(
         "CIFAR-10",
         "https://www.cs.toronto.edu/~kriz/",
         {"train": _CIFAR_MD5, "test": _CIFAR_MD5},
-        ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"),
     ),
 }
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
@@ -261,7 +258,7 @@ def prepare_images(settings: ImageDatasetSettings, out_dir: str | Path) -> None:
         used = raw_files(settings, needed)
         raw = {name: md5 for s in needed for name, md5 in source.files[s].items()}  # verified in raw_files
         train = _read_split(settings, split, used)
-        class_names = list(source.class_names)
+        class_names = list(CLASS_NAMES[settings.source])
         if settings.holdout:
             keep, held = _hold_out(len(train[0]), settings, f"the {source.label} {split} split", rng)
             train, test = (train[0][keep], train[1][keep]), (train[0][held], train[1][held])

@@ -10,7 +10,7 @@ import yaml
 from snakemake.exceptions import WorkflowError
 
 from genlib.config import paths
-from genlib.config.catalogue import MIXTURE_NAMES
+from genlib.config.catalogue import MIXTURE_NAMES, data_kind
 from genlib.config.experiment import (
     ConfigError,
     RunKey,
@@ -138,7 +138,7 @@ def run_files(key):
     """Every file of one run that the report reads: the common ones and those of its data kind and family."""
     run = run_paths(key)
     files = [run.metrics, run.losses]
-    if key.dataset in MIXTURE_NAMES:
+    if data_kind(key.dataset) == "points":
         return files + [run.scatter]
     pictures = [*paths.RUN_PICTURES, *family(model_family(config, key.model)).extra_pictures]
     return files + [run.picture(name) for name in pictures] + [run.neighbours, run.fid_curve]
