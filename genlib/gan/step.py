@@ -8,6 +8,7 @@ pure functions in genlib.gan.objectives.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import torch
@@ -30,10 +31,11 @@ class Adversaries:
     penalty_weight: float = 0.0  # lambda of the WGAN-GP penalty (Gulrajani et al. 2017); 0: none
     weight_clip: float | None = None  # clip D's weights to [-c, c] after each step (Arjovsky et al. 2017)
 
-    @property
-    def joint_batch(self) -> bool:
-        """Whether real and fake batches may share one forward pass of D (not with batch norm in D)."""
-        return not any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in self.discriminator.modules())
+    # Whether real and fake batches may share one forward pass of D (not with batch norm in D).
+    joint_batch: bool = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        self.joint_batch = not any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in self.discriminator.modules())
 
 
 def discriminator_step(
