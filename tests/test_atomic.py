@@ -1,6 +1,8 @@
 """Atomic writes: a file appears complete under its name, with the mode a plain open() would give it."""
 
+import errno
 import os
+from pathlib import Path
 
 import pytest
 
@@ -22,3 +24,29 @@ def test_a_failed_write_leaves_no_file_and_no_temporary(tmp_path):
         tmp.write_bytes(b"half")
         raise RuntimeError("killed")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_full_disk_names_the_file_and_the_space_it_needed_and_leaves_nothing(tmp_path, monkeypatch):
+    from genlib.io.atomic import WriteError, write_bytes
+
+    def disk_full(self, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_bytes", disk_full)
+    with pytest.raises(WriteError, match=r"no space left on device writing .*checkpoint.pt; it needs 2.0 MB; .* free"):
+        write_bytes(tmp_path / "checkpoint.pt", b"x" * 2_000_000)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_equal_checkpoint_states_give_equal_bytes_whatever_the_file_name(tmp_path):
+    import hashlib
+
+    import torch
+
+    from genlib.io.checkpoint import save_checkpoint
+
+    state = {"weights": torch.arange(6.0).reshape(2, 3), "step": 3, "settings": {"seed": 0}}
+    save_checkpoint(tmp_path / "a.pt", state)
+    save_checkpoint(tmp_path / "other-name.pt", state)
+    digests = {hashlib.sha256((tmp_path / name).read_bytes()).hexdigest() for name in ("a.pt", "other-name.pt")}
+    assert len(digests) == 1

@@ -95,6 +95,7 @@ class ResumableRun:
                 part.load_state_dict(saved[name])
         rng.set_state(saved["rng"])
         torch.set_rng_state(saved["torch_rng"])
+        _restore_cuda_rng(saved.get("cuda_rng"))
         return int(saved["step"])
 
     def snapshot(self, parts: dict[str, Any], rng: torch.Generator) -> dict[str, Any]:
@@ -103,6 +104,8 @@ class ResumableRun:
             **{name: None if part is None else part.state_dict() for name, part in parts.items()},
             "rng": rng.get_state(),
             "torch_rng": torch.get_rng_state(),
+            # Dropout and other kernels on a GPU draw from each device's own generator.
+            "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
             "curve": list(self.curve),
         }
 
@@ -226,3 +229,18 @@ class ResumableRun:
     def _flush(self) -> None:
         append_loss_rows(self.log_path, self.pending, self.columns)
         self.pending = []
+
+
+def _restore_cuda_rng(states: list[torch.Tensor] | None) -> None:
+    """Restore every GPU's generator; a state saved on other GPUs than these cannot be, and says so."""
+    if states is None:
+        return
+    if not torch.cuda.is_available() or torch.cuda.device_count() != len(states):
+        log.warning(
+            "the resume state holds the generators of %d GPUs, not of the %d here: GPU randomness "
+            "(dropout) will not repeat the uninterrupted run",
+            len(states),
+            torch.cuda.device_count(),
+        )
+        return
+    torch.cuda.set_rng_state_all(states)
