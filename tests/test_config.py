@@ -374,3 +374,49 @@ def test_custom_diffusion_model_needs_no_objective():
     validate_config(config, SCHEMA)
     settings = run_settings(config, RunKey("mnist", "my-ddpm", 0))
     assert settings.family == "diffusion" and settings.schedule == "cosine" and settings.sampler_steps == 20
+
+
+# --- reading config files -----------------------------------------------------------------------
+
+
+def test_a_key_given_twice_is_refused_naming_file_line_and_the_first_one(tmp_path):
+    path = tmp_path / "exp.yaml"
+    path.write_text("experiment: x\ndatasets: [ring8]\nmodels: [wgan]\nseeds: [0]\nmodels: [lsgan]\n")
+    with pytest.raises(
+        ConfigError, match=r"exp.yaml:5:1: key 'models' appears twice in one mapping \(first at line 3\)"
+    ):
+        load_config(path)
+
+
+def test_a_key_given_twice_deep_inside_is_refused_too(tmp_path):
+    path = tmp_path / "exp.yaml"
+    path.write_text("experiment: x\nmodel_overrides:\n  wgan:\n    lr_d: 1.0\n    lr_d: 2.0\n")
+    with pytest.raises(ConfigError, match=r"exp.yaml:5:5: key 'lr_d' appears twice"):
+        load_config(path)
+
+
+def test_a_yaml_syntax_error_names_file_line_and_column(tmp_path):
+    path = tmp_path / "exp.yaml"
+    path.write_text("experiment: x\ndatasets: [ring8\nmodels: [wgan]\n")
+    with pytest.raises(ConfigError, match=r"exp.yaml:3:7: expected ',' or '\]'"):
+        load_config(path)
+
+
+def test_a_missing_config_file_is_one_clear_line(tmp_path):
+    with pytest.raises(
+        ConfigError, match=r"^config file .*nothere.yaml does not exist; give the path of a YAML config"
+    ):
+        load_config(tmp_path / "nothere.yaml")
+
+
+def test_an_unknown_dataset_with_a_data_section_is_named_as_unknown(config):
+    config["datasets"] = ["ring8", "mnsit"]
+    config["data"] = {"mnsit": {"n_test": 100}}
+    message = problems_of(config)
+    assert "datasets: unknown dataset 'mnsit'; allowed values: ring8, grid25, mnist, fashion-mnist, cifar10" in message
+    assert "unknown key" not in message
+
+
+def test_a_custom_model_may_not_take_a_catalogue_name(config):
+    config["custom_models"] = {"wgan": {"objective": "hinge", "n_critic": 2}}
+    assert "custom_models.wgan: the catalogue already has a model of this name" in problems_of(config)

@@ -206,6 +206,16 @@ def test_bad_config_fails_before_any_job_naming_the_key(tmp_path):
     assert not (work / "results").exists() and not (work / "data").exists()
 
 
+def test_a_config_file_with_a_key_given_twice_fails_before_any_job_naming_file_and_line(tmp_path):
+    work = make_workdir(tmp_path, TINY)
+    text = (work / "tiny.yaml").read_text()
+    (work / "tiny.yaml").write_text(text + "models: [wgan]\n")  # Snakemake alone would keep this one silently
+    result = snakemake(work, check=False)
+    assert result.returncode != 0
+    assert "tiny.yaml:" in result.stderr and "key 'models' appears twice in one mapping (first at line" in result.stderr
+    assert not (work / "results").exists() and not (work / "data").exists()
+
+
 def test_killed_pipeline_resumes_training_from_its_checkpoint(tmp_path):
     config = dict(
         TINY,

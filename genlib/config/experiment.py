@@ -18,7 +18,15 @@ from typing import Any
 import jsonschema
 import yaml
 
-from genlib.config.catalogue import MODEL_CATALOGUE, DataSpec, data_kind, image_spec, point_spec
+from genlib.config.catalogue import (
+    MIXTURE_NAMES,
+    MODEL_CATALOGUE,
+    NAMED_IMAGE_DATASETS,
+    DataSpec,
+    data_kind,
+    image_spec,
+    point_spec,
+)
 from genlib.config.schema import config_schema
 from genlib.config.settings import (
     FAMILY_SETTINGS,
@@ -45,10 +53,39 @@ class RunKey:
     seed: int
 
 
+class StrictLoader(yaml.SafeLoader):
+    """YAML's safe loader that refuses a key given twice in one mapping (YAML would keep the last silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, yaml.Mark] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if key in seen:
+                first = seen[key]
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"key {key!r} appears twice in one mapping (first at line {first.line + 1}); "
+                    "YAML would keep only the last one: merge the two",
+                    key_node.start_mark,
+                )
+            seen[key] = key_node.start_mark
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_config(path: str | Path) -> dict[str, Any]:
-    """Read a YAML config file."""
-    with open(path) as handle:
-        config = yaml.safe_load(handle)
+    """Read a YAML config file, refusing duplicate keys; every error names the file (and line and column)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file {path} does not exist; give the path of a YAML config (see config/config.yaml)")
+    try:
+        config = yaml.load(path.read_text(), Loader=StrictLoader)  # a SafeLoader: builds plain data only
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
+        raise ConfigError(f"{where}: {error.problem or error.context}") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: not valid YAML: {error}") from None
     if not isinstance(config, dict):
         raise ConfigError(f"{path}: a config must be a mapping of keys to values")
     return config
@@ -90,6 +127,12 @@ def is_image_dataset(name: str) -> bool:
 def dataset_settings(config: dict[str, Any], name: str) -> MixtureSettings | ImageDatasetSettings:
     """Settings of one dataset: the config's `data.<name>` section over the defaults."""
     values = {"name": name, **((config.get("data") or {}).get(name) or {})}
+    if is_image_dataset(name) and name not in NAMED_IMAGE_DATASETS and "source" not in values:
+        known = ", ".join(MIXTURE_NAMES + NAMED_IMAGE_DATASETS)
+        raise SettingsError(
+            f"datasets: unknown dataset {name!r}; allowed values: {known}, or a folder of images "
+            f"(set data.{name}.source: image-folder and data.{name}.folder: <path>)"
+        )
     cls = ImageDatasetSettings if is_image_dataset(name) else MixtureSettings
     return from_dict(cls, values, where=f"data.{name}")
 
@@ -188,6 +231,12 @@ def _name_problems(config: dict[str, Any]) -> list[str]:
     for name in config.get("data") or {}:
         if name not in config["datasets"]:
             problems.append(f"data.{name}: not a dataset of this config; datasets: {', '.join(config['datasets'])}")
+    for name in config.get("custom_models") or {}:
+        if name in MODEL_CATALOGUE:
+            problems.append(
+                f"custom_models.{name}: the catalogue already has a model of this name; choose another name, "
+                f"or change the catalogue model's settings under model_overrides.{name}"
+            )
     for name in config.get("model_overrides") or {}:
         if name not in config["models"]:
             problems.append(

@@ -17,6 +17,7 @@ from genlib.config.experiment import (
     dataset_settings,
     evaluation_settings,
     image_datasets,
+    load_config,
     model_family,
     run_matrix,
     run_settings,
@@ -30,6 +31,10 @@ from genlib.io.atomic import write_json, write_text
 from genlib.pipeline.resources import resource_problems
 
 try:
+    # Snakemake has read the config files already, keeping the last of two equal keys without a word;
+    # read them again, refusing duplicates, before validating what Snakemake made of them.
+    for configfile_path in workflow.overwrite_configfiles or workflow.configfiles:
+        load_config(configfile_path)
     validate_config(config, Path(workflow.current_basedir) / ".." / "schemas" / "config.schema.yaml")
 except ConfigError as error:
     raise WorkflowError(str(error)) from None
