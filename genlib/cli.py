@@ -417,14 +417,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one verb; errors of input print one clear line and exit with status 2."""
+    """Run one verb; errors of input (and failed writes) print one clear line and exit with status 2."""
     from genlib.config.experiment import ConfigError
     from genlib.config.settings import SettingsError
+    from genlib.io.atomic import WriteError
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ConfigError, SettingsError, FileNotFoundError, ValueError) as error:
+    except (ConfigError, SettingsError, FileNotFoundError, ValueError, WriteError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -28,6 +28,7 @@ from genlib.config import paths
 from genlib.config.catalogue import CLASS_NAMES
 from genlib.config.settings import ImageDatasetSettings, SettingsError, to_dict
 from genlib.io.atomic import atomic_path, read_json, write_json
+from genlib.io.corrupt import prepared_remedy, reading
 
 
 class ChecksumError(ValueError):
@@ -300,7 +301,8 @@ def prepare_images(settings: ImageDatasetSettings, out_dir: str | Path) -> None:
 
 def load_images(data_dir: str | Path, split: str) -> tuple[np.ndarray, np.ndarray]:
     """Images (N, C, H, W) uint8 and labels (N,) int64 of one prepared split."""
-    with np.load(paths.dataset_at(data_dir).split(split, "images"), allow_pickle=False) as arrays:
+    path = paths.dataset_at(data_dir).split(split, "images")
+    with reading(path, "prepared image split", prepared_remedy(data_dir)), np.load(path, allow_pickle=False) as arrays:
         return arrays["images"], arrays["labels"]
 
 

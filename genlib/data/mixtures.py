@@ -16,6 +16,7 @@ import numpy as np
 from genlib.config import paths
 from genlib.config.settings import MixtureSettings, SettingsError, to_dict
 from genlib.io.atomic import atomic_path, read_json, write_json
+from genlib.io.corrupt import prepared_remedy, reading
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,9 @@ def prepare_mixture(settings: MixtureSettings, out_dir: str | Path) -> None:
 
 def load_points(data_dir: str | Path, split: str) -> np.ndarray:
     """Points of one prepared split, (N, 2) float32."""
-    return np.load(paths.dataset_at(data_dir).split(split, "points"))
+    path = paths.dataset_at(data_dir).split(split, "points")
+    with reading(path, "prepared 2-D split", prepared_remedy(data_dir)):
+        return np.load(path, allow_pickle=False)
 
 
 def load_mixture(data_dir: str | Path) -> Mixture:

@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from genlib.io.corrupt import reading, rebuild_remedy
+
 
 class WriteError(OSError):
     """A file could not be written; the message names it and says why."""
@@ -85,5 +87,6 @@ def write_json(path: str | os.PathLike, payload: Any) -> None:
 
 
 def read_json(path: str | os.PathLike) -> Any:
-    """Read a JSON file."""
-    return json.loads(Path(path).read_text())
+    """Read a JSON file; a damaged one is a CorruptFileError naming it."""
+    with reading(path, "JSON file", rebuild_remedy(path)):
+        return json.loads(Path(path).read_text())

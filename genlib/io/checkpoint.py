@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import io
 import os
-from pathlib import Path
+import pickle
 from typing import Any
 
 import torch
 
 from genlib.io.atomic import write_bytes
+from genlib.io.corrupt import CorruptFileError, reading, rebuild_remedy
 
 
 def checkpoint_bytes(state: dict[str, Any]) -> bytes:
@@ -30,7 +31,22 @@ def save_checkpoint(path: str | os.PathLike, state: dict[str, Any]) -> None:
 
 
 def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
-    """Read a checkpoint onto the CPU; `weights_only` refuses any pickled code in the file."""
-    if not Path(path).is_file():
-        raise FileNotFoundError(f"checkpoint {path} does not exist; run the train step that writes it first")
-    return torch.load(path, map_location="cpu", weights_only=True)
+    """Read a checkpoint onto the CPU; `weights_only` refuses any pickled code in the file.
+
+    A damaged file, or one holding objects other than tensors and plain values, is one CorruptFileError
+    naming it and what to run.
+    """
+    remedy = rebuild_remedy(path)
+    try:
+        with reading(path, "checkpoint", remedy, missing="run the train step that writes it first"):
+            state = torch.load(path, map_location="cpu", weights_only=True)
+    except CorruptFileError as error:
+        if isinstance(error.__cause__, pickle.UnpicklingError) and "Weights only load failed" in str(error.__cause__):
+            raise CorruptFileError(
+                f"checkpoint {path} was refused: it holds objects other than tensors and plain values (pickled "
+                f"code could run on loading); if you did not make it yourself, {remedy}"
+            ) from error.__cause__
+        raise
+    if not isinstance(state, dict):
+        raise CorruptFileError(f"checkpoint {path} holds a {type(state).__name__}, not a checkpoint; {remedy}")
+    return state

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from genlib.io.atomic import atomic_path
+from genlib.io.corrupt import reading, rebuild_remedy
 
 
 def write_samples(
@@ -24,11 +25,11 @@ def write_samples(
 
 def read_samples(path: str | Path) -> tuple[np.ndarray, dict[str, Any]]:
     """Samples and provenance written by `write_samples`."""
-    with np.load(path, allow_pickle=False) as archive:
+    with reading(path, "samples archive", rebuild_remedy(path)), np.load(path, allow_pickle=False) as archive:
         return archive["samples"], json.loads(str(archive["info"]))
 
 
 def read_labels(path: str | Path) -> np.ndarray | None:
     """Class labels the samples were generated for (-1: unconditional), or None when none were stored."""
-    with np.load(path, allow_pickle=False) as archive:
+    with reading(path, "samples archive", rebuild_remedy(path)), np.load(path, allow_pickle=False) as archive:
         return archive.get("labels")

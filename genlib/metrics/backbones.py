@@ -26,6 +26,7 @@ from tqdm import tqdm
 from genlib.config.catalogue import INCEPTION_FILE
 from genlib.io.atomic import atomic_path
 from genlib.io.checkpoint import load_checkpoint
+from genlib.io.corrupt import reading, rebuild_remedy
 from genlib.io.provenance import file_sha256
 from genlib.metrics.frechet import GaussianStats, gaussian_stats
 from genlib.networks.classifier import ConvClassifier
@@ -239,7 +240,7 @@ class Reference:
 
 def read_reference(path: str | Path) -> Reference:
     """Reference statistics written by `write_reference`."""
-    with np.load(path, allow_pickle=False) as archive:
+    with reading(path, "reference statistics", rebuild_remedy(path)), np.load(path, allow_pickle=False) as archive:
         return Reference(
             features=archive["features"],
             stats=GaussianStats(archive["mean"], archive["cov"], len(archive["features"])),

@@ -1,0 +1,134 @@
+"""Damaged files: every reader names the file, says what is wrong and what to run, in one line from the CLI."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from genlib import cli
+from genlib.config.catalogue import MODEL_CATALOGUE, point_spec
+from genlib.config.settings import GANSettings
+from genlib.families.gan import train_gan
+from genlib.families.interface import TrainingData
+from genlib.io.atomic import read_json, write_json
+from genlib.io.checkpoint import load_checkpoint
+from genlib.io.corrupt import CorruptFileError
+from genlib.io.sample_archive import read_samples, write_samples
+
+
+def truncate(path, keep: float = 0.5) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * keep)])
+
+
+@pytest.fixture
+def checkpoint(tmp_path):
+    settings = GANSettings(
+        **{
+            **MODEL_CATALOGUE["gan-nonsaturating"],
+            "dataset": "ring8",
+            "model": "m",
+            "seed": 0,
+            "steps": 2,
+            "batch_size": 8,
+            "g_width": 8,
+            "g_depth": 1,
+            "d_width": 8,
+            "d_depth": 1,
+        }
+    )
+    train_gan(
+        settings,
+        TrainingData(torch.randn(64, 2), point_spec()),
+        tmp_path / "checkpoint.pt",
+        tmp_path / "losses.csv",
+        progress=False,
+    )
+    return tmp_path / "checkpoint.pt"
+
+
+def test_a_truncated_checkpoint_is_named_with_what_to_run(checkpoint):
+    truncate(checkpoint)
+    with pytest.raises(
+        CorruptFileError,
+        match=rf"checkpoint {checkpoint} cannot be read .*damaged or truncated: "
+        rf"delete {checkpoint} and run snakemake again",
+    ):
+        load_checkpoint(checkpoint)
+
+
+def test_a_checkpoint_carrying_code_is_refused_and_says_why(tmp_path):
+    class Payload:
+        def __reduce__(self):
+            return (print, ("this would have run",))
+
+    path = tmp_path / "checkpoint.pt"
+    torch.save({"settings": Payload()}, path)
+    with pytest.raises(CorruptFileError, match="was refused: it holds objects other than tensors and plain values"):
+        load_checkpoint(path)
+
+
+def test_the_sample_verb_reports_a_truncated_checkpoint_in_one_line_and_writes_nothing(checkpoint, tmp_path, capsys):
+    truncate(checkpoint)
+    status = cli.main(
+        [
+            "sample",
+            "--checkpoint",
+            str(checkpoint),
+            "--n-samples",
+            "4",
+            "--seed",
+            "0",
+            "--out",
+            str(tmp_path / "samples.npz"),
+        ]
+    )
+    error = capsys.readouterr().err.strip().splitlines()
+    assert status == 2 and len(error) == 1 and error[0].startswith(f"error: checkpoint {checkpoint} cannot be read")
+    assert not (tmp_path / "samples.npz").exists()
+
+
+def test_a_truncated_samples_archive_is_named(tmp_path):
+    path = tmp_path / "samples.npz"
+    write_samples(path, np.zeros((100, 2), np.float32), {"status": "completed"})
+    truncate(path)
+    with pytest.raises(CorruptFileError, match=rf"samples archive {path} cannot be read"):
+        read_samples(path)
+
+
+def test_a_truncated_prepared_dataset_says_to_prepare_it_anew(tmp_path, capsys):
+    write_json(tmp_path / "ring8.json", {"name": "ring8", "n_train": 500, "n_test": 100})
+    data = tmp_path / "data" / "ring8"
+    assert cli.main(["prepare", "--settings", str(tmp_path / "ring8.json"), "--out-dir", str(data)]) == 0
+    truncate(data / "train.npy", keep=0.3)
+    write_json(
+        tmp_path / "settings.json",
+        {**MODEL_CATALOGUE["gan-nonsaturating"], "dataset": "ring8", "model": "m", "seed": 0, "steps": 1},
+    )
+    status = cli.main(
+        [
+            "train",
+            "--settings",
+            str(tmp_path / "settings.json"),
+            "--data",
+            str(data),
+            "--checkpoint",
+            str(tmp_path / "c.pt"),
+            "--losses",
+            str(tmp_path / "l.csv"),
+            "--no-progress",
+        ]
+    )
+    error = capsys.readouterr().err
+    assert status == 2
+    assert f"prepared 2-D split {data / 'train.npy'} cannot be read" in error
+    assert f"delete the folder {data} and run snakemake again to prepare the dataset anew" in error
+    assert not (tmp_path / "c.pt").exists()
+
+
+def test_a_damaged_json_file_is_named(tmp_path):
+    path = tmp_path / "meta.json"
+    path.write_text('{"kind": "poi')
+    with pytest.raises(CorruptFileError, match=rf"JSON file {path} cannot be read \(JSONDecodeError"):
+        read_json(path)
