@@ -192,3 +192,41 @@ def test_two_identical_runs_write_byte_identical_checkpoints(tmp_path, data):
         )
         digests.add(hashlib.sha256((tmp_path / folder / "checkpoint.pt").read_bytes()).hexdigest())
     assert len(digests) == 1
+
+
+@pytest.mark.parametrize("damaged", [("state.pt",), ("state.pt", "state.previous.pt")])
+def test_a_damaged_resume_state_is_moved_aside_and_the_run_resumes_from_the_snapshot_before(tmp_path, data, damaged):
+    """Snapshots at steps 4 and 8; the last (or both) truncated: the run resumes from step 4 (or 0), never
+    crashes, and ends with the parameters of an uninterrupted run."""
+    settings = tiny_settings("gan-nonsaturating")
+    straight = tmp_path / "straight" / "checkpoint.pt"
+    train_gan(settings, data, straight, tmp_path / "straight" / "losses.csv", progress=False)
+    resumed = tmp_path / "resumed" / "checkpoint.pt"
+    with pytest.raises(Interrupt):
+        train_gan(
+            settings, data, resumed, tmp_path / "resumed" / "losses.csv", on_step=interrupt_at(10), progress=False
+        )
+    resume_dir = resume_dir_for(resumed)
+    assert load_checkpoint(resume_dir / "state.previous.pt")["step"] == 4
+    for name in damaged:
+        state = resume_dir / name
+        state.write_bytes(state.read_bytes()[:1000])
+
+    result = train_gan(settings, data, resumed, tmp_path / "resumed" / "losses.csv", progress=False)
+    assert result.resumed_from == (4 if len(damaged) == 1 else 0) and result.status == "completed"
+    assert_same_parameters(load_checkpoint(straight), load_checkpoint(resumed))
+    assert read_losses(tmp_path / "straight" / "losses.csv") == read_losses(tmp_path / "resumed" / "losses.csv")
+
+
+def test_a_half_written_loss_row_is_left_out_and_the_run_resumes(tmp_path, data):
+    settings = tiny_settings("gan-nonsaturating")
+    straight = tmp_path / "straight" / "checkpoint.pt"
+    train_gan(settings, data, straight, tmp_path / "straight" / "losses.csv", progress=False)
+    resumed = tmp_path / "resumed" / "checkpoint.pt"
+    with pytest.raises(Interrupt):
+        train_gan(settings, data, resumed, tmp_path / "resumed" / "losses.csv", on_step=interrupt_at(6), progress=False)
+    with open(resume_dir_for(resumed) / "losses.csv", "a") as log:
+        log.write("5,0.69")  # a row cut off by a kill, without its newline
+    result = train_gan(settings, data, resumed, tmp_path / "resumed" / "losses.csv", progress=False)
+    assert result.resumed_from == 4
+    assert read_losses(tmp_path / "straight" / "losses.csv") == read_losses(tmp_path / "resumed" / "losses.csv")

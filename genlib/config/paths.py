@@ -111,6 +111,11 @@ class RunPaths:
         return f"{self.resume}/state.pt"
 
     @property
+    def resume_previous_state(self) -> str:
+        """The snapshot before the last one, kept in case the last one is damaged."""
+        return f"{self.resume}/state.previous.pt"
+
+    @property
     def resume_losses(self) -> str:
         return f"{self.resume}/losses.csv"
 

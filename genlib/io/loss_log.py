@@ -3,18 +3,36 @@
 from __future__ import annotations
 
 import csv
+import logging
 from pathlib import Path
 
 from genlib.io.atomic import atomic_path
 
+log = logging.getLogger(__name__)
+
 
 def read_loss_rows(path: Path, *, up_to_step: int) -> list[dict[str, float]]:
-    """Rows of the log up to and including `up_to_step` (the rows a resumed run keeps)."""
+    """Rows of the log up to and including `up_to_step` (the rows a resumed run keeps).
+
+    A row that cannot be read (the half-written last line of a killed job, a damaged file) is left
+    out with a warning: the run goes on, with a gap in its loss curve at worst.
+    """
     if not path.is_file():
         return []
-    with open(path, newline="") as handle:
-        rows = [{k: float(v) for k, v in row.items()} for row in csv.DictReader(handle)]
-    return [dict(row, step=int(row["step"])) for row in rows if row["step"] <= up_to_step]
+    rows, unreadable = [], 0
+    with open(path, newline="", errors="replace") as handle:
+        for row in csv.DictReader(handle):
+            try:
+                values = {key: float(value) for key, value in row.items()}
+                values["step"] = int(values["step"])
+            except (TypeError, ValueError, KeyError):
+                unreadable += 1
+                continue
+            if values["step"] <= up_to_step:
+                rows.append(values)
+    if unreadable:
+        log.warning("%s: left out %d unreadable loss rows (a half-written or damaged line)", path, unreadable)
+    return rows
 
 
 def write_loss_rows(path: Path, rows: list[dict[str, float]], columns: tuple[str, ...]) -> None:

@@ -24,6 +24,7 @@ from tqdm import tqdm
 from genlib.config import paths
 from genlib.io.atomic import atomic_path
 from genlib.io.checkpoint import load_checkpoint, save_checkpoint
+from genlib.io.corrupt import CorruptFileError
 from genlib.io.loss_log import append_loss_rows, read_loss_rows, write_loss_rows
 from genlib.training.device import Accelerator
 
@@ -60,6 +61,7 @@ class ResumableRun:
         self.resume_dir = resume_dir_for(checkpoint_path)
         files = paths.run_at(Path(checkpoint_path).parent)
         self.state_path, self.log_path = Path(files.resume_state), Path(files.resume_losses)
+        self.previous_state_path = Path(files.resume_previous_state)
         self.curve: list[dict[str, float]] = []
         self.pending: list[dict[str, float]] = []
 
@@ -68,21 +70,32 @@ class ResumableRun:
 
         Leaves the loss log holding exactly the rows up to the step resumed from.
         """
-        saved = None
-        if self.state_path.is_file():
-            candidate = load_checkpoint(self.state_path)
-            if candidate.get("settings") == self.settings and candidate.get("format") == self.fmt:
-                saved = candidate
-                self.curve = list(saved["curve"])
-                log.info("resuming %s from step %d", self.checkpoint_path, saved["step"])
-            else:
-                log.warning("settings changed since %s was written: starting afresh", self.state_path)
-                shutil.rmtree(self.resume_dir)
+        saved = self._last_readable_state()
+        if saved is not None and (saved.get("settings") != self.settings or saved.get("format") != self.fmt):
+            log.warning("settings changed since %s was written: starting afresh", self.resume_dir)
+            shutil.rmtree(self.resume_dir)
+            saved = None
+        if saved is not None:
+            self.curve = list(saved["curve"])
+            log.info("resuming %s from step %d", self.checkpoint_path, saved["step"])
         start = int(saved["step"]) if saved else 0
         rows = read_loss_rows(self.log_path, up_to_step=start) if start else []
         self.resume_dir.mkdir(parents=True, exist_ok=True)
         write_loss_rows(self.log_path, rows, self.columns)
         return saved
+
+    def _last_readable_state(self) -> dict[str, Any] | None:
+        """The newest snapshot that can be read; a damaged one is moved aside (`*.damaged`) with a warning."""
+        for path in (self.state_path, self.previous_state_path):
+            if not path.is_file():
+                continue
+            try:
+                return load_checkpoint(path)
+            except CorruptFileError as error:
+                aside = path.with_name(path.name + ".damaged")
+                path.replace(aside)
+                log.warning("%s; moved it to %s and resuming from the snapshot before it, if any", error, aside)
+        return None
 
     def resume(self, parts: dict[str, Any], rng: torch.Generator) -> int:
         """Load a matching saved state into `parts` (networks and optimisers by name; None: absent) and
@@ -214,8 +227,10 @@ class ResumableRun:
         return TrainResult(status=status, step=step, resumed_from=resumed_from, curve=list(self.curve))
 
     def save(self, state: dict[str, Any]) -> None:
-        """Write the in-progress state (and the loss rows so far) to resume from."""
+        """Write the in-progress state (and the loss rows so far) to resume from, keeping the one before it."""
         self._flush()
+        if self.state_path.is_file():
+            self.state_path.replace(self.previous_state_path)
         save_checkpoint(self.state_path, state)
 
     def finish(self, state: dict[str, Any]) -> None:
