@@ -230,3 +230,19 @@ def test_a_half_written_loss_row_is_left_out_and_the_run_resumes(tmp_path, data)
     result = train_gan(settings, data, resumed, tmp_path / "resumed" / "losses.csv", progress=False)
     assert result.resumed_from == 4
     assert read_losses(tmp_path / "straight" / "losses.csv") == read_losses(tmp_path / "resumed" / "losses.csv")
+
+
+def test_a_gan_whose_parameters_explode_is_recorded_diverged_at_that_step(tmp_path, data):
+    """Adam at lr 1e4 moves every weight by about 1e4 per step: beyond a bound of 1e3 after the first step,
+    with finite losses, so only the bound catches it."""
+    settings = tiny_settings("gan-nonsaturating", lr_g=1e4, lr_d=1e4, divergence_bound=1e3)
+    result = train_gan(settings, data, tmp_path / "c.pt", tmp_path / "l.csv", progress=False)
+    checkpoint = load_checkpoint(tmp_path / "c.pt")
+    assert result.status == "diverged" and checkpoint["diverged_at_step"] == result.step == 1
+    assert checkpoint["diverged_because"].startswith("a parameter reached")
+    assert "beyond +-1000 (divergence_bound)" in checkpoint["diverged_because"]
+
+
+def test_without_a_bound_only_non_finite_values_mark_divergence(tmp_path, data):
+    settings = tiny_settings("gan-nonsaturating", lr_g=1e4, lr_d=1e4, divergence_bound=None)
+    assert train_gan(settings, data, tmp_path / "c.pt", tmp_path / "l.csv", progress=False).status == "completed"

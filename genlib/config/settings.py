@@ -208,6 +208,8 @@ class GANSettings:
     )  # decay of an exponential moving average of the generator; None: off
     checkpoint_every: int = bounded(500, minimum=1)  # write a resumable checkpoint every this many generator steps
     log_every: int = bounded(1, minimum=1)  # write a loss row every this many generator steps
+    # a loss or parameter beyond +-this marks the run diverged at that step; null: only non-finite values do
+    divergence_bound: float | None = bounded(1e6, exclusive_minimum=0.0)
     # images: FID over training on a small sample (same backbone as the final FID)
     monitor_every: int = bounded(0, minimum=0)  # compute it every this many generator steps; 0: off
     monitor_samples: int = bounded(1000, minimum=2)  # generated images per point of the curve
@@ -282,6 +284,8 @@ class DiffusionSettings:
     )  # exponential moving average of the weights, used for sampling; None: off
     checkpoint_every: int = bounded(500, minimum=1)  # write a resumable checkpoint every this many steps
     log_every: int = bounded(1, minimum=1)  # write a loss row every this many steps
+    # a loss or parameter beyond +-this marks the run diverged at that step; null: only non-finite values do
+    divergence_bound: float | None = bounded(1e6, exclusive_minimum=0.0)
     monitor_every: int = bounded(0, minimum=0)  # images: FID of a small sample every this many steps; 0: off
     monitor_samples: int = bounded(1000, minimum=2)  # samples per point of that curve
     # sampling (genlib.diffusion.samplers)

@@ -127,7 +127,14 @@ def train_diffusion(
 
     training.model.train()
     status, step = run.loop(
-        settings, start, training.iteration, state=state, monitored=monitored, on_step=on_step, progress=progress
+        settings,
+        start,
+        training.iteration,
+        state=state,
+        monitored=monitored,
+        on_step=on_step,
+        progress=progress,
+        watched=(training.model,),
     )
     return run.close(state(step, status), status=status, step=step, resumed_from=start, device=accelerator.describe())
 

@@ -153,7 +153,14 @@ def train_gan(
     training.nets.generator.train()
     training.nets.discriminator.train()
     status, step = run.loop(
-        settings, start, training.iteration, state=state, monitored=monitored, on_step=on_step, progress=progress
+        settings,
+        start,
+        training.iteration,
+        state=state,
+        monitored=monitored,
+        on_step=on_step,
+        progress=progress,
+        watched=(training.nets.generator, training.nets.discriminator),
     )
     return run.close(state(step, status), status=status, step=step, resumed_from=start, device=accelerator.describe())
 

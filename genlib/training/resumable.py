@@ -63,6 +63,7 @@ class ResumableRun:
         self.state_path, self.log_path = Path(files.resume_state), Path(files.resume_losses)
         self.previous_state_path = Path(files.resume_previous_state)
         self.curve: list[dict[str, float]] = []
+        self.diverged_because: str | None = None
         self.pending: list[dict[str, float]] = []
 
     def restore(self) -> dict[str, Any] | None:
@@ -122,12 +123,10 @@ class ResumableRun:
             "curve": list(self.curve),
         }
 
-    def record(self, row: dict[str, float], *, every: int) -> bool:
-        """Keep a loss row (every `every` steps, and always a non-finite one); return whether it is finite."""
-        finite = all(math.isfinite(value) for value in row.values())
-        if row["step"] % every == 0 or not finite:
+    def record(self, row: dict[str, float], *, every: int, keep: bool = False) -> None:
+        """Keep a loss row every `every` steps (and whenever `keep`: the row of a diverged step)."""
+        if row["step"] % every == 0 or keep:
             self.pending.append(row)
-        return finite
 
     def observe(
         self, step: int, model: nn.Module, monitor: Callable[[nn.Module], dict[str, float]], accelerator: Accelerator
@@ -162,6 +161,7 @@ class ResumableRun:
         monitored: Callable[[int], None],
         on_step: Callable[[int], None] | None,
         progress: bool,
+        watched: tuple[nn.Module, ...] = (),
     ) -> tuple[str, int]:
         """Run `train_step(step)` (returning its loss row and progress-bar postfix) from `start` + 1 to the last
         step, with the bookkeeping of `end_step` after each; return the status ("completed" or "diverged")
@@ -181,6 +181,7 @@ class ResumableRun:
                     state=functools.partial(state, step, "running"),
                     monitored=monitored,
                     on_step=on_step,
+                    watched=watched,
                 ):
                     status = "diverged"
                     break
@@ -197,16 +198,20 @@ class ResumableRun:
         state: Callable[[], dict[str, Any]],
         monitored: Callable[[int], None],
         on_step: Callable[[int], None] | None,
+        watched: tuple[nn.Module, ...] = (),
     ) -> bool:
         """The bookkeeping after a training step: loss row, progress bar, monitor, resumable state.
 
-        `settings` has log_every, monitor_every, checkpoint_every and steps. Returns False when the
-        loss is not finite: a diverged run is a result (Lucic et al. 2018), to be stopped and recorded.
+        `settings` has log_every, monitor_every, checkpoint_every, steps and divergence_bound. Returns
+        False when the run diverged (see `divergence`): a diverged run is a result (Lucic et al. 2018), to
+        be stopped and recorded.
         """
-        finite = self.record(row, every=settings.log_every)
+        problem = divergence(row, watched, settings.divergence_bound)
+        self.record(row, every=settings.log_every, keep=problem is not None)
         bar.update(1)
-        if not finite:
-            log.warning("non-finite loss at step %d: the run is marked diverged", step)
+        if problem is not None:
+            log.warning("step %d: %s: the run is marked diverged", step, problem)
+            self.diverged_because = problem
             return False
         if step % settings.log_every == 0:
             bar.set_postfix(postfix, refresh=False)
@@ -223,6 +228,7 @@ class ResumableRun:
         final["device"] = device
         if status == "diverged":
             final["diverged_at_step"] = step
+            final["diverged_because"] = self.diverged_because
         self.finish(final)
         return TrainResult(status=status, step=step, resumed_from=resumed_from, curve=list(self.curve))
 
@@ -259,3 +265,22 @@ def _restore_cuda_rng(states: list[torch.Tensor] | None) -> None:
         )
         return
     torch.cuda.set_rng_state_all(states)
+
+
+def divergence(row: dict[str, float], watched: tuple[nn.Module, ...], bound: float | None) -> str | None:
+    """Why a training step diverged, or None: a loss that is not finite or beyond +-`bound`, or a parameter of
+    the `watched` networks that is (bound None: only non-finite values count)."""
+    for name, value in row.items():
+        if not math.isfinite(value):
+            return f"loss {name} is {value}"
+        if bound is not None and abs(value) > bound:
+            return f"loss {name} = {value:.3g} is beyond +-{bound:g} (divergence_bound)"
+    parameters = [p.detach() for module in watched for p in module.parameters()]
+    if not parameters:
+        return None
+    largest = torch.stack(torch._foreach_norm(parameters, float("inf"))).max().item()
+    if not math.isfinite(largest):
+        return f"a parameter is {largest}"
+    if bound is not None and largest > bound:
+        return f"a parameter reached {largest:.3g}, beyond +-{bound:g} (divergence_bound)"
+    return None
