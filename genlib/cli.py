@@ -74,8 +74,10 @@ def _training_data(settings, data_dir: Path):
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from genlib.config import paths
     from genlib.families.registry import family
     from genlib.training.device import Accelerator
+    from genlib.training.ownership import RunLock
 
     _set_threads(args.threads)
     settings = _read_run_settings(args.settings)
@@ -91,15 +93,16 @@ def cmd_train(args: argparse.Namespace) -> int:
             backbone, read_reference(args.reference), n_samples=settings.monitor_samples, seed=args.monitor_seed
         )
     print(f"training on {accelerator.describe()}", flush=True)
-    result = family(settings.family).train(
-        settings,
-        data,
-        args.checkpoint,
-        args.losses,
-        accelerator=accelerator,
-        monitor=monitor,
-        progress=not args.no_progress,
-    )
+    with RunLock(paths.run_at(Path(args.checkpoint).parent).train_lock, wait_seconds=args.lock_wait):
+        result = family(settings.family).train(
+            settings,
+            data,
+            args.checkpoint,
+            args.losses,
+            accelerator=accelerator,
+            monitor=monitor,
+            progress=not args.no_progress,
+        )
     print(f"{args.checkpoint}: {result.status} after {result.step} steps (resumed from step {result.resumed_from})")
     return 0
 
@@ -320,6 +323,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--backbone-weights", type=Path, help="its weights (classifier.pt or the Inception file)")
     p.add_argument("--reference", type=Path, help="reference statistics .npz of the monitor")
     p.add_argument("--monitor-seed", type=int, default=0, help="seed of the monitor's fixed noise")
+    p.add_argument(
+        "--lock-wait",
+        type=float,
+        default=60.0,
+        help="seconds to wait for another trainer of the same run before refusing",
+    )
     _add_common(p)
     p.set_defaults(func=cmd_train)
 
@@ -421,11 +430,20 @@ def main(argv: list[str] | None = None) -> int:
     from genlib.config.experiment import ConfigError
     from genlib.config.settings import SettingsError
     from genlib.io.atomic import WriteError
+    from genlib.training.ownership import OrphanedRunError, RunBusyError
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ConfigError, SettingsError, FileNotFoundError, ValueError, WriteError) as error:
+    except (
+        ConfigError,
+        SettingsError,
+        FileNotFoundError,
+        ValueError,
+        WriteError,
+        RunBusyError,
+        OrphanedRunError,
+    ) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

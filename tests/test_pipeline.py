@@ -267,6 +267,55 @@ def test_killed_pipeline_resumes_training_from_its_checkpoint(tmp_path):
     )
 
 
+def test_kill_9_of_snakemake_alone_stops_its_trainer_and_nothing_trained_is_lost(tmp_path):
+    """As the OOM killer or a closed login session would: Snakemake dies, its training job does not at
+    first. The trainer notices, saves its state and stops; after --unlock the rerun resumes from that state."""
+    config = dict(
+        TINY,
+        datasets=["ring8"],
+        models=["gan-nonsaturating"],
+        seeds=[0],
+        data={"ring8": TINY["data"]["ring8"]},
+        model_overrides={},
+        training={
+            **TINY["training"],
+            "steps": 3000,
+            "checkpoint_every": 100,
+            "g_width": 128,
+            "g_depth": 3,
+            "d_width": 128,
+            "d_depth": 3,
+        },
+    )
+    work = make_workdir(tmp_path, config)
+    run = work / "results/tiny/ring8/gan-nonsaturating/seed0"
+    command = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "tiny.yaml"]
+    process = subprocess.Popen(
+        command, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    deadline = time.monotonic() + 300
+    while not (run / "resume/state.pt").exists() and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.2)
+    assert (run / "resume/state.pt").exists(), "training never wrote its resumable state"
+    process.kill()  # SIGKILL to Snakemake only: its job runs on
+    process.wait(timeout=30)
+
+    deadline = time.monotonic() + 60
+    log = work / "logs/tiny/ring8/gan-nonsaturating/seed0/train.log"
+    while "that started this job is gone" not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert "that started this job is gone: saved the resume state at step" in log.read_text()
+    stopped_at = int(log.read_text().rsplit("resume state at step ", 1)[1].split()[0])
+    assert not (run / "checkpoint.pt").exists()
+
+    assert snakemake(work, check=False).returncode != 0  # the lock Snakemake left behind
+    snakemake(work, "--unlock")
+    snakemake(work, "--rerun-incomplete")
+    resumed_from = int(log.read_text().rsplit("resumed from step ", 1)[1].split(")")[0])
+    assert resumed_from == stopped_at > 0
+    assert json.loads((run / "metrics.json").read_text())["train_steps"] == 3000
+
+
 # --- images: the MNIST pipeline on the real digits, tiny ----------------------------------------
 
 from mnist_mirror import MIRROR, needs_mnist  # noqa: E402

@@ -107,6 +107,11 @@ class RunPaths:
         return self.file("resume")
 
     @property
+    def train_lock(self) -> str:
+        """Held by the training job of the run for its whole life (genlib.training.ownership)."""
+        return self.file("train.lock")
+
+    @property
     def resume_state(self) -> str:
         return f"{self.resume}/state.pt"
 

@@ -27,6 +27,7 @@ from genlib.io.checkpoint import load_checkpoint, save_checkpoint
 from genlib.io.corrupt import CorruptFileError
 from genlib.io.loss_log import append_loss_rows, read_loss_rows, write_loss_rows
 from genlib.training.device import Accelerator
+from genlib.training.ownership import OrphanedRunError, ParentWatch
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ class ResumableRun:
         self.previous_state_path = Path(files.resume_previous_state)
         self.curve: list[dict[str, float]] = []
         self.diverged_because: str | None = None
+        self.parent = ParentWatch()  # the Snakemake process that started this job, if any
         self.pending: list[dict[str, float]] = []
 
     def restore(self) -> dict[str, Any] | None:
@@ -185,6 +187,13 @@ class ResumableRun:
                 ):
                     status = "diverged"
                     break
+                if self.parent.gone():
+                    self.save(state(step, "running"))
+                    raise OrphanedRunError(
+                        f"the Snakemake process (PID {self.parent.pid}) that started this job is gone: saved the "
+                        f"resume state at step {step} ({self.state_path}) and stopped; run snakemake --unlock, then "
+                        "snakemake again to resume"
+                    )
         return status, step
 
     def end_step(

@@ -1,0 +1,143 @@
+"""Ownership of a run: one trainer per run folder, and a trainer whose Snakemake died saves and stops."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from genlib import cli
+from genlib.config.catalogue import MODEL_CATALOGUE, point_spec
+from genlib.config.settings import GANSettings
+from genlib.families.gan import train_gan
+from genlib.families.interface import TrainingData
+from genlib.io.atomic import write_json
+from genlib.io.checkpoint import load_checkpoint
+from genlib.training import resumable
+from genlib.training.ownership import OrphanedRunError, ParentWatch, RunBusyError, RunLock, snakemake_ancestor
+
+
+def test_a_second_trainer_of_the_same_run_is_refused_naming_the_holder(tmp_path):
+    lock = tmp_path / "run" / "train.lock"
+    second = RunLock(lock, wait_seconds=0.2, poll_seconds=0.05)
+    with RunLock(lock), pytest.raises(RunBusyError, match=rf"is being trained by process {os.getpid()} "), second:
+        pass
+
+
+def test_the_lock_is_released_when_its_holder_dies_however_it_dies(tmp_path):
+    lock = tmp_path / "train.lock"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"""
+import fcntl, time
+handle = open({str(lock)!r}, "a+")
+fcntl.flock(handle, fcntl.LOCK_EX)
+print("locked", flush=True)
+time.sleep(60)
+""",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline().strip() == "locked"
+    with pytest.raises(RunBusyError):
+        RunLock(lock, wait_seconds=0.1, poll_seconds=0.05).__enter__()
+    holder.kill()  # SIGKILL: no clean-up runs in the holder
+    holder.wait()
+    with RunLock(lock, wait_seconds=5):
+        assert lock.read_text().strip() == str(os.getpid())
+
+
+def test_the_train_verb_refuses_a_run_another_trainer_holds_in_one_line(tmp_path, capsys):
+    write_json(tmp_path / "ring8.json", {"name": "ring8", "n_train": 500, "n_test": 100})
+    data = tmp_path / "data" / "ring8"
+    assert cli.main(["prepare", "--settings", str(tmp_path / "ring8.json"), "--out-dir", str(data)]) == 0
+    run = tmp_path / "run"
+    write_json(
+        run / "settings.json",
+        {**MODEL_CATALOGUE["gan-nonsaturating"], "dataset": "ring8", "model": "m", "seed": 0, "steps": 2},
+    )
+    with open(run / "train.lock", "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        handle.write("4242\n")
+        handle.flush()
+        status = cli.main(
+            [
+                "train",
+                "--settings",
+                str(run / "settings.json"),
+                "--data",
+                str(data),
+                "--checkpoint",
+                str(run / "checkpoint.pt"),
+                "--losses",
+                str(run / "losses.csv"),
+                "--lock-wait",
+                "0.2",
+                "--no-progress",
+            ]
+        )
+    assert status == 2 and "is being trained by process 4242" in capsys.readouterr().err
+    assert not (run / "checkpoint.pt").exists() and not (run / "resume").exists()
+
+
+class GoneAfter:
+    """A ParentWatch whose Snakemake process disappears after `steps` checks."""
+
+    def __init__(self, steps: int):
+        self.steps, self.pid = steps, 99999
+
+    def gone(self) -> bool:
+        self.steps -= 1
+        return self.steps < 0
+
+
+def test_a_trainer_whose_snakemake_is_gone_saves_its_state_stops_and_resumes_exactly(tmp_path, monkeypatch):
+    settings = GANSettings(
+        **{
+            **MODEL_CATALOGUE["gan-nonsaturating"],
+            "dataset": "ring8",
+            "model": "m",
+            "seed": 1,
+            "steps": 10,
+            "batch_size": 16,
+            "g_width": 8,
+            "g_depth": 1,
+            "d_width": 8,
+            "d_depth": 1,
+            "checkpoint_every": 100,
+        }
+    )
+    data = TrainingData(torch.randn(256, 2, generator=torch.Generator().manual_seed(0)), point_spec())
+    train_gan(settings, data, tmp_path / "straight.pt", tmp_path / "straight.csv", progress=False)
+
+    monkeypatch.setattr(resumable, "ParentWatch", lambda: GoneAfter(3))
+    run = tmp_path / "run"
+    with pytest.raises(
+        OrphanedRunError,
+        match=r"PID 99999\) that started this job is gone: saved the resume state at "
+        r"step 4 .*run snakemake --unlock, then snakemake again to resume",
+    ):
+        train_gan(settings, data, run / "checkpoint.pt", run / "losses.csv", progress=False)
+    assert load_checkpoint(run / "resume" / "state.pt")["step"] == 4 and not (run / "checkpoint.pt").exists()
+
+    monkeypatch.setattr(resumable, "ParentWatch", lambda: GoneAfter(10**6))
+    result = train_gan(settings, data, run / "checkpoint.pt", run / "losses.csv", progress=False)
+    assert result.resumed_from == 4
+    straight, resumed = load_checkpoint(tmp_path / "straight.pt"), load_checkpoint(run / "checkpoint.pt")
+    for name in ("generator", "discriminator"):
+        for key in straight[name]:
+            assert torch.equal(straight[name][key], resumed[name][key]), (name, key)
+
+
+def test_the_watch_finds_no_snakemake_above_pytest_and_sees_a_dead_process_as_gone():
+    assert snakemake_ancestor() is None and not ParentWatch().gone()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    assert ParentWatch(pid=dead.pid).gone()
