@@ -194,11 +194,25 @@ def cmd_picture(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_drawn_from(samples_path: Path, info: dict, checkpoint: Path) -> None:
+    """Refuse samples that were not drawn from the checkpoint as it is now (it changed, or was damaged, since)."""
+    from genlib.io.provenance import file_sha256
+
+    recorded, current = info.get("checkpoint_sha256"), file_sha256(checkpoint)
+    if recorded != current:
+        raise ValueError(
+            f"samples {samples_path} were drawn from a checkpoint with SHA-256 {str(recorded)[:12]}, but {checkpoint} "
+            f"now has {current[:12]}: it changed after sampling; delete {samples_path} and run snakemake again"
+        )
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from genlib.io.atomic import write_json
     from genlib.io.sample_archive import read_samples
 
     samples, info = read_samples(args.samples)
+    if args.checkpoint is not None:
+        _check_drawn_from(args.samples, info, args.checkpoint)
     if info["data_kind"] == "images":
         write_json(args.metrics, _evaluate_images(args, samples, info))
         return 0
@@ -392,6 +406,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reference", type=Path, help="images: reference statistics .npz of the same backbone")
     p.add_argument("--neighbours", type=Path, help="images: nearest-training-neighbour panel PNG to write")
     p.add_argument("--config", type=Path, help="the experiment's resolved config, hashed into the provenance block")
+    p.add_argument(
+        "--checkpoint", type=Path, help="the checkpoint the samples must have been drawn from (its SHA-256 is checked)"
+    )
     p.add_argument(
         "--curve", type=Path, help="images: CSV of FID over training to write (a header only without the monitor)"
     )

@@ -107,3 +107,28 @@ def test_non_finite_samples_are_reported_as_diverged():
     samples = np.full((10, 2), np.nan, dtype=np.float32)
     result = evaluate_mixture_samples(samples, info, dist, dist.sample(100, np.random.default_rng(0)))
     assert result["status"] == "diverged" and result["metrics"] is None
+
+
+def test_samples_from_another_checkpoint_than_the_one_given_are_refused(tmp_path, capsys):
+    from genlib import cli
+    from genlib.io.sample_archive import write_samples
+
+    checkpoint = tmp_path / "checkpoint.pt"
+    checkpoint.write_bytes(b"the checkpoint as it is now")
+    write_samples(tmp_path / "samples.npz", np.zeros((4, 2), np.float32), {"checkpoint_sha256": "0" * 64})
+    status = cli.main(
+        [
+            "evaluate",
+            "--samples",
+            str(tmp_path / "samples.npz"),
+            "--checkpoint",
+            str(checkpoint),
+            "--data",
+            str(tmp_path),
+            "--metrics",
+            str(tmp_path / "metrics.json"),
+        ]
+    )
+    error = capsys.readouterr().err
+    assert status == 2 and "were drawn from a checkpoint with SHA-256 000000000000, but" in error
+    assert "it changed after sampling" in error and not (tmp_path / "metrics.json").exists()

@@ -316,6 +316,33 @@ def test_kill_9_of_snakemake_alone_stops_its_trainer_and_nothing_trained_is_lost
     assert json.loads((run / "metrics.json").read_text())["train_steps"] == 3000
 
 
+def test_a_truncated_checkpoint_fails_every_rerun_naming_it_until_it_is_rebuilt(tmp_path):
+    """No false success: the metrics depend on the checkpoint, so a damaged one is never taken for done."""
+    config = dict(
+        TINY,
+        datasets=["ring8"],
+        models=["gan-nonsaturating"],
+        seeds=[0],
+        data={"ring8": TINY["data"]["ring8"]},
+        model_overrides={},
+    )
+    work = make_workdir(tmp_path, config)
+    snakemake(work)
+    checkpoint = work / "results/tiny/ring8/gan-nonsaturating/seed0/checkpoint.pt"
+    checkpoint.write_bytes(checkpoint.read_bytes()[:2000])
+    sample_log = work / "logs/tiny/ring8/gan-nonsaturating/seed0/sample.log"
+    for _ in range(2):  # the second invocation must not report "Nothing to be done"
+        result = snakemake(work, check=False)
+        assert result.returncode != 0 and "Nothing to be done" not in result.stdout + result.stderr
+        assert f"checkpoint {checkpoint.relative_to(work)} cannot be read" in sample_log.read_text()
+        assert "delete results/tiny/ring8/gan-nonsaturating/seed0/checkpoint.pt and run snakemake again" in (
+            sample_log.read_text()
+        )
+    checkpoint.unlink()  # as the message says
+    snakemake(work)
+    assert json.loads((checkpoint.parent / "metrics.json").read_text())["status"] == "completed"
+
+
 # --- images: the MNIST pipeline on the real digits, tiny ----------------------------------------
 
 from mnist_mirror import MIRROR, needs_mnist  # noqa: E402

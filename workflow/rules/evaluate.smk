@@ -4,6 +4,9 @@ EXPERIMENT_FILES = paths.experiment("{experiment}")
 rule evaluate_points:
     input:
         samples=RUN.samples,
+        # The samples must come from the checkpoint as it is now: a changed or damaged checkpoint reruns the
+        # sample step (and fails there, clearly) instead of leaving old metrics that look finished.
+        checkpoint=RUN.checkpoint,
         test=DATA.split("test", "points"),
         meta=DATA.meta,
         config=EXPERIMENT_FILES.resolved_config,
@@ -23,13 +26,14 @@ rule evaluate_points:
     params:
         data=data_folder,
     shell:
-        "{PYTHON} -m genlib evaluate --samples {input.samples} --data {params.data}"
+        "{PYTHON} -m genlib evaluate --samples {input.samples} --checkpoint {input.checkpoint} --data {params.data}"
         " --metrics {output.metrics} --scatter {output.scatter} --config {input.config} > {log} 2>&1"
 
 
 rule evaluate_images:
     input:
         samples=RUN.samples,
+        checkpoint=RUN.checkpoint,
         train=DATA.split("train", "images"),
         meta=DATA.meta,
         weights=lambda w: backbone_weights(w.dataset),
@@ -57,7 +61,7 @@ rule evaluate_images:
         backbone=EVALUATION.backbone,
         data=data_folder,
     shell:
-        "{PYTHON} -m genlib evaluate --samples {input.samples} --data {params.data}"
+        "{PYTHON} -m genlib evaluate --samples {input.samples} --checkpoint {input.checkpoint} --data {params.data}"
         " --metrics {output.metrics} --evaluation {input.evaluation} --backbone {params.backbone}"
         " --weights {input.weights} --reference {input.reference} --config {input.config}"
         " --neighbours {output.neighbours} --curve {output.curve} --threads {threads} --device {DEVICE} > {log} 2>&1"
@@ -66,6 +70,7 @@ rule evaluate_images:
 rule evaluate_sweep:
     input:
         samples=RUN.sweep("{sweep}").samples,
+        checkpoint=RUN.checkpoint,
         meta=DATA.meta,
         weights=lambda w: backbone_weights(w.dataset),
         reference=lambda w: reference_stats(w.dataset),
@@ -84,7 +89,7 @@ rule evaluate_sweep:
         backbone=EVALUATION.backbone,
         data=data_folder,
     shell:
-        "{PYTHON} -m genlib evaluate --samples {input.samples} --data {params.data}"
+        "{PYTHON} -m genlib evaluate --samples {input.samples} --checkpoint {input.checkpoint} --data {params.data}"
         " --metrics {output.metrics} --evaluation {input.evaluation} --backbone {params.backbone}"
         " --weights {input.weights} --reference {input.reference} --config {input.config}"
         " --threads {threads} --device {DEVICE} > {log} 2>&1"
