@@ -122,7 +122,7 @@ def test_a_truncated_prepared_dataset_says_to_prepare_it_anew(tmp_path, capsys):
     )
     error = capsys.readouterr().err
     assert status == 2
-    assert f"prepared 2-D split {data / 'train.npy'} cannot be read" in error
+    assert f"prepared split {data / 'train.npy'} is not the file that was prepared" in error
     assert f"delete the folder {data} and run snakemake again to prepare the dataset anew" in error
     assert not (tmp_path / "c.pt").exists()
 
@@ -132,3 +132,15 @@ def test_a_damaged_json_file_is_named(tmp_path):
     path.write_text('{"kind": "poi')
     with pytest.raises(CorruptFileError, match=rf"JSON file {path} cannot be read \(JSONDecodeError"):
         read_json(path)
+
+
+def test_a_prepared_split_changed_after_preparation_is_refused_before_use(tmp_path):
+    from genlib.data.mixtures import load_points
+
+    write_json(tmp_path / "ring8.json", {"name": "ring8", "n_train": 500, "n_test": 100})
+    data = tmp_path / "data" / "ring8"
+    assert cli.main(["prepare", "--settings", str(tmp_path / "ring8.json"), "--out-dir", str(data)]) == 0
+    assert load_points(data, "train").shape == (500, 2)
+    np.save(data / "train.npy", np.zeros((500, 2), np.float32))  # valid, but not what was prepared
+    with pytest.raises(CorruptFileError, match=r"train.npy is not the file that was prepared \(its SHA-256 differs"):
+        load_points(data, "train")

@@ -27,6 +27,7 @@ import numpy as np
 from genlib.config import paths
 from genlib.config.catalogue import CLASS_NAMES
 from genlib.config.settings import ImageDatasetSettings, SettingsError, to_dict
+from genlib.data.integrity import check_split, split_hashes
 from genlib.io.atomic import atomic_path, read_json, write_json
 from genlib.io.corrupt import prepared_remedy, reading
 
@@ -294,6 +295,7 @@ def prepare_images(settings: ImageDatasetSettings, out_dir: str | Path) -> None:
         "splits": {"train": len(train[0]), "test": len(test[0])},
         "reference": reference,
         "files": files,
+        "sha256": split_hashes([out.split("train", "images"), out.split("test", "images")]),
         "raw_files": raw,  # the raw files read, with their (verified) published MD5s
     }
     write_json(out.meta, meta)  # written last: its presence marks a finished dataset
@@ -302,6 +304,7 @@ def prepare_images(settings: ImageDatasetSettings, out_dir: str | Path) -> None:
 def load_images(data_dir: str | Path, split: str) -> tuple[np.ndarray, np.ndarray]:
     """Images (N, C, H, W) uint8 and labels (N,) int64 of one prepared split."""
     path = paths.dataset_at(data_dir).split(split, "images")
+    check_split(data_dir, path)
     with reading(path, "prepared image split", prepared_remedy(data_dir)), np.load(path, allow_pickle=False) as arrays:
         return arrays["images"], arrays["labels"]
 

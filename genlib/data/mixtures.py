@@ -15,6 +15,7 @@ import numpy as np
 
 from genlib.config import paths
 from genlib.config.settings import MixtureSettings, SettingsError, to_dict
+from genlib.data.integrity import check_split, split_hashes
 from genlib.io.atomic import atomic_path, read_json, write_json
 from genlib.io.corrupt import prepared_remedy, reading
 
@@ -73,6 +74,7 @@ def prepare_mixture(settings: MixtureSettings, out_dir: str | Path) -> None:
         "modes": dist.modes.tolist(),
         "std": dist.std,
         "splits": {"train": len(train), "test": len(test)},
+        "sha256": split_hashes([out.split("train", "points"), out.split("test", "points")]),
     }
     write_json(out.meta, meta)  # written last: its presence marks a finished dataset
 
@@ -80,6 +82,7 @@ def prepare_mixture(settings: MixtureSettings, out_dir: str | Path) -> None:
 def load_points(data_dir: str | Path, split: str) -> np.ndarray:
     """Points of one prepared split, (N, 2) float32."""
     path = paths.dataset_at(data_dir).split(split, "points")
+    check_split(data_dir, path)
     with reading(path, "prepared 2-D split", prepared_remedy(data_dir)):
         return np.load(path, allow_pickle=False)
 
