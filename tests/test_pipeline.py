@@ -216,87 +216,112 @@ def test_a_config_file_with_a_key_given_twice_fails_before_any_job_naming_file_a
     assert not (work / "results").exists() and not (work / "data").exists()
 
 
-def test_killed_pipeline_resumes_training_from_its_checkpoint(tmp_path):
-    config = dict(
-        TINY,
-        datasets=["ring8"],
-        models=["gan-nonsaturating"],
-        seeds=[0],
-        data={"ring8": TINY["data"]["ring8"]},
-        model_overrides={},
-        # Networks of the default config's size (a few ms a step): the run cannot finish in the
-        # moment between its first resumable state and the interrupt.
-        training={
-            **TINY["training"],
-            "steps": 2000,
-            "checkpoint_every": 100,
-            "g_width": 128,
-            "g_depth": 3,
-            "d_width": 128,
-            "d_depth": 3,
-        },
-    )
-    work = make_workdir(tmp_path, config)
-    state = work / "results/tiny/ring8/gan-nonsaturating/seed0/resume/state.pt"
+# --- faults: kills, concurrent runs -------------------------------------------------------------
+
+# One run with networks of the default config's size (a few ms a step): it cannot finish in the
+# moment between its first resumable state and the fault.
+KILL_CONFIG = dict(
+    TINY,
+    datasets=["ring8"],
+    models=["gan-nonsaturating"],
+    seeds=[0],
+    data={"ring8": TINY["data"]["ring8"]},
+    model_overrides={},
+    training={
+        **TINY["training"],
+        "steps": 3000,
+        "checkpoint_every": 100,
+        "g_width": 128,
+        "g_depth": 3,
+        "d_width": 128,
+        "d_depth": 3,
+    },
+)
+KILL_RUN = "results/tiny/ring8/gan-nonsaturating/seed0"
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory) -> dict:
+    """The checkpoint of the run trained straight through, to compare interrupted runs with."""
+    from genlib.io.checkpoint import load_checkpoint
+
+    work = make_workdir(tmp_path_factory.mktemp("straight"), KILL_CONFIG)
+    snakemake(work, "--until", "train_points")
+    return load_checkpoint(work / KILL_RUN / "checkpoint.pt")
+
+
+def assert_same_training(work: Path, straight: dict) -> None:
+    """The finished run equals the uninterrupted one: every parameter and optimiser state, bit for bit."""
+    from genlib.io.checkpoint import load_checkpoint
+
+    finished = load_checkpoint(work / KILL_RUN / "checkpoint.pt")
+    assert finished["step"] == straight["step"] == 3000
+    for part in ("generator", "discriminator", "opt_g", "opt_d"):
+        assert all(torch_equal(finished[part], straight[part])), part
+
+
+def torch_equal(a, b) -> list[bool]:
+    import torch
+
+    if isinstance(a, dict):
+        return [x for key in a for x in torch_equal(a[key], b[key])]
+    if isinstance(a, (list, tuple)):
+        return [x for p, q in zip(a, b) for x in torch_equal(p, q)]
+    return [torch.equal(a, b)] if isinstance(a, torch.Tensor) else [a == b]
+
+
+def start_and_wait_for_state(work: Path, **popen) -> subprocess.Popen:
     command = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "tiny.yaml"]
-    # As a terminal's Ctrl-C: SIGINT at its default action, even where this test was started with it
-    # ignored (a background job of a non-interactive shell), which Snakemake and its jobs would inherit.
     process = subprocess.Popen(
-        command,
-        cwd=work,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        command, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, **popen
     )
+    state = work / KILL_RUN / "resume/state.pt"
     deadline = time.monotonic() + 300
     while not state.exists() and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.2)
     assert state.exists(), "training never wrote its resumable state"
+    return process
+
+
+def resumed_from(work: Path) -> int:
+    log = (work / "logs/tiny/ring8/gan-nonsaturating/seed0/train.log").read_text()
+    return int(log.rsplit("resumed from step ", 1)[1].split(")")[0])
+
+
+def test_ctrl_c_then_the_same_command_resumes_training_bit_identically(tmp_path, uninterrupted):
+    work = make_workdir(tmp_path, KILL_CONFIG)
+    # As a terminal's Ctrl-C: SIGINT at its default action, even where this test was started with it
+    # ignored (a background job of a non-interactive shell), which Snakemake and its jobs would inherit.
+    process = start_and_wait_for_state(work, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     os.killpg(process.pid, signal.SIGINT)
     process.wait(timeout=60)
-    assert not (work / "results/tiny/ring8/gan-nonsaturating/seed0/checkpoint.pt").exists()
+    assert not (work / KILL_RUN / "checkpoint.pt").exists()
 
     snakemake(work)
-    log = (work / "logs/tiny/ring8/gan-nonsaturating/seed0/train.log").read_text()
-    resumed_from = int(log.rsplit("resumed from step ", 1)[1].split(")")[0])
-    assert resumed_from >= 100
-    assert (
-        json.loads((work / "results/tiny/ring8/gan-nonsaturating/seed0/metrics.json").read_text())["train_steps"]
-        == 2000
-    )
+    assert resumed_from(work) >= 100
+    assert_same_training(work, uninterrupted)
 
 
-def test_kill_9_of_snakemake_alone_stops_its_trainer_and_nothing_trained_is_lost(tmp_path):
+def test_kill_9_of_the_whole_process_group_resumes_bit_identically_after_unlock(tmp_path, uninterrupted):
+    work = make_workdir(tmp_path, KILL_CONFIG)
+    process = start_and_wait_for_state(work)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+    time.sleep(1)  # the jobs of the group die with it
+
+    locked = snakemake(work, check=False)
+    assert locked.returncode != 0 and "It can be removed with the --unlock argument" in locked.stdout + locked.stderr
+    snakemake(work, "--unlock")
+    snakemake(work, "--rerun-incomplete")
+    assert resumed_from(work) >= 100
+    assert_same_training(work, uninterrupted)
+
+
+def test_kill_9_of_snakemake_alone_stops_its_trainer_and_nothing_trained_is_lost(tmp_path, uninterrupted):
     """As the OOM killer or a closed login session would: Snakemake dies, its training job does not at
     first. The trainer notices, saves its state and stops; after --unlock the rerun resumes from that state."""
-    config = dict(
-        TINY,
-        datasets=["ring8"],
-        models=["gan-nonsaturating"],
-        seeds=[0],
-        data={"ring8": TINY["data"]["ring8"]},
-        model_overrides={},
-        training={
-            **TINY["training"],
-            "steps": 3000,
-            "checkpoint_every": 100,
-            "g_width": 128,
-            "g_depth": 3,
-            "d_width": 128,
-            "d_depth": 3,
-        },
-    )
-    work = make_workdir(tmp_path, config)
-    run = work / "results/tiny/ring8/gan-nonsaturating/seed0"
-    command = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "tiny.yaml"]
-    process = subprocess.Popen(
-        command, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
-    deadline = time.monotonic() + 300
-    while not (run / "resume/state.pt").exists() and time.monotonic() < deadline and process.poll() is None:
-        time.sleep(0.2)
-    assert (run / "resume/state.pt").exists(), "training never wrote its resumable state"
+    work = make_workdir(tmp_path, KILL_CONFIG)
+    process = start_and_wait_for_state(work)
     process.kill()  # SIGKILL to Snakemake only: its job runs on
     process.wait(timeout=30)
 
@@ -306,14 +331,22 @@ def test_kill_9_of_snakemake_alone_stops_its_trainer_and_nothing_trained_is_lost
         time.sleep(0.5)
     assert "that started this job is gone: saved the resume state at step" in log.read_text()
     stopped_at = int(log.read_text().rsplit("resume state at step ", 1)[1].split()[0])
-    assert not (run / "checkpoint.pt").exists()
+    assert not (work / KILL_RUN / "checkpoint.pt").exists()
 
     assert snakemake(work, check=False).returncode != 0  # the lock Snakemake left behind
     snakemake(work, "--unlock")
     snakemake(work, "--rerun-incomplete")
-    resumed_from = int(log.read_text().rsplit("resumed from step ", 1)[1].split(")")[0])
-    assert resumed_from == stopped_at > 0
-    assert json.loads((run / "metrics.json").read_text())["train_steps"] == 3000
+    assert resumed_from(work) == stopped_at > 0
+    assert_same_training(work, uninterrupted)
+
+
+def test_a_second_invocation_while_one_runs_is_refused_and_the_first_finishes(tmp_path, uninterrupted):
+    work = make_workdir(tmp_path, KILL_CONFIG)
+    first = start_and_wait_for_state(work)
+    second = snakemake(work, check=False)
+    assert second.returncode != 0 and "cannot be locked" in second.stdout + second.stderr
+    assert first.wait(timeout=600) == 0
+    assert_same_training(work, uninterrupted)
 
 
 def test_a_truncated_checkpoint_fails_every_rerun_naming_it_until_it_is_rebuilt(tmp_path):
