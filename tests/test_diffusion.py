@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from genlib.config.catalogue import MODEL_CATALOGUE, point_spec
+from genlib.config.catalogue import MODEL_CATALOGUE, DataSpec, point_spec
 from genlib.config.settings import DiffusionSettings, SettingsError
 from genlib.diffusion.samplers import Guidance, ddim_sample, ddim_timesteps, ddpm_sample, predict_noise
 from genlib.diffusion.schedules import NoiseSchedule, q_sample
@@ -206,3 +206,43 @@ def test_interrupted_and_resumed_diffusion_training_equals_straight_training(tmp
     for name in straight["ema"]:
         assert torch.equal(straight["ema"][name], resumed["ema"][name]), name
     assert (tmp_path / "a" / "l.csv").read_text() == (tmp_path / "b" / "l.csv").read_text()
+
+
+def test_resumed_training_of_a_dropout_unet_equals_straight_training_in_every_parameter(tmp_path):
+    """Dropout draws from torch's global generator at every step: resuming is exact only when that
+    generator is saved and restored with the networks (a run with no dropout would not tell)."""
+    from genlib.io.checkpoint import load_checkpoint
+
+    settings = tiny_diffusion(
+        dataset="mnist",
+        channels=4,
+        dropout=0.3,
+        attention=False,
+        steps=6,
+        batch_size=4,
+        checkpoint_every=3,
+        ema_decay=0.9,
+    )
+    images = torch.randint(0, 256, (32, 1, 28, 28), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    data = TrainingData(images, DataSpec("images", (1, 28, 28), 10), torch.arange(32) % 10)
+    train_diffusion(settings, data, tmp_path / "a" / "c.pt", tmp_path / "a" / "l.csv", progress=False)
+
+    class Stop(Exception):
+        pass
+
+    def stop_at_4(step):
+        if step == 4:
+            raise Stop
+
+    with pytest.raises(Stop):
+        train_diffusion(
+            settings, data, tmp_path / "b" / "c.pt", tmp_path / "b" / "l.csv", on_step=stop_at_4, progress=False
+        )
+    result = train_diffusion(settings, data, tmp_path / "b" / "c.pt", tmp_path / "b" / "l.csv", progress=False)
+    assert result.resumed_from == 3
+    straight, resumed = load_checkpoint(tmp_path / "a" / "c.pt"), load_checkpoint(tmp_path / "b" / "c.pt")
+    for part in ("model", "ema"):
+        for name in straight[part]:
+            assert torch.equal(straight[part][name], resumed[part][name]), (part, name)
+    for a, b in zip(straight["optimizer"]["state"].values(), resumed["optimizer"]["state"].values()):
+        assert all(torch.equal(a[key], b[key]) for key in a)

@@ -69,6 +69,7 @@ def test_fid_is_invariant_to_sample_order():
     a, b = two_gaussians(3)
     shuffled = a[np.random.default_rng(3).permutation(len(a))]
     assert fid(shuffled, b) == pytest.approx(fid(a, b), rel=1e-9)
+    assert fid(a, b) > 0.1  # two different Gaussians: a metric stuck at zero would pass the line above
 
 
 # KID

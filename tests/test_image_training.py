@@ -9,7 +9,8 @@ from genlib.data.images import load_image_meta, load_images, prepare_images
 from genlib.evaluation.images import fid_monitor
 from genlib.families.gan import train_gan
 from genlib.families.interface import TrainingData
-from genlib.io.checkpoint import save_checkpoint
+from genlib.io.checkpoint import load_checkpoint, save_checkpoint
+from genlib.networks.build import build_discriminator, build_generator
 from genlib.metrics.backbones import load_backbone, read_reference, train_classifier, write_reference
 
 
@@ -53,3 +54,15 @@ def test_short_dcgan_run_on_real_digits_lowers_classifier_fid_far_below_the_untr
     untrained, trained = result.curve[0], result.curve[-1]
     assert (untrained["step"], trained["step"]) == (0, 500)
     assert trained["fid"] < 0.25 * untrained["fid"], result.curve
+    # Both networks learnt: every weight tensor moved from its initial value (batch-norm statistics alone,
+    # which change in any forward pass in training mode, would not move them).
+    torch.manual_seed(settings.seed)
+    initial = {
+        "generator": build_generator(settings, data.spec),
+        "discriminator": build_discriminator(settings, data.spec),
+    }
+    final = load_checkpoint(tmp_path / "c.pt")
+    for part, network in initial.items():
+        for name, tensor in network.state_dict().items():
+            if name.endswith("weight"):
+                assert not torch.equal(tensor, final[part][name]), f"{part}.{name} never changed"

@@ -229,8 +229,8 @@ KILL_CONFIG = dict(
     model_overrides={},
     training={
         **TINY["training"],
-        "steps": 3000,
-        "checkpoint_every": 100,
+        "steps": 1000,
+        "checkpoint_every": 50,
         "g_width": 128,
         "g_depth": 3,
         "d_width": 128,
@@ -255,7 +255,7 @@ def assert_same_training(work: Path, straight: dict) -> None:
     from genlib.io.checkpoint import load_checkpoint
 
     finished = load_checkpoint(work / KILL_RUN / "checkpoint.pt")
-    assert finished["step"] == straight["step"] == 3000
+    assert finished["step"] == straight["step"] == 1000
     for part in ("generator", "discriminator", "opt_g", "opt_d"):
         assert all(torch_equal(finished[part], straight[part])), part
 
@@ -298,7 +298,7 @@ def test_ctrl_c_then_the_same_command_resumes_training_bit_identically(tmp_path,
     assert not (work / KILL_RUN / "checkpoint.pt").exists()
 
     snakemake(work)
-    assert resumed_from(work) >= 100
+    assert resumed_from(work) >= 50
     assert_same_training(work, uninterrupted)
 
 
@@ -313,7 +313,7 @@ def test_kill_9_of_the_whole_process_group_resumes_bit_identically_after_unlock(
     assert locked.returncode != 0 and "It can be removed with the --unlock argument" in locked.stdout + locked.stderr
     snakemake(work, "--unlock")
     snakemake(work, "--rerun-incomplete")
-    assert resumed_from(work) >= 100
+    assert resumed_from(work) >= 50
     assert_same_training(work, uninterrupted)
 
 
