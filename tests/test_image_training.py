@@ -10,8 +10,8 @@ from genlib.evaluation.images import fid_monitor
 from genlib.families.gan import train_gan
 from genlib.families.interface import TrainingData
 from genlib.io.checkpoint import load_checkpoint, save_checkpoint
-from genlib.networks.build import build_discriminator, build_generator
 from genlib.metrics.backbones import load_backbone, read_reference, train_classifier, write_reference
+from genlib.networks.build import build_discriminator, build_generator
 
 
 @needs_mnist
