@@ -49,7 +49,7 @@ def check_family(checkpoint: dict[str, Any], settings: dict[str, Any], path: Any
     if found.name != wanted:
         raise ValueError(
             f"{path} holds a {found.name} model, but the config's model {settings.get('model')!r} is of family "
-            f"{wanted!r}: delete {path} (or run snakemake with --forcerun train_run) to retrain it"
+            f"{wanted!r}: delete {path} and run snakemake again to retrain it"
         )
     return found
 
