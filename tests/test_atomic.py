@@ -50,3 +50,14 @@ def test_equal_checkpoint_states_give_equal_bytes_whatever_the_file_name(tmp_pat
     save_checkpoint(tmp_path / "other-name.pt", state)
     digests = {hashlib.sha256((tmp_path / name).read_bytes()).hexdigest() for name in ("a.pt", "other-name.pt")}
     assert len(digests) == 1
+
+
+def test_json_is_written_with_sorted_keys_and_indented_so_equal_payloads_give_equal_bytes(tmp_path):
+    write_json(tmp_path / "a.json", {"b": 1, "a": {"d": 2, "c": 3}})
+    assert (tmp_path / "a.json").read_text() == '{\n  "a": {\n    "c": 3,\n    "d": 2\n  },\n  "b": 1\n}\n'
+
+
+def test_a_nan_is_refused_naming_the_file_instead_of_writing_invalid_json(tmp_path):
+    with pytest.raises(ValueError, match=r"metrics.json: .*not JSON compliant"):
+        write_json(tmp_path / "metrics.json", {"fid": float("nan")})
+    assert list(tmp_path.iterdir()) == []

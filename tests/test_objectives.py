@@ -64,6 +64,19 @@ def test_gradient_penalty_of_quadratic_critic_uses_interpolates():
     assert penalty.item() == pytest.approx(((3 - 1) ** 2 + (0.5 - 1) ** 2) / 2)
 
 
+def test_gradient_penalty_interpolates_each_sample_with_one_seeded_fraction():
+    """Gulrajani et al. 2017, Algorithm 1: one eps ~ U[0, 1] per sample (not per coordinate), drawn from the
+    given generator; with f(x) = 0.5 ||x||^2 the gradient at x_hat is x_hat itself."""
+    real = torch.tensor([[2.0, 0.0], [0.0, -1.0], [1.0, 1.0]])
+    fake = torch.tensor([[0.0, 3.0], [4.0, 0.0], [-1.0, 2.0]])
+    penalty = obj.gradient_penalty(
+        lambda x: 0.5 * (x**2).sum(1), real, fake, generator=torch.Generator().manual_seed(7)
+    )
+    eps = torch.rand((3, 1), generator=torch.Generator().manual_seed(7))
+    x_hat = eps * real + (1 - eps) * fake
+    assert penalty.item() == pytest.approx(((x_hat.norm(dim=1) - 1) ** 2).mean().item(), rel=1e-6)
+
+
 def test_gradient_penalty_is_differentiable_in_critic_parameters():
     layer = torch.nn.Linear(2, 1)
     penalty = obj.gradient_penalty(lambda x: layer(x).squeeze(1), torch.randn(8, 2), torch.randn(8, 2))

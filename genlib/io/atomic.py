@@ -83,7 +83,11 @@ def write_text(path: str | os.PathLike, text: str) -> None:
 
 def write_json(path: str | os.PathLike, payload: Any) -> None:
     """Write `payload` as indented JSON to `path` atomically."""
-    write_text(path, json.dumps(payload, indent=2, sort_keys=True, allow_nan=False) + "\n")
+    try:  # NaN and infinity are not JSON: a metric that is one must be caught where it is made
+        text = json.dumps(payload, indent=2, sort_keys=True, allow_nan=False)
+    except ValueError as error:
+        raise ValueError(f"{path}: {error}") from None
+    write_text(path, text + "\n")
 
 
 def read_json(path: str | os.PathLike) -> Any:
