@@ -25,7 +25,7 @@ from genlib.config.settings import DiffusionSettings, from_dict, to_dict
 from genlib.diffusion.generator import DiffusionSampler
 from genlib.diffusion.samplers import visited_timesteps
 from genlib.diffusion.schedules import NoiseSchedule, q_sample
-from genlib.families.interface import Monitor, SamplingModel, TrainingData
+from genlib.families.interface import Monitor, SamplingModel, TrainingData, sampled_weights
 from genlib.io.figures import save_png, tile
 from genlib.networks.build import build_denoiser
 from genlib.training.device import Accelerator
@@ -178,7 +178,7 @@ class DiffusionFamily:
     ) -> SamplingModel:
         settings, spec = self.settings_of(checkpoint), DataSpec.from_dict(checkpoint["data_spec"])
         denoiser = build_denoiser(settings, spec)
-        weights = checkpoint["ema"] if use_ema and checkpoint.get("ema") is not None else checkpoint["model"]
+        weights = sampled_weights(checkpoint, "model", use_ema=use_ema)
         denoiser.load_state_dict(weights)
         settings = dataclasses.replace(settings, **(overrides or {}))  # validated again: S <= T, eta in [0, 1]
         return _sampling_model(denoiser.eval(), settings, spec)

@@ -20,7 +20,7 @@ import torch
 
 from genlib.config.catalogue import DataSpec
 from genlib.config.settings import GANSettings, from_dict, to_dict
-from genlib.families.interface import Monitor, SamplingModel, TrainingData
+from genlib.families.interface import Monitor, SamplingModel, TrainingData, sampled_weights
 from genlib.gan.objectives import objective
 from genlib.gan.step import Adversaries, discriminator_step, generator_step
 from genlib.networks.build import build_discriminator, build_generator
@@ -216,7 +216,7 @@ class GANFamily:
             )
         settings, spec = self.settings_of(checkpoint), DataSpec.from_dict(checkpoint["data_spec"])
         generator = build_generator(settings, spec)
-        weights = checkpoint["ema"] if use_ema and checkpoint.get("ema") is not None else checkpoint["generator"]
+        weights = sampled_weights(checkpoint, "generator", use_ema=use_ema)
         generator.load_state_dict(weights)
         return _sampling_model(generator.eval(), settings, spec)
 

@@ -59,6 +59,11 @@ class SamplingModel:
         return self
 
 
+def sampled_weights(checkpoint: dict[str, Any], trained: str, *, use_ema: bool = True) -> dict[str, torch.Tensor]:
+    """The weights samples are drawn with: the EMA copy when the checkpoint has one (and it is wanted), else `trained`."""
+    return checkpoint["ema"] if use_ema and checkpoint.get("ema") is not None else checkpoint[trained]
+
+
 # Called every `monitor_every` steps with the model being trained; returns one row of a curve (e.g. FID).
 Monitor = Callable[[SamplingModel], dict[str, float]]
 
