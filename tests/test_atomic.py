@@ -61,3 +61,23 @@ def test_a_nan_is_refused_naming_the_file_instead_of_writing_invalid_json(tmp_pa
     with pytest.raises(ValueError, match=r"metrics.json: .*not JSON compliant"):
         write_json(tmp_path / "metrics.json", {"fid": float("nan")})
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_write_refused_for_another_reason_names_the_file_and_the_reason(tmp_path, monkeypatch):
+    from genlib.io.atomic import WriteError, write_text
+
+    def refused(self, data):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(Path, "write_bytes", refused)
+    with pytest.raises(WriteError, match=r"^\[Errno 13\] could not write .*report.html: Permission denied$"):
+        write_text(tmp_path / "report.html", "<html>")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_full_disk_without_a_known_size_still_names_the_file_and_the_free_space(tmp_path):
+    from genlib.io.atomic import WriteError
+
+    full = pytest.raises(WriteError, match=r"no space left on device writing .*samples.npz; [\d.]+ MB free on its")
+    with full, atomic_path(tmp_path / "samples.npz"):
+        raise OSError(errno.ENOSPC, "No space left on device")

@@ -130,7 +130,9 @@ def test_a_truncated_prepared_dataset_says_to_prepare_it_anew(tmp_path, capsys):
 def test_a_damaged_json_file_is_named(tmp_path):
     path = tmp_path / "meta.json"
     path.write_text('{"kind": "poi')
-    with pytest.raises(CorruptFileError, match=rf"JSON file {path} cannot be read \(JSONDecodeError"):
+    with pytest.raises(
+        CorruptFileError, match=rf"JSON file {path} cannot be read \(JSONDecodeError.*: delete {path} and run"
+    ):
         read_json(path)
 
 

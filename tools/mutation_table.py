@@ -1,4 +1,7 @@
-"""Per-module mutation score from `mutmut results --all true` on standard input: killed / total."""
+"""Per-module mutation score from `mutmut results --all true` on standard input.
+
+score = killed / checked, where a mutant is killed when a test fails (or times out) with it in place.
+"""
 
 from __future__ import annotations
 
@@ -13,12 +16,16 @@ def main() -> None:
         match = re.match(r"\s*(genlib\.[\w.]+)\.x_\w+__mutmut_\d+: (.+)$", line)
         if match:
             counts[match.group(1)][match.group(2).strip()] += 1
-    print("| module | mutants | killed | survived | score |")
-    print("|---|---|---|---|---|")
+    print("| module | mutants | checked | killed | survived | no test reaches it | score |")
+    print("|---|---|---|---|---|---|---|")
     for module, states in sorted(counts.items()):
-        total = sum(states.values())
         killed = states["killed"] + states["timeout"]
-        print(f"| `{module}` | {total} | {killed} | {states['survived']} | {100 * killed / total:.0f}% |")
+        checked = killed + states["survived"] + states["no tests"]
+        score = f"{100 * killed / checked:.0f}%" if checked else "-"
+        print(
+            f"| `{module}` | {sum(states.values())} | {checked} | {killed} | {states['survived']} "
+            f"| {states['no tests']} | {score} |"
+        )
 
 
 if __name__ == "__main__":
