@@ -9,28 +9,19 @@ from pathlib import Path
 
 import pytest
 import yaml
-from test_pipeline import ROOT, git, planned_jobs
+from test_pipeline import ROOT, TINY, git, planned_jobs
 
 pytestmark = pytest.mark.slow
 
-TINY_DVC = {
-    "experiment": "tinydvc",
-    "datasets": ["ring8"],
-    "models": ["gan-nonsaturating", "ddpm"],
-    "seeds": [0],
-    "model_overrides": {"ddpm": {"timesteps": 50, "sampler_steps": 10, "width": 16, "depth": 2}},
-    "data": {"ring8": {"n_train": 2000, "n_test": 500}},
-    "training": {
-        "steps": 20,
-        "batch_size": 32,
-        "g_width": 16,
-        "g_depth": 2,
-        "d_width": 16,
-        "d_depth": 2,
-        "checkpoint_every": 10,
-    },
-    "evaluation": {"n_samples": 300},
-}
+# The 2-D tiny config of the pipeline tests, one dataset and seed, a GAN and a DDPM.
+TINY_DVC = dict(
+    TINY,
+    experiment="tinydvc",
+    datasets=["ring8"],
+    models=["gan-nonsaturating", "ddpm"],
+    seeds=[0],
+    data={"ring8": TINY["data"]["ring8"]},
+)
 CHECKPOINTS = [f"results/tinydvc/ring8/{model}/seed0/checkpoint.pt" for model in ("gan-nonsaturating", "ddpm")]
 
 

@@ -87,12 +87,15 @@ def snakemake_ancestor(pid: int | None = None) -> int | None:
 class ParentWatch:
     """Whether the Snakemake process that started this trainer is still alive (always, outside Snakemake)."""
 
-    def __init__(self, pid: int | None = None):
+    def __init__(self, pid: int | None = None, *, every_seconds: float = 1.0):
         self.pid = snakemake_ancestor() if pid is None else pid
+        self.every_seconds, self.last_check = every_seconds, float("-inf")
 
     def gone(self) -> bool:
-        if self.pid is None:
+        """Checked at most once a second (it is asked after every training step; the answer rarely changes)."""
+        if self.pid is None or time.monotonic() - self.last_check < self.every_seconds:
             return False
+        self.last_check = time.monotonic()
         try:
             os.kill(self.pid, 0)
         except ProcessLookupError:
