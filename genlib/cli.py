@@ -59,18 +59,20 @@ def _training_data(settings, data_dir: Path):
     import torch
 
     from genlib.config.catalogue import DataSpec
+    from genlib.data.integrity import recorded_split_sha256
     from genlib.families.interface import TrainingData
 
+    sha256 = recorded_split_sha256(data_dir, "train", settings.data_kind)  # checked against the file as it is read
     if settings.data_kind == "points":
         from genlib.config.catalogue import point_spec
         from genlib.data.mixtures import load_points
 
-        return TrainingData(torch.from_numpy(load_points(data_dir, "train")), point_spec())
+        return TrainingData(torch.from_numpy(load_points(data_dir, "train")), point_spec(), sha256=sha256)
     from genlib.data.images import load_image_meta, load_images
 
     images, labels = load_images(data_dir, "train")
     spec = DataSpec("images", tuple(images.shape[1:]), load_image_meta(data_dir)["num_classes"])
-    return TrainingData(torch.from_numpy(images), spec, torch.from_numpy(labels))
+    return TrainingData(torch.from_numpy(images), spec, torch.from_numpy(labels), sha256=sha256)
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -85,13 +87,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     data = _training_data(settings, args.data)
     monitor = None
     if settings.data_kind == "images" and settings.monitor_every and args.reference is not None:
+        from genlib.data.integrity import recorded_split_sha256
         from genlib.evaluation.images import fid_monitor
         from genlib.metrics.backbones import load_backbone, read_reference
 
         backbone = load_backbone(args.backbone, args.backbone_weights, device=accelerator.device)
-        monitor = fid_monitor(
-            backbone, read_reference(args.reference), n_samples=settings.monitor_samples, seed=args.monitor_seed
-        )
+        reference = read_reference(args.reference, source_sha256=recorded_split_sha256(args.data, "test", "images"))
+        monitor = fid_monitor(backbone, reference, n_samples=settings.monitor_samples, seed=args.monitor_seed)
     print(f"training on {accelerator.describe()}", flush=True)
     with RunLock(paths.run_at(Path(args.checkpoint).parent).train_lock, wait_seconds=args.lock_wait):
         result = family(settings.family).train(
@@ -142,6 +144,7 @@ def cmd_fetch_inception(args: argparse.Namespace) -> int:
 
 def cmd_reference(args: argparse.Namespace) -> int:
     from genlib.data.images import load_images
+    from genlib.data.integrity import recorded_split_sha256
     from genlib.metrics.backbones import load_backbone, write_reference
     from genlib.training.device import Accelerator
 
@@ -150,7 +153,9 @@ def cmd_reference(args: argparse.Namespace) -> int:
         args.backbone, args.weights, device=Accelerator.choose(args.device).device, antialias=args.antialias
     )
     images, labels = load_images(args.data, "test")
-    write_reference(args.out, backbone, images, labels)
+    write_reference(
+        args.out, backbone, images, labels, source_sha256=recorded_split_sha256(args.data, "test", "images")
+    )
     return 0
 
 
@@ -245,6 +250,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def _evaluate_images(args: argparse.Namespace, images, info) -> dict:
     from genlib.config.settings import EvaluationSettings, from_dict
     from genlib.data.images import load_image_meta, load_images
+    from genlib.data.integrity import recorded_split_sha256
     from genlib.evaluation.images import evaluate_image_samples
     from genlib.io.provenance import provenance
     from genlib.io.sample_archive import read_labels
@@ -263,7 +269,7 @@ def _evaluate_images(args: argparse.Namespace, images, info) -> dict:
         read_labels(args.samples),
         info,
         backbone,
-        read_reference(args.reference),
+        read_reference(args.reference, source_sha256=recorded_split_sha256(args.data, "test", "images")),
         settings,
         meta["reference"],
     )

@@ -136,6 +136,29 @@ def test_a_damaged_json_file_is_named(tmp_path):
         read_json(path)
 
 
+def test_reference_statistics_of_another_test_split_are_refused_as_stale(tmp_path):
+    from genlib.metrics.backbones import Backbone, read_reference, write_reference
+
+    class Embedder(torch.nn.Module):  # (N, 1, 2, 2) -> features (N, 4) and class logits (N, 3)
+        def features(self, x):
+            return x.flatten(1)
+
+        def head(self, features):
+            return features[:, :3]
+
+    backbone = Backbone("toy", "f" * 64, "toy backbone", Embedder(), torch.device("cpu"))
+    images = np.random.default_rng(0).integers(0, 256, (20, 1, 2, 2), dtype=np.uint8)
+    path = tmp_path / "reference.npz"
+    write_reference(path, backbone, images, np.zeros(20, np.int64), source_sha256="c" * 64)
+    assert read_reference(path, source_sha256="c" * 64).source_sha256 == "c" * 64
+    with pytest.raises(
+        CorruptFileError,
+        match=rf"reference statistics {path} were computed from a test split with SHA-256 cccccccccccc, "
+        rf"not from the one prepared now \(dddddddddddd\): they are stale; delete {path} and run snakemake again",
+    ):
+        read_reference(path, source_sha256="d" * 64)
+
+
 def test_a_prepared_split_changed_after_preparation_is_refused_before_use(tmp_path):
     from genlib.data.mixtures import load_points
 

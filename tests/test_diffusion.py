@@ -142,8 +142,69 @@ def test_classifier_free_guidance_extrapolates_from_the_unconditional_prediction
     assert torch.allclose(guided, torch.full((2, 4), (1 + 2.0) * 3 - 2.0 * 10))
 
 
+def _model_of_x_t_and_labels(x, t, labels):
+    """An eps model that depends on all three inputs, so that any one passed wrongly changes its output."""
+    return 0.5 * x + 0.01 * t.to(x.dtype)[:, None] + (0.0 if labels is None else 0.1 * labels.to(x.dtype)[:, None])
+
+
+@pytest.mark.parametrize("weight", [0.0, 1.0, 2.5])
+def test_guided_noise_is_the_conditional_prediction_extrapolated_away_from_the_unconditional(weight):
+    x = torch.arange(8.0).reshape(2, 4)
+    t, labels = torch.tensor([3, 7]), torch.tensor([1, 2])
+    guided = predict_noise(_model_of_x_t_and_labels, x, t, Guidance(labels=labels, null_label=10, weight=weight))
+    conditional = _model_of_x_t_and_labels(x, t, labels)
+    unconditional = _model_of_x_t_and_labels(x, t, torch.tensor([10, 10]))
+    torch.testing.assert_close(guided, (1 + weight) * conditional - weight * unconditional)
+    unguided = predict_noise(_model_of_x_t_and_labels, x, t, None)
+    torch.testing.assert_close(unguided, _model_of_x_t_and_labels(x, t, None))
+
+
+def test_a_ddim_step_down_to_step_zero_uses_abar_zero_then_the_last_step_returns_x0():
+    """S = 2 of T = 100 visits steps [0, 50]: from t = 50 to t' = 0 (abar_0, not 1), then from 0 to x_0.
+    With eta = 0, no clipping and a constant eps, the predicted x_0 of the first step is the answer."""
+    schedule = NoiseSchedule.create("linear", 100)
+    assert ddim_timesteps(100, 2, "uniform") == [0, 50]
+    eps = torch.tensor([[0.3, -0.7]])
+    x = torch.tensor([[1.2, -0.4]])
+    abar50 = schedule.alphas_cumprod[50]
+    x0 = (x - (1 - abar50).sqrt() * eps) / abar50.sqrt()
+    out, _ = ddim_sample(schedule, lambda x_t, t, labels: eps.expand_as(x_t), x, steps=2, eta=0.0, clip=False)
+    torch.testing.assert_close(out, x0)
+
+
+def test_ddpm_adds_no_noise_at_its_last_step():
+    """T = 1: the one step is the last; its result is the posterior mean, whatever the generator draws."""
+    schedule = NoiseSchedule.create("cosine", 1)
+    x = torch.tensor([[0.5, -0.5]])
+    outs = [
+        ddpm_sample(
+            schedule, lambda x_t, t, labels: torch.zeros_like(x_t), x, generator=torch.Generator().manual_seed(s)
+        )[0]
+        for s in (0, 1)
+    ]
+    alpha = schedule.alphas_cumprod[0]
+    torch.testing.assert_close(outs[0], (x / alpha.sqrt()).clamp(-1, 1))  # x_0 = x / sqrt(abar), clipped
+    torch.testing.assert_close(outs[0], outs[1])
+
+
+def test_a_linear_schedule_whose_betas_would_reach_one_is_refused_by_the_schedule_and_the_settings():
+    from genlib.diffusion.schedules import LINEAR_MIN_TIMESTEPS
+
+    assert NoiseSchedule.create("linear", LINEAR_MIN_TIMESTEPS).alphas_cumprod.min() > 0
+    with pytest.raises(ValueError, match=r"linear schedule over T = 20 steps would reach beta = 1 >= 1"):
+        NoiseSchedule.create("linear", LINEAR_MIN_TIMESTEPS - 1)
+    tiny_diffusion(timesteps=LINEAR_MIN_TIMESTEPS)
+    with pytest.raises(SettingsError, match=r"timesteps 20 is too few for the linear schedule.*21 or more"):
+        tiny_diffusion(timesteps=LINEAR_MIN_TIMESTEPS - 1)
+    assert tiny_diffusion(timesteps=10, schedule="cosine").timesteps == 10
+
+
+def test_one_ddim_step_is_allowed():
+    assert ddim_timesteps(10, 1, "uniform") == [0]
+
+
 def test_eta_outside_the_unit_interval_is_rejected():
-    schedule = NoiseSchedule.create("linear", 10)
+    schedule = NoiseSchedule.create("linear", 100)
     with pytest.raises(ValueError, match=r"eta must lie in \[0, 1\], got 1.5"):
         ddim_sample(schedule, exact_denoiser(schedule, 0, 1), torch.zeros(1, 2), steps=5, eta=1.5)
 

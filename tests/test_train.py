@@ -1,6 +1,7 @@
 """Training: determinism, exact resume after an interruption, checkpoint contents, divergence."""
 
 import csv
+import dataclasses
 
 import numpy as np
 import pytest
@@ -137,6 +138,17 @@ def test_resume_state_from_other_settings_is_discarded(tmp_path, data):
         train_gan(tiny_settings(), data, checkpoint, tmp_path / "l.csv", on_step=interrupt_at(5), progress=False)
     result = train_gan(tiny_settings(lr_g=3e-4), data, checkpoint, tmp_path / "l.csv", progress=False)
     assert result.resumed_from == 0 and result.step == 12
+
+
+def test_a_resume_state_trained_on_other_data_is_discarded_and_the_checkpoint_names_its_data(tmp_path, data):
+    checkpoint = tmp_path / "checkpoint.pt"
+    old = dataclasses.replace(data, sha256="a" * 64)
+    with pytest.raises(Interrupt):
+        train_gan(tiny_settings(), old, checkpoint, tmp_path / "l.csv", on_step=interrupt_at(5), progress=False)
+    new = dataclasses.replace(data, sha256="b" * 64)
+    result = train_gan(tiny_settings(), new, checkpoint, tmp_path / "l.csv", progress=False)
+    assert result.resumed_from == 0 and result.step == 12
+    assert load_checkpoint(checkpoint)["data_sha256"] == "b" * 64
 
 
 def test_non_finite_loss_marks_the_run_diverged_instead_of_crashing(tmp_path, data, monkeypatch):
@@ -276,3 +288,104 @@ def test_training_moves_every_weight_and_brings_samples_closer_to_the_data(tmp_p
     trained.load_state_dict(final["generator"])
     before, after = distance(initial_g), distance(trained)
     assert after < 0.3 * before, (before, after)
+
+
+def test_the_monitor_runs_at_the_start_every_monitor_every_steps_and_at_the_end_once_each_across_a_resume(
+    tmp_path, data
+):
+    """The monitored curve has one row at steps 0, 5, 10 and 12 (the end), in a straight run and in one
+    interrupted at step 6 and resumed from its step-4 state: a resume neither repeats step 0 nor loses a row."""
+    settings = tiny_settings("gan-nonsaturating", monitor_every=5)
+
+    def monitor(model):
+        return {"fid": float(sum(p.detach().double().sum() for p in model.generator.parameters()))}
+
+    straight = train_gan(
+        settings, data, tmp_path / "a" / "c.pt", tmp_path / "a" / "l.csv", monitor=monitor, progress=False
+    )
+    assert [row["step"] for row in straight.curve] == [0, 5, 10, 12]
+    assert load_checkpoint(tmp_path / "a" / "c.pt")["curve"] == straight.curve
+    with pytest.raises(Interrupt):
+        train_gan(
+            settings,
+            data,
+            tmp_path / "b" / "c.pt",
+            tmp_path / "b" / "l.csv",
+            monitor=monitor,
+            on_step=interrupt_at(6),
+            progress=False,
+        )
+    state = load_checkpoint(resume_dir_for(tmp_path / "b" / "c.pt") / "state.pt")
+    assert state["status"] == "running" and state["step"] == 4 and [row["step"] for row in state["curve"]] == [0]
+    resumed = train_gan(
+        settings, data, tmp_path / "b" / "c.pt", tmp_path / "b" / "l.csv", monitor=monitor, progress=False
+    )
+    assert resumed.resumed_from == 4 and resumed.curve == straight.curve
+
+
+def test_the_loss_log_keeps_every_log_every_th_row_and_the_row_of_a_diverged_step(tmp_path, data, monkeypatch):
+    train_gan(tiny_settings(log_every=4), data, tmp_path / "c.pt", tmp_path / "l.csv", progress=False)
+    assert [int(r["step"]) for r in read_losses(tmp_path / "l.csv")] == [4, 8, 12]
+
+    calls = {"n": 0}
+
+    def nan_at_step_7(fake):
+        calls["n"] += 1
+        loss = objectives.nonsaturating_generator_loss(fake)
+        return loss * float("nan") if calls["n"] == 7 else loss
+
+    pair = objectives.ObjectivePair(objectives.minimax_discriminator_loss, nan_at_step_7)
+    monkeypatch.setitem(objectives.OBJECTIVES, "nonsaturating", pair)
+    result = train_gan(
+        tiny_settings("gan-nonsaturating", log_every=4), data, tmp_path / "d.pt", tmp_path / "d.csv", progress=False
+    )
+    assert result.status == "diverged" and result.step == 7
+    assert [int(r["step"]) for r in read_losses(tmp_path / "d.csv")] == [4, 7]
+
+
+def test_without_the_last_snapshot_the_run_resumes_from_the_one_before(tmp_path, data):
+    settings = tiny_settings("gan-nonsaturating")
+    straight = tmp_path / "straight" / "checkpoint.pt"
+    train_gan(settings, data, straight, tmp_path / "straight" / "losses.csv", progress=False)
+    resumed = tmp_path / "resumed" / "checkpoint.pt"
+    with pytest.raises(Interrupt):
+        train_gan(
+            settings, data, resumed, tmp_path / "resumed" / "losses.csv", on_step=interrupt_at(10), progress=False
+        )
+    (resume_dir_for(resumed) / "state.pt").unlink()  # killed between moving it aside and writing the next
+    result = train_gan(settings, data, resumed, tmp_path / "resumed" / "losses.csv", progress=False)
+    assert result.resumed_from == 4
+    assert_same_parameters(load_checkpoint(straight), load_checkpoint(resumed))
+
+
+def test_a_damaged_snapshot_is_kept_beside_under_its_name_and_the_warning_names_both(tmp_path, data, caplog):
+    settings = tiny_settings("gan-nonsaturating")
+    checkpoint = tmp_path / "checkpoint.pt"
+    with pytest.raises(Interrupt):
+        train_gan(settings, data, checkpoint, tmp_path / "losses.csv", on_step=interrupt_at(10), progress=False)
+    state = resume_dir_for(checkpoint) / "state.pt"
+    state.write_bytes(state.read_bytes()[:1000])
+    with pytest.raises(Interrupt):  # stop before the run ends and removes resume/
+        train_gan(settings, data, checkpoint, tmp_path / "losses.csv", on_step=interrupt_at(5), progress=False)
+    aside = resume_dir_for(checkpoint) / "state.pt.damaged"
+    assert aside.is_file() and len(aside.read_bytes()) == 1000
+    assert f"checkpoint {state} cannot be read" in caplog.text and f"moved it to {aside}" in caplog.text
+
+
+def test_the_final_checkpoint_records_the_device_and_the_result_its_curve(tmp_path, data):
+    result = train_gan(tiny_settings(), data, tmp_path / "c.pt", tmp_path / "l.csv", progress=False)
+    checkpoint = load_checkpoint(tmp_path / "c.pt")
+    assert checkpoint["device"].startswith("cpu") and result.curve == checkpoint["curve"] == []
+    assert "diverged_at_step" not in checkpoint
+
+
+@pytest.mark.parametrize(("value", "diverged"), [(1000.0, False), (1000.5, True), (-1000.5, True)])
+def test_a_loss_or_parameter_exactly_at_the_bound_is_not_divergence(value, diverged):
+    from genlib.training.resumable import divergence
+
+    assert (divergence({"loss": value}, (), 1000.0) is not None) == diverged
+    layer = torch.nn.Linear(1, 1)
+    with torch.no_grad():
+        layer.weight.fill_(value)
+        layer.bias.zero_()
+    assert (divergence({"loss": 0.0}, (layer,), 1000.0) is not None) == diverged

@@ -13,7 +13,7 @@ import sys
 def main() -> None:
     counts: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     for line in sys.stdin:
-        match = re.match(r"\s*(genlib\.[\w.]+)\.x_\w+__mutmut_\d+: (.+)$", line)
+        match = re.match(r"\s*(genlib\.[\w.]+)\.x[_ǁ]\S+__mutmut_\d+: (.+)$", line)  # functions x_f, methods xǁClassǁm
         if match:
             counts[match.group(1)][match.group(2).strip()] += 1
     print("| module | mutants | checked | killed | survived | no test reaches it | score |")

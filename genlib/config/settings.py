@@ -304,6 +304,11 @@ class DiffusionSettings:
             )
         if self.conditional and self.dataset in MIXTURE_NAMES:
             raise SettingsError(f"conditional: 2-D dataset {self.dataset} has no classes")
+        if self.schedule == "linear" and self.timesteps < 21:  # genlib.diffusion.schedules.LINEAR_MIN_TIMESTEPS
+            raise SettingsError(
+                f"timesteps {self.timesteps} is too few for the linear schedule: its last beta, 0.02 x 1000 / T, "
+                f"would reach 1 or more; allowed values: 21 or more, or schedule: cosine"
+            )
 
     @property
     def data_kind(self) -> DataKind:

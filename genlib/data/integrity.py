@@ -15,6 +15,13 @@ def split_hashes(files: list[str]) -> dict[str, str]:
     return {Path(path).name: file_sha256(path) for path in files}
 
 
+def recorded_split_sha256(data_dir: str | Path, split: str, kind: str) -> str | None:
+    """The SHA-256 meta.json recorded for a prepared split (None: a dataset prepared before hashes were kept)."""
+    meta_path = Path(paths.dataset_at(data_dir).meta)
+    name = Path(paths.dataset_at(data_dir).split(split, kind)).name
+    return read_json(meta_path).get("sha256", {}).get(name) if meta_path.is_file() else None
+
+
 def check_split(data_dir: str | Path, path: str | Path) -> None:
     """Refuse a prepared split whose bytes differ from those meta.json recorded (changed or damaged since)."""
     meta_path = Path(paths.dataset_at(data_dir).meta)

@@ -14,12 +14,19 @@ from typing import Literal
 import torch
 
 ScheduleName = Literal["linear", "cosine"]
+# The fewest steps of the scaled linear schedule whose last beta (0.02 x 1000 / T) stays below 1.
+LINEAR_MIN_TIMESTEPS = 21
 
 
 def linear_betas(timesteps: int, beta_start: float = 1e-4, beta_end: float = 0.02) -> torch.Tensor:
     """beta_t rising linearly from 1e-4 to 0.02 over T = 1000 steps (Ho et al. 2020, Sec. 4), float64 (T,)."""
     # Scaled so that other T keep the same total noise as T = 1000 (as in Nichol & Dhariwal 2021's code).
     scale = 1000 / timesteps
+    if scale * beta_end >= 1:
+        raise ValueError(
+            f"a linear schedule over T = {timesteps} steps would reach beta = {scale * beta_end:g} >= 1 (beta_T = "
+            f"{beta_end} x 1000 / T): use timesteps >= {LINEAR_MIN_TIMESTEPS}, or the cosine schedule"
+        )
     return torch.linspace(scale * beta_start, scale * beta_end, timesteps, dtype=torch.float64)
 
 

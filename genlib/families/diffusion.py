@@ -102,7 +102,14 @@ def train_diffusion(
     """
     accelerator = accelerator or Accelerator.choose("cpu")
     spec = data.spec
-    run = ResumableRun(checkpoint_path, losses_path, fmt=FORMAT, settings=to_dict(settings), columns=LOSS_COLUMNS)
+    run = ResumableRun(
+        checkpoint_path,
+        losses_path,
+        fmt=FORMAT,
+        settings=to_dict(settings),
+        columns=LOSS_COLUMNS,
+        data_sha256=data.sha256,
+    )
     training = DenoiserTraining(settings, data, accelerator)
 
     def state(step: int, status: str) -> dict[str, Any]:

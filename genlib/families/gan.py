@@ -134,7 +134,14 @@ def train_gan(
     `on_step(step)` is called after every generator step, once that step's checkpoint (if any) is written.
     """
     accelerator = accelerator or Accelerator.choose("cpu")
-    run = ResumableRun(checkpoint_path, losses_path, fmt=FORMAT, settings=to_dict(settings), columns=LOSS_COLUMNS)
+    run = ResumableRun(
+        checkpoint_path,
+        losses_path,
+        fmt=FORMAT,
+        settings=to_dict(settings),
+        columns=LOSS_COLUMNS,
+        data_sha256=data.sha256,
+    )
     training = AdversarialTraining(settings, data, accelerator)
     start = run.resume(training.parts, training.rng)
 

@@ -29,6 +29,7 @@ class TrainingData:
     samples: torch.Tensor
     spec: DataSpec
     labels: torch.Tensor | None = None  # (N,) int64 class labels; None: unlabelled
+    sha256: str | None = None  # of the prepared split the samples were read from: recorded in the checkpoint
 
     @property
     def num_classes(self) -> int:

@@ -26,7 +26,7 @@ from tqdm import tqdm
 from genlib.config.catalogue import INCEPTION_FILE
 from genlib.io.atomic import atomic_path
 from genlib.io.checkpoint import load_checkpoint
-from genlib.io.corrupt import reading, rebuild_remedy
+from genlib.io.corrupt import CorruptFileError, reading, rebuild_remedy
 from genlib.io.provenance import file_sha256
 from genlib.metrics.frechet import GaussianStats, gaussian_stats
 from genlib.networks.classifier import ConvClassifier
@@ -209,8 +209,11 @@ def load_backbone(name: str, weights: str | Path, *, device: torch.device, antia
 # --- reference statistics --------------------------------------------------------------------------
 
 
-def write_reference(path: str | Path, backbone: Backbone, images: np.ndarray, labels: np.ndarray) -> None:
-    """Features, their mean and covariance (float64) and probabilities of the reference images, in one .npz."""
+def write_reference(
+    path: str | Path, backbone: Backbone, images: np.ndarray, labels: np.ndarray, *, source_sha256: str | None = None
+) -> None:
+    """Features, their mean and covariance (float64) and probabilities of the reference images, in one .npz,
+    with the SHA-256 of the split the images came from (checked by `read_reference`)."""
     features, probabilities = backbone.embed(images, progress=True)
     stats = gaussian_stats(features)
     with atomic_path(path) as tmp, open(tmp, "wb") as handle:
@@ -223,6 +226,7 @@ def write_reference(path: str | Path, backbone: Backbone, images: np.ndarray, la
             labels=labels,
             backbone=np.array(backbone.name),
             weights_sha256=np.array(backbone.weights_sha256),
+            source_sha256=np.array(source_sha256 or ""),
         )
 
 
@@ -236,16 +240,26 @@ class Reference:
     labels: np.ndarray  # (N,)
     backbone: str
     weights_sha256: str
+    source_sha256: str  # of the prepared split the reference images came from ("": not recorded)
 
 
-def read_reference(path: str | Path) -> Reference:
-    """Reference statistics written by `write_reference`."""
+def read_reference(path: str | Path, *, source_sha256: str | None = None) -> Reference:
+    """Reference statistics written by `write_reference`; given `source_sha256` (the split's SHA-256 as
+    prepared now), statistics computed from another version of the split are refused."""
     with reading(path, "reference statistics", rebuild_remedy(path)), np.load(path, allow_pickle=False) as archive:
-        return Reference(
+        reference = Reference(
             features=archive["features"],
             stats=GaussianStats(archive["mean"], archive["cov"], len(archive["features"])),
             probabilities=archive["probabilities"],
             labels=archive["labels"],
             backbone=str(archive["backbone"]),
             weights_sha256=str(archive["weights_sha256"]),
+            source_sha256=str(archive["source_sha256"]) if "source_sha256" in archive.files else "",
         )
+    if source_sha256 is not None and reference.source_sha256 != source_sha256:
+        raise CorruptFileError(
+            f"reference statistics {path} were computed from a test split with SHA-256 "
+            f"{reference.source_sha256[:12] or '(not recorded)'}, not from the one prepared now ({source_sha256[:12]}): "
+            f"they are stale; {rebuild_remedy(path)}"
+        )
+    return reference

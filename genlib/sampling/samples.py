@@ -31,6 +31,7 @@ def checkpoint_info(checkpoint: dict[str, Any], sampler: dict[str, Any] | None =
         "family": checkpoint["family"],
         "data_kind": checkpoint["data_kind"],
         "train_device": checkpoint.get("device"),
+        "data_sha256": checkpoint.get("data_sha256"),
         "status": checkpoint["status"],
         "step": int(checkpoint["step"]),
         "diverged_at_step": checkpoint.get("diverged_at_step"),

@@ -56,9 +56,11 @@ class ResumableRun:
         fmt: str,
         settings: dict[str, Any],
         columns: tuple[str, ...],
+        data_sha256: str | None = None,
     ):
         self.checkpoint_path, self.losses_path = Path(checkpoint_path), Path(losses_path)
         self.fmt, self.settings, self.columns = fmt, settings, columns
+        self.data_sha256 = data_sha256  # the training split's: a state trained on other data is not resumed
         self.resume_dir = resume_dir_for(checkpoint_path)
         files = paths.run_at(Path(checkpoint_path).parent)
         self.state_path, self.log_path = Path(files.resume_state), Path(files.resume_losses)
@@ -76,6 +78,10 @@ class ResumableRun:
         saved = self._last_readable_state()
         if saved is not None and (saved.get("settings") != self.settings or saved.get("format") != self.fmt):
             log.warning("settings changed since %s was written: starting afresh", self.resume_dir)
+            shutil.rmtree(self.resume_dir)
+            saved = None
+        if saved is not None and saved.get("data_sha256") != self.data_sha256:
+            log.warning("the training data changed since %s was written: starting afresh", self.resume_dir)
             shutil.rmtree(self.resume_dir)
             saved = None
         if saved is not None:
@@ -123,6 +129,7 @@ class ResumableRun:
             # Dropout and other kernels on a GPU draw from each device's own generator.
             "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
             "curve": list(self.curve),
+            "data_sha256": self.data_sha256,
         }
 
     def record(self, row: dict[str, float], *, every: int, keep: bool = False) -> None:
