@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from genlib.config.catalogue import MODEL_CATALOGUE, DataSpec, point_spec
-from genlib.config.settings import DiffusionSettings, SettingsError
+from genlib.config.settings import DiffusionSettings, SettingsError, to_dict
 from genlib.diffusion.samplers import Guidance, ddim_sample, ddim_timesteps, ddpm_sample, predict_noise
 from genlib.diffusion.schedules import NoiseSchedule, q_sample
 from genlib.families.diffusion import train_diffusion
@@ -56,6 +56,61 @@ def test_ddim_timesteps_uniform_and_quadratic_golden_lists():
     assert ddim_timesteps(1000, 10, "quadratic") == [0, 9, 39, 88, 158, 246, 355, 483, 632, 800]
     with pytest.raises(ValueError, match=r"DDIM steps S must lie in \[1, T=100\], got 101"):
         ddim_timesteps(100, 101, "uniform")
+
+
+def test_ddim_steps_follow_the_authors_code_where_rounding_and_remainders_differ():
+    """ermongroup/ddim: uniform `range(0, T, T // S)`, quadratic `int(x)` of `linspace(0, sqrt(0.8 T), S) ** 2`.
+    At S = 100 the last quadratic step is 800 (sqrt(800) ** 2 rounds up to 800.0000000000001), where
+    i ** 2 * c rounds down to 799; at S = 300 uniform visits 334 steps, every third."""
+    assert ddim_timesteps(1000, 100, "quadratic")[-3:] == [768, 783, 800]
+    assert ddim_timesteps(1000, 300, "uniform") == list(range(0, 1000, 3))
+    for steps in (3, 7, 10, 20, 50, 100, 250, 999):
+        authors_quadratic = [int(s) for s in np.linspace(0, np.sqrt(1000 * 0.8), steps) ** 2]
+        assert ddim_timesteps(1000, steps, "quadratic") == authors_quadratic
+        assert ddim_timesteps(1000, steps, "uniform") == list(range(0, 1000, 1000 // steps))
+
+
+@pytest.mark.parametrize("spacing", ["uniform", "quadratic"])
+def test_s_equal_to_t_is_the_full_chain_whatever_the_spacing(spacing):
+    assert ddim_timesteps(1000, 1000, spacing) == list(range(1000))
+
+
+def test_ddim_does_not_clip_the_predicted_x0_by_default_and_ddpm_does():
+    """The authors' code: `generalized_steps` leaves x0_t as predicted; `ddpm_steps` clamps it to [-1, 1].
+    With eps = 0, x_t = 2 predicts x_0 = 2 / sqrt(abar_0), outside [-1, 1]; one step (S = 1, t = 0) returns it."""
+    schedule = NoiseSchedule.create("linear", 100)
+    x = torch.full((1, 2), 2.0)
+    zero_eps = lambda x_t, t, labels: torch.zeros_like(x_t)  # noqa: E731
+    predicted_x0 = float(2.0 / schedule.alphas_cumprod[0].sqrt())
+    ddim, _ = ddim_sample(schedule, zero_eps, x, steps=1)
+    torch.testing.assert_close(ddim, torch.full((1, 2), predicted_x0))
+    ddpm, _ = ddpm_sample(schedule, zero_eps, x, steps=1)
+    torch.testing.assert_close(ddpm, torch.ones(1, 2))  # clipped, and the last step adds no noise
+    clipped, _ = ddim_sample(schedule, zero_eps, x, steps=1, clip=True)
+    torch.testing.assert_close(clipped, torch.ones(1, 2))
+
+
+@pytest.mark.parametrize(
+    ("sampler", "clip_x0", "dataset", "clips"),
+    [
+        ("ddim", None, "mnist", False),
+        ("ddpm", None, "mnist", True),
+        ("ddim", True, "mnist", True),
+        ("ddpm", False, "mnist", False),
+        ("ddpm", None, "ring8", False),
+    ],
+)
+def test_clip_x0_defaults_to_the_authors_choice_per_sampler_and_never_for_points(sampler, clip_x0, dataset, clips):
+    assert tiny_diffusion(sampler=sampler, clip_x0=clip_x0, dataset=dataset).clips_x0 is clips
+
+
+def test_clip_x0_is_refused_for_points_and_when_not_a_boolean():
+    with pytest.raises(SettingsError, match=r"clip_x0: 2-D dataset ring8 does not lie in \[-1, 1\]"):
+        tiny_diffusion(clip_x0=True)
+    from genlib.config.settings import from_dict
+
+    with pytest.raises(SettingsError, match=r"clip_x0"):
+        from_dict(DiffusionSettings, {**to_dict(tiny_diffusion()), "clip_x0": "yes"}, where="training")
 
 
 def exact_denoiser(schedule: NoiseSchedule, mean: float, std: float):

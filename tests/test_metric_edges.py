@@ -139,9 +139,9 @@ def test_class_histogram_refuses_bad_predictions_naming_them(predicted, num_clas
 # --- mode metrics ----------------------------------------------------------------------------------
 
 
-def test_a_sample_exactly_three_std_from_its_mode_is_high_quality():
-    metrics = mode_metrics(np.array([[3.0, 0.0]]), np.array([[0.0, 0.0], [10.0, 0.0]]), std=1.0)
-    assert metrics.high_quality_fraction == 1.0 and metrics.modes_covered == 1
+def test_high_quality_means_strictly_less_than_three_std_as_the_authors_code():
+    metrics = mode_metrics(np.array([[2.999, 0.0], [3.0, 0.0]]), np.array([[0.0, 0.0], [10.0, 0.0]]), std=1.0)
+    assert metrics.high_quality_fraction == 0.5 and metrics.mode_counts == [1, 0]
 
 
 def test_mode_metrics_refuse_an_empty_sample():

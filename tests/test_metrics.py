@@ -28,8 +28,24 @@ def test_collapsed_sampler_covers_one_mode_and_has_maximal_reverse_kl():
     points = (dist.modes[3] + dist.std * rng.standard_normal((2500, 2))).astype(np.float32)
     m = mode_metrics(points, dist.modes, dist.std)
     assert m.modes_covered == 1
-    assert m.mode_counts[3] == 2500
-    assert m.reverse_kl == pytest.approx(math.log(8))
+    assert m.nearest_counts[3] == 2500 and sum(m.nearest_counts) == 2500
+    assert m.mode_counts[3] == sum(m.mode_counts) == round(2500 * m.high_quality_fraction)  # high quality only
+    assert m.reverse_kl == pytest.approx(math.log(8)) and m.reverse_kl_all_samples == pytest.approx(math.log(8))
+
+
+def test_reverse_kl_counts_only_high_quality_samples_as_the_pacgan_authors_code():
+    """Four modes on a line, std 1. Two samples sit on mode 0 and one on mode 1 (high quality); three lie
+    4 std from modes 2 and 3 (low quality). The authors' histogram is (2, 1, 0, 0) / 3; all samples'
+    nearest modes give (2, 1, 2, 1) / 6."""
+    modes = np.array([[0.0, 0.0], [10.0, 0.0], [20.0, 0.0], [30.0, 0.0]])
+    points = np.array([[0.0, 0.0], [0.5, 0.0], [10.0, 0.0], [20.0, 4.0], [20.0, -4.0], [30.0, 4.0]])
+    m = mode_metrics(points, modes, std=1.0)
+    assert m.mode_counts == [2, 1, 0, 0] and m.nearest_counts == [2, 1, 2, 1]
+    assert m.modes_covered == 2 and m.high_quality_fraction == 0.5
+    assert m.reverse_kl == pytest.approx(2 / 3 * math.log(2 / 3 * 4) + 1 / 3 * math.log(1 / 3 * 4))
+    assert m.reverse_kl_all_samples == pytest.approx(
+        2 * (2 / 6 * math.log(2 / 6 * 4)) + 2 * (1 / 6 * math.log(1 / 6 * 4))
+    )
 
 
 def test_samples_far_from_modes_are_low_quality_and_cover_nothing():
@@ -37,6 +53,7 @@ def test_samples_far_from_modes_are_low_quality_and_cover_nothing():
     points = np.full((100, 2), 1.0, dtype=np.float32)  # midway between four modes
     m = mode_metrics(points, dist.modes, dist.std)
     assert m.high_quality_fraction == 0.0 and m.modes_covered == 0
+    assert m.reverse_kl is None, "no high-quality sample: the authors' histogram is empty and the KL undefined"
 
 
 def test_reverse_kl_of_a_two_bin_histogram():

@@ -389,3 +389,38 @@ def test_a_loss_or_parameter_exactly_at_the_bound_is_not_divergence(value, diver
         layer.weight.fill_(value)
         layer.bias.zero_()
     assert (divergence({"loss": 0.0}, (layer,), 1000.0) is not None) == diverged
+
+
+def test_ema_samples_made_after_training_equal_those_made_from_the_reloaded_checkpoint(tmp_path, data):
+    from genlib.families.gan import FAMILY
+
+    settings = tiny_settings("gan-nonsaturating", ema_decay=0.9, monitor_every=12)
+    noise = torch.randn(64, 2, generator=torch.Generator().manual_seed(0))
+    seen = {}
+
+    def monitor(model):
+        seen[len(seen)] = model.generator(noise).detach().clone()
+        return {"fid": 0.0}
+
+    train_gan(settings, data, tmp_path / "c.pt", tmp_path / "l.csv", monitor=monitor, progress=False)
+    reloaded = FAMILY.sampling_model(load_checkpoint(tmp_path / "c.pt"))
+    with torch.no_grad():
+        assert torch.equal(seen[max(seen)], reloaded.generator(noise))
+
+
+def test_the_ema_generator_gets_batch_norm_statistics_of_its_own_weights(tmp_path, data):
+    """Standing statistics (Brock et al. 2019): the first batch norm's running mean and variance are the
+    average over 16 batches of the batch mean and unbiased variance of the EMA weights' pre-activations,
+    computed here by hand; the live generator's statistics (what EMA copied before) differ from them."""
+    settings = tiny_settings("gan-nonsaturating", ema_decay=0.9)
+    train_gan(settings, data, tmp_path / "c.pt", tmp_path / "l.csv", progress=False)
+    checkpoint = load_checkpoint(tmp_path / "c.pt")
+    ema, live = checkpoint["ema"], checkpoint["generator"]
+    rng = torch.Generator().manual_seed(settings.seed * 1_000_003 + settings.steps)
+    batches = [torch.randn(settings.batch_size, 2, generator=rng) for _ in range(16)]
+    pre = [z @ ema["net.0.weight"].T + ema["net.0.bias"] for z in batches]
+    expected_mean = torch.stack([h.mean(0) for h in pre]).mean(0)
+    expected_var = torch.stack([h.var(0, unbiased=True) for h in pre]).mean(0)
+    torch.testing.assert_close(ema["net.1.running_mean"], expected_mean)
+    torch.testing.assert_close(ema["net.1.running_var"], expected_var)
+    assert not torch.allclose(live["net.1.running_mean"], expected_mean, atol=1e-4)

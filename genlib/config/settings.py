@@ -295,6 +295,9 @@ class DiffusionSettings:
         0.0, minimum=0.0, maximum=1.0
     )  # DDIM stochasticity: 0 deterministic, 1 DDPM-like (Song et al. 2021, eq. 16)
     spacing: Literal["uniform", "quadratic"] = "uniform"  # which S of the T steps the sampler visits
+    # clip the predicted x_0 to the data range [-1, 1] in each step (images only); null: as the authors'
+    # code (ermongroup/ddim): the DDPM step clips, the DDIM step does not
+    clip_x0: bool | None = None
 
     def __post_init__(self) -> None:
         check_bounds(self)
@@ -304,6 +307,11 @@ class DiffusionSettings:
             )
         if self.conditional and self.dataset in MIXTURE_NAMES:
             raise SettingsError(f"conditional: 2-D dataset {self.dataset} has no classes")
+        if self.clip_x0 and self.dataset in MIXTURE_NAMES:
+            raise SettingsError(
+                f"clip_x0: 2-D dataset {self.dataset} does not lie in [-1, 1], so its predicted x_0 cannot be "
+                "clipped to it; set clip_x0 to false or null"
+            )
         if self.schedule == "linear" and self.timesteps < 21:  # genlib.diffusion.schedules.LINEAR_MIN_TIMESTEPS
             raise SettingsError(
                 f"timesteps {self.timesteps} is too few for the linear schedule: its last beta, 0.02 x 1000 / T, "
@@ -314,6 +322,14 @@ class DiffusionSettings:
     def data_kind(self) -> DataKind:
         """The kind of data this run trains on, decided by its dataset."""
         return data_kind(self.dataset)
+
+    @property
+    def clips_x0(self) -> bool:
+        """Whether the sampler clips its predicted x_0: `clip_x0`, or by default as the authors' code
+        does (DDPM yes, DDIM no); never for 2-D points, which do not lie in [-1, 1]."""
+        if self.data_kind != "images":
+            return False
+        return self.clip_x0 if self.clip_x0 is not None else self.sampler == "ddpm"
 
     def data_problem(self, spec: DataSpec) -> str | None:
         """Why this run's denoiser cannot take data of `spec`, or None when it can."""

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 import torch
 
 from genlib.diffusion.schedules import NoiseSchedule
@@ -113,19 +114,25 @@ def ddpm_sample(
 
 
 def ddim_timesteps(timesteps: int, steps: int, spacing: Spacing) -> list[int]:
-    """The S of T steps DDIM visits, increasing (Song et al. 2021, Sec. 4.2 and App. D.2)."""
+    """The steps DDIM visits for S = `steps` of T, increasing (Song et al. 2021, Sec. 4.2 and App. D.2),
+    exactly as the authors' code chooses them (ermongroup/ddim, runners/diffusion.py, `sample_image`):
+
+    - uniform: `range(0, T, T // S)`; when S does not divide T this visits more than S steps
+      (T = 1000, S = 300: 334), as that code does;
+    - quadratic: `int(x)` of `linspace(0, sqrt(0.8 T), S) ** 2`, ending at 0.8 T, with the first few
+      steps repeated for large S (a repeated step leaves x unchanged);
+    - S = T: the full chain 0 .. T-1 whatever the spacing (the authors' quadratic list would repeat
+      steps and never start at T - 1), so that S = T is always DDPM's own chain of steps.
+    """
     if not 1 <= steps <= timesteps:
         raise ValueError(f"DDIM steps S must lie in [1, T={timesteps}], got {steps}")
+    if steps == timesteps:
+        return list(range(timesteps))
     if spacing == "uniform":
-        chosen = [int(i * timesteps / steps) for i in range(steps)]
-    elif spacing == "quadratic":
-        # tau_i = floor(c i^2) with c chosen so that tau_S is 0.8 T, as in the paper's code for CIFAR-10.
-        # For large S the first few repeat (0, 0, 0, 1, ...); like that code we keep them, so that S
-        # counts network evaluations. A repeated step leaves x unchanged.
-        chosen = [int((i * (0.8 * timesteps) ** 0.5 / max(steps - 1, 1)) ** 2) for i in range(steps)]
-    else:
-        raise ValueError(f"unknown spacing {spacing!r}; allowed values: uniform, quadratic")
-    return chosen
+        return list(range(0, timesteps, timesteps // steps))
+    if spacing == "quadratic":
+        return [int(s) for s in np.linspace(0, np.sqrt(timesteps * 0.8), steps) ** 2]
+    raise ValueError(f"unknown spacing {spacing!r}; allowed values: uniform, quadratic")
 
 
 def visited_timesteps(timesteps: int, steps: int | None, spacing: Spacing) -> list[int]:
@@ -144,11 +151,13 @@ def ddim_sample(
     spacing: Spacing = "uniform",
     generator: torch.Generator | None = None,
     guidance: Guidance | None = None,
-    clip: bool = True,
+    clip: bool = False,
     keep: tuple[int, ...] = (),
 ) -> tuple[torch.Tensor, dict[int, torch.Tensor]]:
     """DDIM over S of the T steps (all T when `steps` is None) (Song et al. 2021, eq. 12); eta = 0 is
-    deterministic, eta = 1 is DDPM-like."""
+    deterministic, eta = 1 is DDPM-like. The authors' generalised step does not clip the predicted
+    x_0 (ermongroup/ddim, functions/denoising.py, `generalized_steps`), hence `clip` off by default;
+    their DDPM step does clip it (`ddpm_steps`), as `ddpm_sample` does by default."""
     if not 0.0 <= eta <= 1.0:
         raise ValueError(f"eta must lie in [0, 1], got {eta}")
 

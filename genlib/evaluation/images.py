@@ -68,6 +68,19 @@ def evaluate_image_samples(
             "backbone": backbone.name,
             "backbone_description": backbone.description,
             "backbone_weights_sha256": backbone.weights_sha256,
+            **(
+                {
+                    "inception_resize": "bilinear to 299 px "
+                    + (
+                        "with antialiasing (torchmetrics >= 1.8 default; not the TF Inception of published tables)"
+                        if settings.inception_antialias
+                        else "without antialiasing (as the TF Inception of published tables; torchmetrics >= 1.8 "
+                        "antialiases by default)"
+                    )
+                }
+                if backbone.name == "inception"
+                else {}
+            ),
             "n_generated": len(images),
             "n_reference": len(reference.features),
             # The score of the real reference images under the same backbone: the ceiling of "score".

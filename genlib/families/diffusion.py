@@ -147,7 +147,7 @@ def train_diffusion(
 
 
 def _sampling_model(denoiser: nn.Module, settings: DiffusionSettings, spec: DataSpec) -> SamplingModel:
-    sampler = DiffusionSampler(denoiser, settings, spec.shape, num_classes=spec.num_classes, clip=spec.kind == "images")
+    sampler = DiffusionSampler(denoiser, settings, spec.shape, num_classes=spec.num_classes, clip=settings.clips_x0)
     return SamplingModel(sampler, spec.shape, spec.num_classes if settings.conditional else 0)
 
 
@@ -199,6 +199,11 @@ class DiffusionFamily:
     def identity(self, settings: dict[str, Any]) -> dict[str, Any]:
         sampler = {key: settings[key] for key in ("sampler", "sampler_steps", "eta", "spacing")}
         sampler["sampler_steps"] = settings["sampler_steps"] or settings["timesteps"]
+        resolved = from_dict(DiffusionSettings, settings, where="run settings")
+        sampler["clip_x0"] = resolved.clips_x0  # resolved: what the sampler did
+        sampler["network_evaluations"] = len(
+            visited_timesteps(resolved.timesteps, resolved.sampler_steps, resolved.spacing)
+        )
         network = "unet" if data_kind(settings["dataset"]) == "images" else "mlp"
         return {"network": network, "conditioning": "cfg" if settings["conditional"] else "none", "sampler": sampler}
 

@@ -25,7 +25,7 @@ from genlib.gan.objectives import objective
 from genlib.gan.step import Adversaries, discriminator_step, generator_step
 from genlib.networks.build import build_discriminator, build_generator
 from genlib.training.device import Accelerator
-from genlib.training.ema import update_ema
+from genlib.training.ema import standing_statistics, update_ema
 from genlib.training.resumable import ResumableRun, TrainResult
 
 LOSS_COLUMNS = ("step", "d_loss", "g_loss", "penalty")
@@ -110,9 +110,27 @@ class AdversarialTraining:
         }
         return row, {"d": f"{row['d_loss']:.3f}", "g": f"{row['g_loss']:.3f}"}
 
-    def sampled_network(self) -> torch.nn.Module:
-        """The generator that samples are drawn from: the EMA copy when there is one."""
-        return self.ema if self.ema is not None else self.nets.generator
+    def sampled_network(self, step: int) -> torch.nn.Module:
+        """The generator that samples are drawn from at `step`: the EMA copy when there is one, with
+        batch-norm statistics of its own (`standing_statistics`), else the live generator."""
+        if self.ema is None:
+            return self.nets.generator
+        settings, device = self.settings, self.device
+        # Noise (and labels) of their own, seeded by run and step: the training streams are not touched,
+        # and the same step always gives the same statistics (after a resume too).
+        rng = torch.Generator(device=device).manual_seed(settings.seed * 1_000_003 + step)
+        n = self.samples.shape[0]
+
+        def forward_pass(_: int) -> None:
+            noise = torch.randn(settings.batch_size, settings.latent_dim, generator=rng, device=device)
+            labels = None
+            if self.labels is not None:
+                labels = self.labels[torch.randint(0, n, (settings.batch_size,), generator=rng, device=device)]
+            with self.accelerator.autocast():
+                self.ema(noise, labels)
+
+        standing_statistics(self.ema, forward_pass)
+        return self.ema
 
 
 def train_gan(
@@ -152,7 +170,7 @@ def train_gan(
         if monitor is not None and settings.monitor_every:
             run.observe(
                 step,
-                training.sampled_network(),
+                training.sampled_network(step),
                 lambda net: monitor(_sampling_model(net, settings, data.spec)),
                 accelerator,
             )
@@ -169,6 +187,7 @@ def train_gan(
         progress=progress,
         watched=(training.nets.generator, training.nets.discriminator),
     )
+    training.sampled_network(step)  # the EMA generator's own batch-norm statistics, saved with it
     return run.close(state(step, status), status=status, step=step, resumed_from=start, device=accelerator.describe())
 
 

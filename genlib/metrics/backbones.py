@@ -1,7 +1,11 @@
 """Feature backbones of the image metrics, and the reference statistics computed once with them.
 
-- "inception": InceptionV3 exactly as torchmetrics uses it (torch-fidelity's port of the TF FID
-  network, Heusel et al. 2017; pool features of 2048 dims, logits for the Inception Score).
+- "inception": the InceptionV3 that torchmetrics uses (torch-fidelity's port of the TF FID network,
+  Heusel et al. 2017; pool features of 2048 dims, logits for the Inception Score), with one
+  difference by default: the images are resized to 299 px without antialiasing, as the TF graph
+  behind the published tables does, while torchmetrics >= 1.8 antialiases unless told not to
+  (`antialias=False`). `inception_antialias: true` gives torchmetrics' default; the choice is on
+  every protocol card.
 - "classifier": a small CNN trained by the pipeline on the dataset's own training split
   (genlib.networks.classifier), for offline work.
 Every number names the backbone and the hash of its weights; numbers from different backbones are

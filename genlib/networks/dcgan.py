@@ -23,6 +23,7 @@ from typing import Literal
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.nn.utils import parametrize
 from torch.nn.utils.parametrizations import spectral_norm as apply_spectral_norm
 
 Conditioning = Literal["none", "concat", "projection"]
@@ -40,7 +41,14 @@ def dcgan_geometry(size: int) -> tuple[int, int]:
 
 
 def init_dcgan_weights(module: nn.Module) -> None:
-    """N(0, 0.02) for (transposed) convolutions and linear layers, N(1, 0.02) for batch-norm scales (Radford et al. 2016, Sec. 4)."""
+    """N(0, 0.02) for (transposed) convolutions and linear layers, N(1, 0.02) for batch-norm scales (Radford et al. 2016, Sec. 4).
+
+    A spectrally normalised layer is skipped: `with_spectral_norm` drew its weight before the
+    parametrisation (which computes `weight` afresh on every access, so drawing into it would change
+    nothing) and its power iteration started from that draw.
+    """
+    if parametrize.is_parametrized(module):
+        return
     if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear, nn.Embedding)):
         nn.init.normal_(module.weight, 0.0, 0.02)
         if getattr(module, "bias", None) is not None:
@@ -48,6 +56,12 @@ def init_dcgan_weights(module: nn.Module) -> None:
     elif isinstance(module, nn.BatchNorm2d):
         nn.init.normal_(module.weight, 1.0, 0.02)
         nn.init.zeros_(module.bias)
+
+
+def with_spectral_norm(layer: nn.Module) -> nn.Module:
+    """`layer` with DCGAN's N(0, 0.02) weights, divided by their largest singular value (Miyato et al. 2018, eq. 8)."""
+    init_dcgan_weights(layer)
+    return apply_spectral_norm(layer)
 
 
 class DCGANGenerator(nn.Module):
@@ -111,8 +125,7 @@ class DCGANDiscriminator(nn.Module):
         widths = [channels * 2**i for i in range(stages)]  # e.g. 32 px: [c, 2c, 4c]
 
         def sn(layer: nn.Module) -> nn.Module:
-            # Spectral normalisation divides W by its largest singular value (Miyato et al. 2018, eq. 8).
-            return apply_spectral_norm(layer) if spectral_norm else layer
+            return with_spectral_norm(layer) if spectral_norm else layer
 
         extra = num_classes if conditioning == "concat" else 0
         # No batch norm on D's input layer (Radford et al. 2016, Sec. 3).

@@ -134,6 +134,8 @@ def _protocol_notes(these_runs: pd.DataFrame, theirs: pd.DataFrame, backbone: st
             "hyper-parameter search, not a mean)"
         )
     notes.append(f"reference set: {protocol['reference']}")
+    if "inception_resize" in protocol:
+        notes.append(f"Inception input: {protocol['inception_resize']}")
     return "<h3>Protocol</h3><ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>"
 
 
