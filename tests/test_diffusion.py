@@ -204,11 +204,11 @@ def _model_of_x_t_and_labels(x, t, labels):
 
 @pytest.mark.parametrize("weight", [0.0, 1.0, 2.5])
 def test_guided_noise_is_the_conditional_prediction_extrapolated_away_from_the_unconditional(weight):
-    x = torch.arange(8.0).reshape(2, 4)
-    t, labels = torch.tensor([3, 7]), torch.tensor([1, 2])
+    x = torch.arange(12.0).reshape(3, 4)
+    t, labels = torch.tensor([3, 7, 9]), torch.tensor([1, 2, 0])
     guided = predict_noise(_model_of_x_t_and_labels, x, t, Guidance(labels=labels, null_label=10, weight=weight))
     conditional = _model_of_x_t_and_labels(x, t, labels)
-    unconditional = _model_of_x_t_and_labels(x, t, torch.tensor([10, 10]))
+    unconditional = _model_of_x_t_and_labels(x, t, torch.tensor([10, 10, 10]))
     torch.testing.assert_close(guided, (1 + weight) * conditional - weight * unconditional)
     unguided = predict_noise(_model_of_x_t_and_labels, x, t, None)
     torch.testing.assert_close(unguided, _model_of_x_t_and_labels(x, t, None))
@@ -252,6 +252,18 @@ def test_a_linear_schedule_whose_betas_would_reach_one_is_refused_by_the_schedul
     with pytest.raises(SettingsError, match=r"timesteps 20 is too few for the linear schedule.*21 or more"):
         tiny_diffusion(timesteps=LINEAR_MIN_TIMESTEPS - 1)
     assert tiny_diffusion(timesteps=10, schedule="cosine").timesteps == 10
+
+
+@pytest.mark.parametrize("sampler", [ddim_sample, ddpm_sample])
+def test_samplers_keep_the_noise_dtype_and_pass_the_guidance_to_the_network(sampler):
+    schedule = NoiseSchedule.create("linear", 100)  # float64 tables
+    noise = torch.randn(3, 4, generator=torch.Generator().manual_seed(0))  # float32
+    guidance = Guidance(labels=torch.tensor([1, 2, 0]), null_label=10, weight=2.0)
+    gen = lambda: torch.Generator().manual_seed(1)  # noqa: E731
+    guided, _ = sampler(schedule, _model_of_x_t_and_labels, noise, steps=5, guidance=guidance, generator=gen())
+    plain, _ = sampler(schedule, _model_of_x_t_and_labels, noise, steps=5, generator=gen())
+    assert guided.dtype == torch.float32 and plain.dtype == torch.float32
+    assert not torch.allclose(guided, plain)
 
 
 def test_one_ddim_step_is_allowed():

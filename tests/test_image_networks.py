@@ -149,6 +149,58 @@ def test_inception_backbone_embeds_grey_images_as_torchmetrics_does(tmp_path, mo
     assert backbone.name == "inception" and "without antialiasing" in backbone.description
 
 
+@pytest.mark.parametrize("antialias", [False, True])
+def test_the_protocol_card_says_how_inception_inputs_were_resized(antialias):
+    from genlib.config.settings import EvaluationSettings
+    from genlib.evaluation.images import evaluate_image_samples
+    from genlib.metrics.backbones import Backbone, Reference
+    from genlib.metrics.frechet import gaussian_stats
+
+    class Toy(torch.nn.Module):  # stands in for the network; only the card is under test
+        def _torch_fidelity_forward(self, batch):
+            flat = batch.float().flatten(1)[:, :4]
+            return flat, flat[:, :3]
+
+    features = np.random.default_rng(0).normal(size=(12, 4))
+    reference = Reference(
+        features, gaussian_stats(features), np.full((12, 3), 1 / 3), np.zeros(12, np.int64), "inception", "f" * 64, ""
+    )
+    info = {
+        "settings": {
+            "dataset": "mnist",
+            "model": "m",
+            "seed": 0,
+            "family": "gan",
+            "objective": "nonsaturating",
+            "network": "dcgan",
+            "conditioning": "none",
+        },
+        "family": "gan",
+        "data_kind": "images",
+        "status": "diverged",
+        "step": 1,
+    }
+    backbone = Backbone("inception", "f" * 64, "toy", Toy(), torch.device("cpu"))
+    settings = EvaluationSettings(inception_antialias=antialias)
+    card = evaluate_image_samples(np.zeros((0, 1, 2, 2), np.uint8), None, info, backbone, reference, settings, "test")[
+        "protocol"
+    ]
+    expected = "bilinear to 299 px with antialiasing" if antialias else "bilinear to 299 px without antialiasing"
+    assert card["inception_resize"].startswith(expected)
+
+
+def test_spectrally_normalised_layers_get_dcgans_initialisation_and_a_converged_power_iteration():
+    """Miyato et al. 2018 normalise W / sigma(W); the stored W is what N(0, 0.02) must reach (the normalised
+    `weight` is recomputed on every access, so drawing into it changes nothing)."""
+    torch.manual_seed(0)
+    critic = DCGANDiscriminator(image_shape=(1, 28, 28), channels=16, batch_norm=False, spectral_norm=True)
+    for layer in (critic.features[0], critic.features[2], critic.head):
+        stored = layer.parametrizations.weight.original
+        assert abs(float(stored.std()) - 0.02) < 0.004 and abs(float(stored.mean())) < 0.005
+        sigma = torch.linalg.matrix_norm(stored.detach().reshape(stored.shape[0], -1), 2)
+        torch.testing.assert_close(layer.weight.detach() * sigma, stored.detach(), rtol=0.05, atol=1e-4)
+
+
 def test_inception_weights_that_carry_code_are_refused(tmp_path):
     from genlib.metrics.backbones import load_backbone
 

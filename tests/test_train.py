@@ -424,3 +424,33 @@ def test_the_ema_generator_gets_batch_norm_statistics_of_its_own_weights(tmp_pat
     torch.testing.assert_close(ema["net.1.running_mean"], expected_mean)
     torch.testing.assert_close(ema["net.1.running_var"], expected_var)
     assert not torch.allclose(live["net.1.running_mean"], expected_mean, atol=1e-4)
+
+
+def test_a_resume_state_of_the_same_data_is_resumed(tmp_path, data):
+    same = dataclasses.replace(data, sha256="a" * 64)
+    with pytest.raises(Interrupt):
+        train_gan(tiny_settings(), same, tmp_path / "c.pt", tmp_path / "l.csv", on_step=interrupt_at(5), progress=False)
+    assert train_gan(tiny_settings(), same, tmp_path / "c.pt", tmp_path / "l.csv", progress=False).resumed_from == 4
+
+
+def test_a_trainer_whose_snakemake_is_gone_saves_the_running_state_of_that_step_and_says_what_to_run(
+    tmp_path, data, monkeypatch
+):
+    from genlib.training import resumable
+
+    class GoneAtStep6:
+        pid = 4242
+        calls = 0
+
+        def gone(self):
+            GoneAtStep6.calls += 1
+            return GoneAtStep6.calls == 6
+
+    monkeypatch.setattr(resumable, "ParentWatch", GoneAtStep6)
+    checkpoint = tmp_path / "c.pt"
+    with pytest.raises(
+        resumable.OrphanedRunError, match=r"\(PID 4242\).*resume state at step 6 .*snakemake again to resume$"
+    ):
+        train_gan(tiny_settings(), data, checkpoint, tmp_path / "l.csv", progress=False)
+    state = load_checkpoint(resume_dir_for(checkpoint) / "state.pt")
+    assert state["step"] == 6 and state["status"] == "running"

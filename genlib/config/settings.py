@@ -26,7 +26,7 @@ MixtureName = Literal["ring8", "grid25"]
 ImageSource = Literal["mnist", "fashion-mnist", "cifar10", "image-folder"]
 Objective = Literal["minimax", "nonsaturating", "wasserstein", "least-squares", "hinge"]
 Optimizer = Literal["adam", "rmsprop"]
-Network = Literal["mlp", "dcgan"]
+Network = Literal["mlp", "dcgan", "pacgan"]
 Conditioning = Literal["none", "concat", "projection"]
 
 IMAGE_SOURCES: tuple[str, ...] = get_args(ImageSource)
@@ -169,9 +169,15 @@ class GANSettings:
     seed: int  # seed of initialisation, batches and noise
     objective: Objective  # adversarial objective, see genlib.gan.objectives
     family: Literal["gan"] = "gan"  # the model family (genlib.families.gan)
-    # networks: "mlp" is PacGAN's MLP pair for 2-D points (Lin et al. 2018, Appendix) and the lecture's
-    # MLP pair for images; "dcgan" is Radford et al. 2016 (images only), see genlib.networks.build
+    # networks: "mlp" is an MLP pair for 2-D points (ReLU G with batch norm, LeakyReLU D) and the lecture's
+    # MLP pair for images; "pacgan" is the PacGAN authors' 2-D pair (bias-free batch-norm ReLU G, maxout D,
+    # N(0, 0.02) weights; Lin et al. 2018, fjxmlzn/PacGAN); "dcgan" is Radford et al. 2016 (images only);
+    # see genlib.networks.build
     network: Network = "mlp"
+    maxout_pieces: int = bounded(5, minimum=2)  # network pacgan: linear pieces per maxout unit of D
+    # PacGAN (Lin et al. 2018): D judges `packing` samples at once, concatenated (features of 2-D points,
+    # channels of images); every batch holds batch_size / packing packed examples; 1: an ordinary D
+    packing: int = bounded(1, minimum=1)
     latent_dim: int | None = bounded(
         None, minimum=1
     )  # dimension of the generator's Gaussian noise; None: 2 for 2-D data, 100 for images
@@ -218,10 +224,24 @@ class GANSettings:
         if self.latent_dim is None:
             object.__setattr__(self, "latent_dim", 2 if self.dataset in MIXTURE_NAMES else 100)
         check_bounds(self)
-        if self.dataset in MIXTURE_NAMES and (self.network != "mlp" or self.conditioning != "none"):
+        if self.dataset in MIXTURE_NAMES and (self.network == "dcgan" or self.conditioning != "none"):
             raise SettingsError(
-                f"2-D dataset {self.dataset}: network must be mlp and conditioning none, "
+                f"2-D dataset {self.dataset}: network must be mlp or pacgan and conditioning none, "
                 f"got network {self.network!r}, conditioning {self.conditioning!r}"
+            )
+        if self.network == "pacgan" and self.dataset not in MIXTURE_NAMES:
+            raise SettingsError(
+                f"network pacgan is the PacGAN authors' 2-D pair; {self.dataset} holds images: use mlp or dcgan"
+            )
+        if self.batch_size % self.packing:
+            raise SettingsError(
+                f"packing {self.packing} does not divide batch_size {self.batch_size}: every packed example holds "
+                f"{self.packing} samples; set batch_size to a multiple of {self.packing}"
+            )
+        if self.packing > 1 and self.conditioning != "none":
+            raise SettingsError(
+                f"packing {self.packing} with conditioning {self.conditioning!r}: a packed example mixes classes; "
+                "use packing 1 for a conditional GAN"
             )
         if self.conditioning != "none" and self.network != "dcgan":
             raise SettingsError(f"conditioning {self.conditioning!r} needs network dcgan, got network {self.network!r}")

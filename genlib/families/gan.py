@@ -59,6 +59,7 @@ class AdversarialTraining:
             latent_dim=settings.latent_dim,
             penalty_weight=settings.gradient_penalty,
             weight_clip=settings.weight_clip,
+            packing=settings.packing,
         )
         self.ema = copy.deepcopy(generator).requires_grad_(False) if settings.ema_decay is not None else None
         self.samples = data.samples.to(device)

@@ -55,14 +55,24 @@ def wasserstein_generator_loss(fake: Tensor) -> Tensor:
 
 
 def gradient_penalty(
-    critic: Callable[[Tensor], Tensor], real: Tensor, fake: Tensor, *, generator: torch.Generator | None = None
+    critic: Callable[[Tensor], Tensor],
+    real: Tensor,
+    fake: Tensor,
+    *,
+    generator: torch.Generator | None = None,
+    packing: int = 1,
 ) -> Tensor:
-    """E[(||grad f(x_hat)||_2 - 1)^2] at x_hat = eps*x + (1-eps)*G(z) (Gulrajani et al. 2017, eq. 3)."""
-    shape = (real.shape[0],) + (1,) * (real.dim() - 1)
-    eps = torch.rand(shape, generator=generator, device=real.device, dtype=real.dtype)
+    """E[(||grad f(x_hat)||_2 - 1)^2] at x_hat = eps*x + (1-eps)*G(z) (Gulrajani et al. 2017, eq. 3).
+
+    With packing m the critic's input is a packed example of m consecutive samples: each gets one
+    eps (x_hat on the line between the packed real and the packed fake) and one gradient norm.
+    """
+    examples = real.shape[0] // packing
+    shape = (examples,) + (1,) * (real.dim() - 1)
+    eps = torch.rand(shape, generator=generator, device=real.device, dtype=real.dtype).repeat_interleave(packing, 0)
     x_hat = (eps * real.detach() + (1 - eps) * fake.detach()).requires_grad_(True)
     (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
-    return ((grad.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
+    return ((grad.reshape(examples, -1).norm(2, dim=1) - 1) ** 2).mean()
 
 
 # --- least squares GAN (Mao et al. 2017, eq. 9: a = 0, b = c = 1) ----------------------------

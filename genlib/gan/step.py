@@ -30,6 +30,7 @@ class Adversaries:
     latent_dim: int
     penalty_weight: float = 0.0  # lambda of the WGAN-GP penalty (Gulrajani et al. 2017); 0: none
     weight_clip: float | None = None  # clip D's weights to [-c, c] after each step (Arjovsky et al. 2017)
+    packing: int = 1  # samples per packed example of D (PacGAN, Lin et al. 2018)
 
     # Whether real and fake batches may share one forward pass of D (not with batch norm in D).
     joint_batch: bool = dataclasses.field(init=False)
@@ -58,7 +59,8 @@ def discriminator_step(
         if nets.joint_batch:
             # One forward pass over real and fake together: half the per-call overhead.
             both_labels = None if labels is None else torch.cat([labels, labels])
-            real_scores, fake_scores = nets.discriminator(torch.cat([real, fake]), both_labels).float().split(batch)
+            scores = nets.discriminator(torch.cat([real, fake]), both_labels).float()
+            real_scores, fake_scores = scores.split(batch // nets.packing)  # one score per packed example
         else:
             # Batch norm in D: real and fake batches are normalised apart, as in the DCGAN reference
             # code; a mixed batch would let D tell them apart by batch statistics that the
@@ -68,7 +70,9 @@ def discriminator_step(
         d_loss = nets.objective.discriminator_loss(real_scores, fake_scores)
     penalty_value = 0.0
     if nets.penalty_weight > 0:
-        penalty = gradient_penalty(lambda x: nets.discriminator(x, labels), real, fake, generator=rng)
+        penalty = gradient_penalty(
+            lambda x: nets.discriminator(x, labels), real, fake, generator=rng, packing=nets.packing
+        )
         d_loss = d_loss + nets.penalty_weight * penalty
         penalty_value = penalty.item()
     nets.opt_d.zero_grad(set_to_none=True)

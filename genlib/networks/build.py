@@ -8,6 +8,7 @@ from genlib.config.catalogue import DataSpec
 from genlib.config.settings import DiffusionSettings, GANSettings
 from genlib.networks.dcgan import DCGANDiscriminator, DCGANGenerator
 from genlib.networks.mlp import MLPDiscriminator2D, MLPGenerator2D, MLPImageDiscriminator, MLPImageGenerator
+from genlib.networks.pacgan import MaxoutDiscriminator2D, PackedDiscriminator, PacGANGenerator2D
 from genlib.networks.unet import MLPDenoiser, UNet
 
 
@@ -28,6 +29,8 @@ def check_compatible(settings: GANSettings, spec: DataSpec) -> None:
 def build_generator(settings: GANSettings, spec: DataSpec) -> nn.Module:
     """The generator a run's settings describe, for data of `spec`."""
     check_compatible(settings, spec)
+    if settings.network == "pacgan":
+        return PacGANGenerator2D(latent_dim=settings.latent_dim, width=settings.g_width, depth=settings.g_depth)
     if spec.kind == "points":
         return MLPGenerator2D(
             latent_dim=settings.latent_dim,
@@ -47,14 +50,29 @@ def build_generator(settings: GANSettings, spec: DataSpec) -> nn.Module:
 
 
 def build_discriminator(settings: GANSettings, spec: DataSpec) -> nn.Module:
-    """The discriminator (critic) a run's settings describe, for data of `spec`."""
+    """The discriminator (critic) a run's settings describe, for data of `spec`; with packing m > 1 it
+    judges m samples at once (PacGAN, Lin et al. 2018) and is called on ordinary batches."""
+    inner = _unpacked_discriminator(settings, spec)
+    return PackedDiscriminator(inner, settings.packing) if settings.packing > 1 else inner
+
+
+def _unpacked_discriminator(settings: GANSettings, spec: DataSpec) -> nn.Module:
     check_compatible(settings, spec)
+    m = settings.packing
+    if settings.network == "pacgan":
+        return MaxoutDiscriminator2D(
+            inputs=2 * m, width=settings.d_width, depth=settings.d_depth, pieces=settings.maxout_pieces
+        )
     if spec.kind == "points":
-        return MLPDiscriminator2D(width=settings.d_width, depth=settings.d_depth, spectral_norm=settings.spectral_norm)
+        return MLPDiscriminator2D(
+            inputs=2 * m, width=settings.d_width, depth=settings.d_depth, spectral_norm=settings.spectral_norm
+        )
+    channels, height, width = spec.shape
+    packed_shape = (channels * m, height, width)  # m images stacked along the channels
     if settings.network == "mlp":
-        return MLPImageDiscriminator(image_shape=spec.shape, spectral_norm=settings.spectral_norm)
+        return MLPImageDiscriminator(image_shape=packed_shape, spectral_norm=settings.spectral_norm)
     return DCGANDiscriminator(
-        image_shape=spec.shape,
+        image_shape=packed_shape,
         channels=settings.d_channels,
         batch_norm=uses_discriminator_batch_norm(settings),
         spectral_norm=settings.spectral_norm,

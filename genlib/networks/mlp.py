@@ -19,7 +19,8 @@ def _linear(fan_in: int, fan_out: int, spectral: bool) -> nn.Module:
 
 
 class MLPGenerator2D(nn.Module):
-    """Noise (B, latent_dim) -> points (B, 2); PacGAN's generator: ReLU hidden layers with batch norm."""
+    """Noise (B, latent_dim) -> points (B, 2): ReLU hidden layers with batch norm (the PacGAN authors'
+    exact generator, bias-free with N(0, 0.02) weights, is genlib.networks.pacgan)."""
 
     def __init__(self, *, latent_dim: int = 2, width: int = 400, depth: int = 4, batch_norm: bool = True):
         super().__init__()
@@ -40,16 +41,17 @@ class MLPGenerator2D(nn.Module):
 
 
 class MLPDiscriminator2D(nn.Module):
-    """Points (B, 2) -> scores (B,); LeakyReLU(0.2) hidden layers, no normalisation of activations.
+    """Points (B, inputs) -> scores (B,); LeakyReLU(0.2) hidden layers, no normalisation of activations.
 
-    PacGAN's discriminator uses maxout units; LeakyReLU keeps the critic valid for every objective
-    here, WGAN-GP included (no batch norm in a gradient-penalised critic, Gulrajani et al. 2017).
+    The PacGAN authors' discriminator uses maxout units (genlib.networks.pacgan); LeakyReLU keeps this
+    critic valid for every objective here, WGAN-GP included (no batch norm in a gradient-penalised
+    critic, Gulrajani et al. 2017).
     """
 
-    def __init__(self, *, width: int = 200, depth: int = 3, spectral_norm: bool = False):
+    def __init__(self, *, inputs: int = 2, width: int = 200, depth: int = 3, spectral_norm: bool = False):
         super().__init__()
         layers: list[nn.Module] = []
-        fan_in = 2
+        fan_in = inputs  # 2, or 2 m for m packed points
         for _ in range(depth):
             layers += [_linear(fan_in, width, spectral_norm), nn.LeakyReLU(0.2)]
             fan_in = width
