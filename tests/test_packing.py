@@ -189,3 +189,48 @@ def test_every_objective_trains_packed_with_the_authors_networks(tmp_path, model
     assert checkpoint["discriminator"]["inner.net.0.linear.weight"].shape == (8 * 5, 6)
     generator = build_generator(s, point_spec())
     generator.load_state_dict(checkpoint["generator"])
+
+
+def test_a_simultaneous_update_takes_both_gradients_at_the_same_parameters():
+    """ALI's `ali_algorithm`: D's gradient and G's gradient both at (G_0, D_0), from one batch. With SGD at lr 1
+    the new parameters are the old minus those gradients, computed here on copies."""
+    import copy
+
+    from genlib.gan.objectives import objective
+    from genlib.gan.step import Adversaries, simultaneous_step
+    from genlib.training.device import Accelerator
+
+    torch.manual_seed(0)
+    s = settings(packing=2, network="pacgan", g_width=8, g_depth=2, d_width=4, d_depth=1)
+    generator, critic = build_generator(s, point_spec()), build_discriminator(s, point_spec())
+    g0, d0 = copy.deepcopy(generator), copy.deepcopy(critic)
+    nets = Adversaries(
+        generator,
+        critic,
+        torch.optim.SGD(generator.parameters(), lr=1.0),
+        torch.optim.SGD(critic.parameters(), lr=1.0),
+        objective("nonsaturating"),
+        latent_dim=2,
+        packing=2,
+    )
+    real = torch.randn(12, 2, generator=torch.Generator().manual_seed(1))
+    simultaneous_step(nets, real, None, rng=torch.Generator().manual_seed(2), accelerator=Accelerator.choose("cpu"))
+
+    z = torch.randn(12, 2, generator=torch.Generator().manual_seed(2))
+    fake = g0(z)
+    scores = d0(torch.cat([real, fake]))
+    d_loss = torch.nn.functional.softplus(-scores[:6]).mean() + torch.nn.functional.softplus(scores[6:]).mean()
+    g_loss = torch.nn.functional.softplus(
+        -scores[6:]
+    ).mean()  # non-saturating; the authors add E softplus(D(x)), constant in G
+    d_grads = torch.autograd.grad(d_loss, list(d0.parameters()), retain_graph=True)
+    g_grads = torch.autograd.grad(g_loss, list(g0.parameters()))
+    for new, old, grad in zip(critic.parameters(), d0.parameters(), d_grads):
+        torch.testing.assert_close(new.detach(), (old - grad).detach())
+    for new, old, grad in zip(generator.parameters(), g0.parameters(), g_grads):
+        torch.testing.assert_close(new.detach(), (old - grad).detach())
+
+
+def test_simultaneous_updates_need_one_critic_step_and_no_penalty():
+    with pytest.raises(SettingsError, match="updates: simultaneous .* needs n_critic 1, no gradient_penalty"):
+        settings(updates="simultaneous", n_critic=2)

@@ -202,6 +202,10 @@ class GANSettings:
     beta1: float = bounded(0.5, minimum=0.0, exclusive_maximum=1.0)  # Adam beta1 (RMSprop ignores it)
     beta2: float = bounded(0.999, minimum=0.0, exclusive_maximum=1.0)  # Adam beta2 (RMSprop ignores it)
     n_critic: int = bounded(1, minimum=1)  # discriminator steps per generator step
+    # alternating: n_critic D steps, then a G step on fresh noise (Goodfellow et al. 2014, Algorithm 1);
+    # simultaneous: one batch, both gradients at the same parameters, both applied (the ALI code base
+    # the PacGAN authors trained with, `ali_algorithm`)
+    updates: Literal["alternating", "simultaneous"] = "alternating"
     weight_clip: float | None = bounded(
         None, exclusive_minimum=0.0
     )  # clip discriminator weights to [-c, c] after each step (WGAN)
@@ -232,6 +236,11 @@ class GANSettings:
         if self.network == "pacgan" and self.dataset not in MIXTURE_NAMES:
             raise SettingsError(
                 f"network pacgan is the PacGAN authors' 2-D pair; {self.dataset} holds images: use mlp or dcgan"
+            )
+        if self.updates == "simultaneous" and (self.n_critic != 1 or self.gradient_penalty or self.weight_clip):
+            raise SettingsError(
+                "updates: simultaneous takes one D and one G gradient from the same batch; it needs n_critic 1, "
+                "no gradient_penalty and no weight_clip"
             )
         if self.batch_size % self.packing:
             raise SettingsError(

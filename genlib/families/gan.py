@@ -22,7 +22,7 @@ from genlib.config.catalogue import DataSpec
 from genlib.config.settings import GANSettings, from_dict, to_dict
 from genlib.families.interface import Monitor, SamplingModel, TrainingData, sampled_weights
 from genlib.gan.objectives import objective
-from genlib.gan.step import Adversaries, discriminator_step, generator_step
+from genlib.gan.step import Adversaries, discriminator_step, generator_step, simultaneous_step
 from genlib.networks.build import build_discriminator, build_generator
 from genlib.training.device import Accelerator
 from genlib.training.ema import standing_statistics, update_ema
@@ -89,6 +89,12 @@ class AdversarialTraining:
     def iteration(self, step: int) -> tuple[dict[str, float], dict[str, str]]:
         """One iteration of Algorithm 1: k = n_critic discriminator steps, then one generator step."""
         settings, rng, accelerator = self.settings, self.rng, self.accelerator
+        if settings.updates == "simultaneous":
+            d_loss, g_loss = simultaneous_step(self.nets, *self.real_batch(), rng=rng, accelerator=accelerator)
+            if self.ema is not None:
+                update_ema(self.ema, self.nets.generator, settings.ema_decay)
+            row = {"step": step, "d_loss": d_loss, "g_loss": g_loss, "penalty": 0.0}
+            return row, {"d": f"{d_loss:.3f}", "g": f"{g_loss:.3f}"}
         d_results = [
             discriminator_step(self.nets, *self.real_batch(), rng=rng, accelerator=accelerator)
             for _ in range(settings.n_critic)

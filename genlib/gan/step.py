@@ -104,3 +104,32 @@ def generator_step(
     nets.discriminator.requires_grad_(True)
     nets.opt_g.step()
     return g_loss.item()
+
+
+def simultaneous_step(
+    nets: Adversaries, real: torch.Tensor, labels: torch.Tensor | None, *, rng: torch.Generator, accelerator: Accelerator
+) -> tuple[float, float]:
+    """One simultaneous update of D and G from one batch: both losses from the same scores, both gradients at
+    the same parameters, then both optimiser steps (the ALI code base's `ali_algorithm`, with which Lin et al.
+    2018 trained PacGAN). Returns the discriminator's and the generator's loss."""
+    batch, device = real.shape[0], real.device
+    with accelerator.autocast():
+        fake = nets.generator(torch.randn(batch, nets.latent_dim, generator=rng, device=device), labels).to(real.dtype)
+        if nets.joint_batch:
+            both_labels = None if labels is None else torch.cat([labels, labels])
+            scores = nets.discriminator(torch.cat([real, fake]), both_labels).float()
+            real_scores, fake_scores = scores.split(batch // nets.packing)
+        else:
+            real_scores = nets.discriminator(real, labels).float()
+            fake_scores = nets.discriminator(fake, labels).float()
+        d_loss = nets.objective.discriminator_loss(real_scores, fake_scores)
+        g_loss = nets.objective.generator_loss(fake_scores)
+    d_params = [p for p in nets.discriminator.parameters() if p.requires_grad]
+    g_params = [p for p in nets.generator.parameters() if p.requires_grad]
+    d_grads = torch.autograd.grad(d_loss, d_params, retain_graph=True)
+    g_grads = torch.autograd.grad(g_loss, g_params)
+    for param, grad in zip(d_params + g_params, d_grads + g_grads):
+        param.grad = grad
+    nets.opt_d.step()
+    nets.opt_g.step()
+    return d_loss.item(), g_loss.item()
