@@ -14,7 +14,7 @@ from genlib.families.interface import TrainingData
 from genlib.gan.objectives import gradient_penalty
 from genlib.io.checkpoint import load_checkpoint
 from genlib.networks.build import build_discriminator, build_generator
-from genlib.networks.pacgan import Maxout, MaxoutDiscriminator2D, PackedDiscriminator, PacGANGenerator2D, pack
+from genlib.networks.pacgan import Maxout, MaxoutDiscriminator2D, PacGANGenerator2D, PackedDiscriminator, pack
 
 
 def settings(**overrides) -> GANSettings:

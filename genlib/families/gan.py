@@ -11,22 +11,30 @@ straight through.
 from __future__ import annotations
 
 import copy
+import logging
+import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+from tqdm import tqdm
 
 from genlib.config.catalogue import DataSpec
 from genlib.config.settings import GANSettings, from_dict, to_dict
 from genlib.families.interface import Monitor, SamplingModel, TrainingData, sampled_weights
+from genlib.gan.batched import StackedAdversaries, StackedNetwork, StackedOptimizerView, StackedView
 from genlib.gan.objectives import objective
 from genlib.gan.step import Adversaries, discriminator_step, generator_step, simultaneous_step
 from genlib.networks.build import build_discriminator, build_generator
 from genlib.training.device import Accelerator
 from genlib.training.ema import standing_statistics, update_ema
-from genlib.training.resumable import ResumableRun, TrainResult
+from genlib.training.ownership import OrphanedRunError
+from genlib.training.resumable import ResumableRun, TrainResult, divergence_of
+
+log = logging.getLogger(__name__)
 
 LOSS_COLUMNS = ("step", "d_loss", "g_loss", "penalty")
 FORMAT = "genlib.gan/3"
@@ -196,6 +204,202 @@ def train_gan(
     )
     training.sampled_network(step)  # the EMA generator's own batch-norm statistics, saved with it
     return run.close(state(step, status), status=status, step=step, resumed_from=start, device=accelerator.describe())
+
+
+def group_problem(settings_list: list[GANSettings]) -> str | None:
+    """Why these runs cannot be trained as one batched group (None when they can)."""
+    first = settings_list[0]
+    if any({**to_dict(s), "seed": 0} != {**to_dict(first), "seed": 0} for s in settings_list):
+        return "the runs of a group must differ in their seed only"
+    if len({s.seed for s in settings_list}) != len(settings_list):
+        return "the runs of a group need distinct seeds"
+    if first.data_kind != "points":
+        return "the batched trainer is for 2-D runs; image runs train one per job"
+    if first.gradient_penalty or first.ema_decay is not None or first.monitor_every:
+        return "the batched trainer takes no gradient_penalty, ema_decay or monitor; train these runs one per job"
+    return None
+
+
+def train_gan_group(
+    settings_list: list[GANSettings],
+    data: TrainingData,
+    checkpoint_paths: list[str | Path],
+    losses_paths: list[str | Path],
+    *,
+    accelerator: Accelerator | None = None,
+    on_step: Callable[[int], None] | None = None,
+    progress: bool = True,
+) -> list[TrainResult]:
+    """Train runs that differ only in their seed as one batched computation (genlib.gan.batched) and write
+    each run's checkpoint and loss log as `train_gan` would (same format, resumable the same way).
+
+    Each run starts from the initialisation `train_gan` gives its seed and draws from its own generator,
+    so it ends where `train_gan` would (up to the rounding of batched matmuls), whatever its group.
+    A run that diverges gets its checkpoint at that step and drops out; the others go on. The group
+    resumes when every run has a resume state of the same step, and starts afresh otherwise.
+    """
+    problem = group_problem(settings_list)
+    if problem:
+        raise ValueError(problem)
+    group = GroupTraining(settings_list, data, checkpoint_paths, losses_paths, accelerator or Accelerator.choose("cpu"))
+    return group.train(on_step=on_step, progress=progress)
+
+
+class GroupTraining:
+    """The state of a group of runs in batched training: stacked networks, optimisers, one generator per run."""
+
+    def __init__(
+        self,
+        settings_list: list[GANSettings],
+        data: TrainingData,
+        checkpoint_paths: list[str | Path],
+        losses_paths: list[str | Path],
+        accelerator: Accelerator,
+    ):
+        self.settings_list, self.first, self.spec = settings_list, settings_list[0], data.spec
+        self.accelerator, self.device = accelerator, accelerator.device
+        self.runs = [
+            ResumableRun(
+                checkpoint,
+                losses,
+                fmt=FORMAT,
+                settings=to_dict(settings),
+                columns=LOSS_COLUMNS,
+                data_sha256=data.sha256,
+            )
+            for settings, checkpoint, losses in zip(settings_list, checkpoint_paths, losses_paths)
+        ]
+        generators, discriminators = [], []
+        for settings in settings_list:  # each run's initialisation, exactly as AdversarialTraining draws it
+            torch.manual_seed(settings.seed)
+            generators.append(build_generator(settings, self.spec).to(self.device))
+            discriminators.append(build_discriminator(settings, self.spec).to(self.device))
+        self.generator, self.discriminator = StackedNetwork(generators), StackedNetwork(discriminators)
+        first = self.first
+        self.nets = StackedAdversaries(
+            self.generator,
+            self.discriminator,
+            opt_g=build_optimizer(self.generator.parameters(), first, first.lr_g),
+            opt_d=build_optimizer(self.discriminator.parameters(), first, first.lr_d),
+            objective=objective(first.objective),
+            latent_dim=first.latent_dim,
+            packing=first.packing,
+            weight_clip=first.weight_clip,
+        )
+        self.rngs = [torch.Generator(device=self.device).manual_seed(s.seed) for s in settings_list]
+        self.parts = [
+            {
+                "generator": StackedView(self.generator, k),
+                "discriminator": StackedView(self.discriminator, k),
+                "ema": None,
+                "opt_g": StackedOptimizerView(self.nets.opt_g, self.generator.parameters(), k),
+                "opt_d": StackedOptimizerView(self.nets.opt_d, self.discriminator.parameters(), k),
+            }
+            for k in range(len(self.runs))
+        ]
+        self.samples = data.samples.to(self.device)
+        self.results: dict[int, TrainResult] = {}
+        self.active = list(range(len(self.runs)))
+        self.start = 0
+
+    def real_batch(self) -> torch.Tensor:
+        """(runs, batch_size, ...) real samples, each run's drawn with its own generator."""
+        n, size = self.samples.shape[0], self.first.batch_size
+        return torch.stack(
+            [
+                TrainingData.batch_of(self.samples, torch.randint(0, n, (size,), generator=rng, device=self.device))
+                for rng in self.rngs
+            ]
+        )
+
+    def state(self, k: int, step: int, status: str) -> dict[str, Any]:
+        """Run k's checkpoint (or resume state) in the format of `train_gan`."""
+        snapshot = self.runs[k].snapshot(self.parts[k], self.rngs[k])
+        return _checkpoint(self.settings_list[k], self.spec, step, status, snapshot)
+
+    def close(self, k: int, step: int, status: str) -> None:
+        self.results[k] = self.runs[k].close(
+            self.state(k, step, status),
+            status=status,
+            step=step,
+            resumed_from=self.start,
+            device=self.accelerator.describe(),
+        )
+
+    def record(self, step: int, d_losses: torch.Tensor, g_losses: torch.Tensor) -> None:
+        """Each active run's loss row; a run that diverged gets its checkpoint and leaves the group."""
+        largest = torch.maximum(self.generator.largest_magnitude(), self.discriminator.largest_magnitude()).tolist()
+        d_values, g_values = d_losses.tolist(), g_losses.tolist()
+        for k in list(self.active):
+            row = {"step": step, "d_loss": d_values[k], "g_loss": g_values[k], "penalty": 0.0}
+            problem = divergence_of(row, largest[k], self.first.divergence_bound)
+            self.runs[k].record(row, every=self.first.log_every, keep=problem is not None)
+            if problem is not None:
+                seed = self.settings_list[k].seed
+                log.warning(
+                    "%s seed %d, step %d: %s: the run is marked diverged", self.first.model, seed, step, problem
+                )
+                self.runs[k].diverged_because = problem
+                self.close(k, step, "diverged")
+                self.active.remove(k)
+
+    def save(self, step: int) -> None:
+        for k in self.active:
+            self.runs[k].save(self.state(k, step, "running"))
+
+    def train(self, *, on_step: Callable[[int], None] | None, progress: bool) -> list[TrainResult]:
+        first = self.first
+        self.start = step = _resume_group(self.runs, self.parts, self.rngs)
+        self.generator.train()
+        self.discriminator.train()
+        description = f"{first.dataset}/{first.model} ({len(self.runs)} seeds)"
+        bar = tqdm(
+            total=first.steps, initial=self.start, desc=description, unit="step", disable=not progress, file=sys.stderr
+        )
+        with bar:
+            for step in range(self.start + 1, first.steps + 1):
+                self.record(step, *self.nets.iteration(first, self.real_batch, self.rngs))
+                bar.update(1)
+                if not self.active:
+                    break
+                if step % first.checkpoint_every == 0 and step < first.steps:
+                    self.save(step)
+                if on_step is not None:
+                    on_step(step)
+                parent = self.runs[0].parent
+                if parent.gone():
+                    self.save(step)
+                    raise OrphanedRunError(
+                        f"the Snakemake process (PID {parent.pid}) that started this job is gone: saved the resume "
+                        f"states at step {step} and stopped; run snakemake --unlock, then snakemake again to resume"
+                    )
+        for k in self.active:
+            self.close(k, step, "completed")
+        return [self.results[k] for k in range(len(self.runs))]
+
+
+def _resume_group(runs: list[ResumableRun], parts: list[dict[str, Any]], rngs: list[torch.Generator]) -> int:
+    """Load every run's resume state when all are of one step; the step to start from (0: afresh)."""
+    saved = [run.restore() for run in runs]
+    steps = {None if s is None else int(s["step"]) for s in saved}
+    if steps == {None}:
+        return 0
+    if len(steps) != 1:
+        log.warning(
+            "the runs' resume states are of different steps (%s): the group starts afresh", sorted(map(str, steps))
+        )
+        for run in runs:
+            shutil.rmtree(run.resume_dir, ignore_errors=True)
+            run.restore()
+        return 0
+    for run, run_parts, rng, state in zip(runs, parts, rngs, saved):
+        for name, part in run_parts.items():
+            if part is not None:
+                part.load_state_dict(state[name])
+        rng.set_state(state["rng"])
+        run.curve = list(state["curve"])
+    torch.set_rng_state(saved[0]["torch_rng"])
+    return steps.pop()
 
 
 def _checkpoint(

@@ -107,7 +107,12 @@ def generator_step(
 
 
 def simultaneous_step(
-    nets: Adversaries, real: torch.Tensor, labels: torch.Tensor | None, *, rng: torch.Generator, accelerator: Accelerator
+    nets: Adversaries,
+    real: torch.Tensor,
+    labels: torch.Tensor | None,
+    *,
+    rng: torch.Generator,
+    accelerator: Accelerator,
 ) -> tuple[float, float]:
     """One simultaneous update of D and G from one batch: both losses from the same scores, both gradients at
     the same parameters, then both optimiser steps (the ALI code base's `ali_algorithm`, with which Lin et al.
@@ -124,12 +129,12 @@ def simultaneous_step(
             fake_scores = nets.discriminator(fake, labels).float()
         d_loss = nets.objective.discriminator_loss(real_scores, fake_scores)
         g_loss = nets.objective.generator_loss(fake_scores)
-    d_params = [p for p in nets.discriminator.parameters() if p.requires_grad]
-    g_params = [p for p in nets.generator.parameters() if p.requires_grad]
-    d_grads = torch.autograd.grad(d_loss, d_params, retain_graph=True)
-    g_grads = torch.autograd.grad(g_loss, g_params)
-    for param, grad in zip(d_params + g_params, d_grads + g_grads):
-        param.grad = grad
+    nets.opt_d.zero_grad(set_to_none=True)
+    nets.opt_g.zero_grad(set_to_none=True)
+    # Each loss's gradient into its own network only (`inputs`), through autograd's accumulation, which
+    # gives every .grad the layout of its parameter (the fused optimisers rely on it).
+    d_loss.backward(inputs=[p for p in nets.discriminator.parameters() if p.requires_grad], retain_graph=True)
+    g_loss.backward(inputs=[p for p in nets.generator.parameters() if p.requires_grad])
     nets.opt_d.step()
     nets.opt_g.step()
     return d_loss.item(), g_loss.item()

@@ -8,7 +8,7 @@ from genlib.config.catalogue import DataSpec
 from genlib.config.settings import DiffusionSettings, GANSettings
 from genlib.networks.dcgan import DCGANDiscriminator, DCGANGenerator
 from genlib.networks.mlp import MLPDiscriminator2D, MLPGenerator2D, MLPImageDiscriminator, MLPImageGenerator
-from genlib.networks.pacgan import MaxoutDiscriminator2D, PackedDiscriminator, PacGANGenerator2D
+from genlib.networks.pacgan import MaxoutDiscriminator2D, PacGANGenerator2D, PackedDiscriminator
 from genlib.networks.unet import MLPDenoiser, UNet
 
 

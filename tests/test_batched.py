@@ -1,0 +1,156 @@
+"""The batched trainer: many seeds of one 2-D GAN as one computation, each run as if trained alone."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+from genlib.config.catalogue import MODEL_CATALOGUE, point_spec
+from genlib.config.settings import GANSettings
+from genlib.data.mixtures import ring8
+from genlib.families.gan import FAMILY, train_gan, train_gan_group
+from genlib.families.interface import TrainingData
+from genlib.io.checkpoint import load_checkpoint
+from genlib.training.resumable import resume_dir_for
+
+
+@pytest.fixture(scope="module")
+def data() -> TrainingData:
+    return TrainingData(torch.from_numpy(ring8().sample(512, np.random.default_rng(0))), point_spec(), sha256="d" * 64)
+
+
+def group_settings(seeds, **overrides) -> list[GANSettings]:
+    values = dict(
+        MODEL_CATALOGUE["gan-nonsaturating"],
+        dataset="ring8",
+        model="pacgan2",
+        seed=0,
+        network="pacgan",
+        packing=2,
+        g_width=16,
+        g_depth=2,
+        d_width=8,
+        d_depth=2,
+        maxout_pieces=3,
+        steps=10,
+        batch_size=24,
+        checkpoint_every=4,
+        log_every=1,
+    )
+    values.update(overrides)
+    return [GANSettings(**{**values, "seed": seed}) for seed in seeds]
+
+
+def paths_for(root, seeds):
+    return [root / f"seed{s}" / "checkpoint.pt" for s in seeds], [root / f"seed{s}" / "losses.csv" for s in seeds]
+
+
+def assert_close_runs(a: dict, b: dict, exact: bool = False) -> None:
+    for part in ("generator", "discriminator"):
+        for key in a[part]:
+            if exact:
+                assert torch.equal(a[part][key], b[part][key]), f"{part}.{key}"
+            else:
+                torch.testing.assert_close(a[part][key], b[part][key], rtol=1e-5, atol=1e-6, msg=f"{part}.{key}")
+
+
+@pytest.mark.parametrize("updates", ["alternating", "simultaneous"])
+def test_each_run_of_a_group_ends_where_the_single_run_trainer_ends(tmp_path, data, updates):
+    seeds = [3, 4]
+    group = group_settings(seeds, updates=updates)
+    results = train_gan_group(group, data, *paths_for(tmp_path / "group", seeds), progress=False)
+    assert [r.status for r in results] == ["completed", "completed"]
+    for settings in group:
+        single = tmp_path / "single" / f"seed{settings.seed}"
+        train_gan(settings, data, single / "checkpoint.pt", single / "losses.csv", progress=False)
+        grouped = load_checkpoint(tmp_path / "group" / f"seed{settings.seed}" / "checkpoint.pt")
+        alone = load_checkpoint(single / "checkpoint.pt")
+        assert_close_runs(grouped, alone)
+        assert grouped["step"] == 10 and grouped["data_sha256"] == "d" * 64 and grouped["settings"] == alone["settings"]
+        FAMILY.sampling_model(grouped)  # the sample job loads it like any checkpoint
+
+
+def test_a_run_does_not_depend_on_the_group_it_is_trained_in(tmp_path, data):
+    train_gan_group(group_settings([5]), data, *paths_for(tmp_path / "one", [5]), progress=False)
+    train_gan_group(group_settings([7, 5, 6]), data, *paths_for(tmp_path / "three", [7, 5, 6]), progress=False)
+    one = load_checkpoint(tmp_path / "one" / "seed5" / "checkpoint.pt")
+    three = load_checkpoint(tmp_path / "three" / "seed5" / "checkpoint.pt")
+    assert_close_runs(one, three)
+    other = load_checkpoint(tmp_path / "three" / "seed6" / "checkpoint.pt")
+    assert not torch.equal(one["generator"]["net.0.weight"], other["generator"]["net.0.weight"])
+
+
+class Interrupt(Exception):
+    pass
+
+
+def test_an_interrupted_group_resumes_bit_identically(tmp_path, data):
+    seeds = [1, 2]
+    group = group_settings(seeds)
+    train_gan_group(group, data, *paths_for(tmp_path / "straight", seeds), progress=False)
+
+    def stop_at_6(step):
+        if step == 6:
+            raise Interrupt
+
+    with pytest.raises(Interrupt):
+        train_gan_group(group, data, *paths_for(tmp_path / "resumed", seeds), on_step=stop_at_6, progress=False)
+    assert load_checkpoint(resume_dir_for(tmp_path / "resumed" / "seed1" / "checkpoint.pt") / "state.pt")["step"] == 4
+    results = train_gan_group(group, data, *paths_for(tmp_path / "resumed", seeds), progress=False)
+    assert [r.resumed_from for r in results] == [4, 4]
+    for seed in seeds:
+        straight = load_checkpoint(tmp_path / "straight" / f"seed{seed}" / "checkpoint.pt")
+        resumed = load_checkpoint(tmp_path / "resumed" / f"seed{seed}" / "checkpoint.pt")
+        assert_close_runs(straight, resumed, exact=True)
+        assert straight["opt_g"]["state"][0]["exp_avg"].equal(resumed["opt_g"]["state"][0]["exp_avg"])
+        for name in ("losses.csv",):
+            assert (tmp_path / "straight" / f"seed{seed}" / name).read_text() == (
+                tmp_path / "resumed" / f"seed{seed}" / name
+            ).read_text()
+
+
+def test_a_diverging_run_is_recorded_at_its_step_and_the_others_go_on(tmp_path, data):
+    """NaN put into run 1's generator after step 3: it is diverged at step 4; runs 0 and 2 end as in a group
+    without the fault."""
+    seeds = [1, 2, 3]
+    group = group_settings(seeds)
+    train_gan_group(group, data, *paths_for(tmp_path / "clean", seeds), progress=False)
+
+    import genlib.families.gan as gan_family
+
+    real_view = gan_family.StackedView
+
+    def poison(step):
+        if step == 3:
+            with torch.no_grad():
+                poison.network.params["net.0.weight"][1].fill_(float("nan"))
+
+    class Recorder(real_view):
+        def __init__(self, network, run):
+            super().__init__(network, run)
+            if run == 0 and not hasattr(poison, "network"):
+                poison.network = network  # the stacked generator (built before the discriminator)
+
+    gan_family.StackedView = Recorder
+    try:
+        results = train_gan_group(group, data, *paths_for(tmp_path / "faulty", seeds), on_step=poison, progress=False)
+    finally:
+        gan_family.StackedView = real_view
+    assert [r.status for r in results] == ["completed", "diverged", "completed"]
+    diverged = load_checkpoint(tmp_path / "faulty" / "seed2" / "checkpoint.pt")
+    assert diverged["diverged_at_step"] == 4 and diverged["status"] == "diverged"
+    for seed in (1, 3):
+        assert_close_runs(
+            load_checkpoint(tmp_path / "clean" / f"seed{seed}" / "checkpoint.pt"),
+            load_checkpoint(tmp_path / "faulty" / f"seed{seed}" / "checkpoint.pt"),
+            exact=True,
+        )
+
+
+def test_a_group_of_runs_that_differ_in_more_than_the_seed_is_refused(tmp_path, data):
+    group = group_settings([1]) + [dataclasses.replace(group_settings([2])[0], lr_g=1e-3)]
+    with pytest.raises(ValueError, match="the runs of a group must differ in their seed only"):
+        train_gan_group(group, data, *paths_for(tmp_path, [1, 2]), progress=False)
