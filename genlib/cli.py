@@ -109,6 +109,37 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train_group(args: argparse.Namespace) -> int:
+    import contextlib
+
+    from genlib.config import paths
+    from genlib.families.gan import train_gan_group
+    from genlib.training.device import Accelerator
+    from genlib.training.ownership import RunLock
+
+    if not len(args.settings) == len(args.checkpoints) == len(args.losses):
+        raise ValueError(
+            f"train-group needs one --settings, --checkpoints and --losses file per run; got {len(args.settings)}, "
+            f"{len(args.checkpoints)} and {len(args.losses)}"
+        )
+    _set_threads(args.threads)
+    group = [_read_run_settings(path) for path in args.settings]
+    accelerator = Accelerator.choose(args.device)
+    data = _training_data(group[0], args.data)
+    print(f"training {len(group)} runs as one batched computation on {accelerator.describe()}", flush=True)
+    with contextlib.ExitStack() as locks:
+        for checkpoint in args.checkpoints:
+            locks.enter_context(RunLock(paths.run_at(Path(checkpoint).parent).train_lock, wait_seconds=args.lock_wait))
+        results = train_gan_group(
+            group, data, args.checkpoints, args.losses, accelerator=accelerator, progress=not args.no_progress
+        )
+    for settings, checkpoint, result in zip(group, args.checkpoints, results):
+        print(
+            f"{checkpoint}: seed {settings.seed} {result.status} after {result.step} steps (resumed from step {result.resumed_from})"
+        )
+    return 0
+
+
 def cmd_train_classifier(args: argparse.Namespace) -> int:
     from genlib.data.images import load_image_meta, load_images
     from genlib.io.checkpoint import save_checkpoint
@@ -351,6 +382,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_common(p)
     p.set_defaults(func=cmd_train)
+
+    p = verbs.add_parser(
+        "train-group", help="train the seeds of one 2-D GAN model as one batched computation (genlib.gan.batched)"
+    )
+    p.add_argument("--settings", type=Path, nargs="+", required=True, help="each run's settings JSON")
+    p.add_argument("--data", type=Path, required=True, help="prepared dataset folder")
+    p.add_argument("--checkpoints", type=Path, nargs="+", required=True, help="each run's final checkpoint")
+    p.add_argument("--losses", type=Path, nargs="+", required=True, help="each run's loss log CSV")
+    p.add_argument("--lock-wait", type=float, default=60.0, help="seconds to wait for another trainer of a run")
+    _add_common(p)
+    p.set_defaults(func=cmd_train_group)
 
     p = verbs.add_parser("train-classifier", help="train the offline classifier backbone on a dataset's training split")
     p.add_argument("--data", type=Path, required=True, help="prepared image dataset folder")

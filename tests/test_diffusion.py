@@ -70,6 +70,11 @@ def test_ddim_steps_follow_the_authors_code_where_rounding_and_remainders_differ
         assert ddim_timesteps(1000, steps, "uniform") == list(range(0, 1000, 1000 // steps))
 
 
+def test_an_unknown_spacing_names_the_allowed_ones():
+    with pytest.raises(ValueError, match=r"unknown spacing 'cubic'; allowed values: uniform, quadratic"):
+        ddim_timesteps(1000, 10, "cubic")
+
+
 @pytest.mark.parametrize("spacing", ["uniform", "quadratic"])
 def test_s_equal_to_t_is_the_full_chain_whatever_the_spacing(spacing):
     assert ddim_timesteps(1000, 1000, spacing) == list(range(1000))

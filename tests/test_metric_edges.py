@@ -147,3 +147,8 @@ def test_high_quality_means_strictly_less_than_three_std_as_the_authors_code():
 def test_mode_metrics_refuse_an_empty_sample():
     with pytest.raises(ValueError, match="^no samples to evaluate$"):
         mode_metrics(np.zeros((0, 2)), np.zeros((1, 2)), std=1.0)
+
+
+def test_the_classifier_score_takes_ten_splits_by_default_as_the_original_code():
+    p = np.random.default_rng(4).dirichlet(np.ones(3), size=40)
+    assert classifier_score(p) == classifier_score(p, splits=10) != classifier_score(p, splits=11)

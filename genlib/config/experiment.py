@@ -178,6 +178,24 @@ def run_settings(config: dict[str, Any], key: RunKey) -> Any:
     return from_dict(cls, values, where=f"model {key.model}")
 
 
+def grouped_models(config: dict[str, Any]) -> list[tuple[str, str]]:
+    """(dataset, model) pairs whose seeds train as one batched job: all 2-D GAN pairs the batched trainer
+    takes, when the config sets `batch_seeds` (genlib.gan.batched); none otherwise."""
+    if not config.get("batch_seeds"):
+        return []
+    from genlib.families.gan import group_problem  # imports torch: only for configs that batch
+
+    pairs = []
+    for dataset in config["datasets"]:
+        for model in config["models"]:
+            if is_image_dataset(dataset) or model_family(config, model) != "gan":
+                continue
+            group = [run_settings(config, RunKey(dataset, model, seed)) for seed in config["seeds"]]
+            if group_problem(group) is None:
+                pairs.append((dataset, model))
+    return pairs
+
+
 def sampler_sweep(config: dict[str, Any]) -> list[SweepPoint]:
     """The sampler settings of the config's `sampler_sweep` (none without one), samplers x steps in config order."""
     sweep = config.get("sampler_sweep")

@@ -178,6 +178,29 @@ def run_at(folder: str | Path) -> RunPaths:
     return RunPaths(str(folder))
 
 
+@dataclass(frozen=True)
+class ModelPaths:
+    """Files of all seeds of one model on one dataset (the batched trainer's job)."""
+
+    experiment: str
+    dataset: str
+    model: str
+
+    def runs(self, seeds: list[int]) -> list[RunPaths]:
+        return [run(self.experiment, self.dataset, self.model, seed) for seed in seeds]
+
+    def log(self, step: str) -> str:
+        return f"{LOGS}/{self.experiment}/{self.dataset}/{self.model}/{step}.log"
+
+    def benchmark(self, step: str) -> str:
+        return f"{BENCHMARKS}/{self.experiment}/{self.dataset}/{self.model}/{step}.tsv"
+
+
+def model_pattern() -> ModelPaths:
+    """The seeds-of-one-model paths with Snakemake wildcards."""
+    return ModelPaths("{experiment}", "{dataset}", "{model}")
+
+
 def run_pattern() -> RunPaths:
     """A run's paths with Snakemake wildcards for every part."""
     return run("{experiment}", "{dataset}", "{model}", "{seed}")

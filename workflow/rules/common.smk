@@ -12,6 +12,7 @@ from snakemake.exceptions import WorkflowError
 from genlib.config import paths
 from genlib.config.catalogue import MIXTURE_NAMES, data_kind
 from genlib.config.experiment import (
+    grouped_models,
     ConfigError,
     RunKey,
     dataset_settings,
@@ -76,6 +77,12 @@ def model_pattern(models):
 
 def run_paths(key):
     return paths.run(EXPERIMENT, key.dataset, key.model, key.seed)
+
+
+# Models whose seeds train as one batched job (config `batch_seeds`; genlib.gan.batched).
+GROUPED_MODELS = model_pattern(sorted({model for _, model in grouped_models(config)}))
+MODEL = paths.model_pattern()
+SEEDS = config["seeds"]
 
 
 # The sampler sweep: each trained diffusion model on images, sampled and scored again per sampler setting.

@@ -47,3 +47,30 @@ rule train_images:
         "{PYTHON} -m genlib train --settings {input.settings} --data {params.data}"
         " --checkpoint {output.checkpoint} --losses {output.losses} {params.monitor}"
         " --threads {threads} --device {DEVICE} > {log} 2>&1"
+
+
+# With `batch_seeds: true`, all seeds of a 2-D GAN model train in one job as one batched computation;
+# every run still gets its own checkpoint, loss log and resume state.
+rule train_points_group:
+    input:
+        settings=expand(RUN.settings, seed=SEEDS, allow_missing=True),
+        train=DATA.split("train", "points"),
+    output:
+        checkpoints=expand(RUN.checkpoint, seed=SEEDS, allow_missing=True),
+        losses=expand(RUN.losses, seed=SEEDS, allow_missing=True),
+    log:
+        MODEL.log("train-group"),
+    benchmark:
+        MODEL.benchmark("train-group")
+    wildcard_constraints:
+        dataset=MIXTURES,
+        model=GROUPED_MODELS,
+    threads: THREADS
+    params:
+        data=data_folder,
+    shell:
+        "{PYTHON} -m genlib train-group --settings {input.settings} --data {params.data}"
+        " --checkpoints {output.checkpoints} --losses {output.losses} --threads {threads} --device cpu > {log} 2>&1"
+
+
+ruleorder: train_points_group > train_points
