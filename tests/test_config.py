@@ -182,6 +182,10 @@ def test_schema_and_settings_agree_on_every_value_of_every_run_field(family):
         for value in _probe_values(properties[field.name]):
             if field.name == "sampler_steps" and isinstance(value, int) and value > 1000:
                 continue  # S <= T is a cross-field rule: checked by the settings, with both keys named
+            if field.name == "network" and value == "pacgan":
+                continue  # for 2-D data only (the base is mnist): a cross-field rule, tested in test_packing.py
+            if field.name == "timesteps" and isinstance(value, int) and not isinstance(value, bool) and 0 < value < 21:
+                continue  # too few for the linear schedule: a cross-field rule, tested in test_diffusion.py
             settings = _settings_accept(cls, base, field.name, value)
             assert _schema_accepts(validator, "training", field.name, value) == settings, (field.name, value)
 

@@ -37,6 +37,7 @@ from genlib.config.settings import (
     SweepPoint,
     family_fields,
     from_dict,
+    to_dict,
 )
 
 
@@ -178,13 +179,25 @@ def run_settings(config: dict[str, Any], key: RunKey) -> Any:
     return from_dict(cls, values, where=f"model {key.model}")
 
 
+def group_problem(settings_list: list[Any]) -> str | None:
+    """Why these runs cannot be trained as one batched group (None when they can)."""
+    first = settings_list[0]
+    if any({**to_dict(s), "seed": 0} != {**to_dict(first), "seed": 0} for s in settings_list):
+        return "the runs of a group must differ in their seed only"
+    if len({s.seed for s in settings_list}) != len(settings_list):
+        return "the runs of a group need distinct seeds"
+    if first.data_kind != "points":
+        return "the batched trainer is for 2-D runs; image runs train one per job"
+    if first.gradient_penalty or first.ema_decay is not None or first.monitor_every:
+        return "the batched trainer takes no gradient_penalty, ema_decay or monitor; train these runs one per job"
+    return None
+
+
 def grouped_models(config: dict[str, Any]) -> list[tuple[str, str]]:
     """(dataset, model) pairs whose seeds train as one batched job: all 2-D GAN pairs the batched trainer
     takes, when the config sets `batch_seeds` (genlib.gan.batched); none otherwise."""
     if not config.get("batch_seeds"):
         return []
-    from genlib.families.gan import group_problem  # imports torch: only for configs that batch
-
     pairs = []
     for dataset in config["datasets"]:
         for model in config["models"]:
@@ -255,11 +268,10 @@ def _name_problems(config: dict[str, Any]) -> list[str]:
                 f"custom_models.{name}: the catalogue already has a model of this name; choose another name, "
                 f"or change the catalogue model's settings under model_overrides.{name}"
             )
-    for name in config.get("model_overrides") or {}:
-        if name not in config["models"]:
-            problems.append(
-                f"model_overrides.{name}: not a model of this config; models: {', '.join(config['models'])}"
-            )
+    for section in ("model_overrides", "reproduces"):
+        for name in config.get(section) or {}:
+            if name not in config["models"]:
+                problems.append(f"{section}.{name}: not a model of this config; models: {', '.join(config['models'])}")
     for section in ("datasets", "models", "seeds"):
         duplicates = sorted({str(v) for v in config[section] if config[section].count(v) > 1})
         if duplicates:

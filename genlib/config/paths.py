@@ -235,6 +235,11 @@ class ReportPaths:
     def sweep_csv(self) -> str:
         return self.file("sweep.csv")
 
+    @property
+    def reproduction_csv(self) -> str:
+        """A published table reproduced, one row per (method, dataset, metric) (configs with `reproduces`)."""
+        return self.file("reproduction.csv")
+
 
 def report_at(folder: str | Path) -> ReportPaths:
     return ReportPaths(str(folder))

@@ -23,6 +23,7 @@ import torch
 from tqdm import tqdm
 
 from genlib.config.catalogue import DataSpec
+from genlib.config.experiment import group_problem
 from genlib.config.settings import GANSettings, from_dict, to_dict
 from genlib.families.interface import Monitor, SamplingModel, TrainingData, sampled_weights
 from genlib.gan.batched import StackedAdversaries, StackedNetwork, StackedOptimizerView, StackedView
@@ -204,20 +205,6 @@ def train_gan(
     )
     training.sampled_network(step)  # the EMA generator's own batch-norm statistics, saved with it
     return run.close(state(step, status), status=status, step=step, resumed_from=start, device=accelerator.describe())
-
-
-def group_problem(settings_list: list[GANSettings]) -> str | None:
-    """Why these runs cannot be trained as one batched group (None when they can)."""
-    first = settings_list[0]
-    if any({**to_dict(s), "seed": 0} != {**to_dict(first), "seed": 0} for s in settings_list):
-        return "the runs of a group must differ in their seed only"
-    if len({s.seed for s in settings_list}) != len(settings_list):
-        return "the runs of a group need distinct seeds"
-    if first.data_kind != "points":
-        return "the batched trainer is for 2-D runs; image runs train one per job"
-    if first.gradient_penalty or first.ema_decay is not None or first.monitor_every:
-        return "the batched trainer takes no gradient_penalty, ema_decay or monitor; train these runs one per job"
-    return None
 
 
 def train_gan_group(

@@ -65,7 +65,8 @@ class Maxout(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # blocks' LinearMaxout groups consecutive outputs: unit j is the max of outputs j*pieces .. j*pieces+pieces-1.
-        return self.linear(x).view(x.shape[0], self.fan_out, self.pieces).amax(dim=2)
+        # max (not amax): its backward scatters to the arg-max, where amax's compares every piece with the max.
+        return self.linear(x).view(x.shape[0], self.fan_out, self.pieces).max(dim=2).values
 
 
 class MaxoutDiscriminator2D(nn.Module):

@@ -18,8 +18,9 @@ import pandas as pd
 from genlib.config import paths
 from genlib.io.atomic import atomic_path, read_json, write_json, write_text
 from genlib.report.images import image_dataset_section
-from genlib.report.pieces import METRICS, PUBLISHED_COLUMNS, metrics_of
+from genlib.report.pieces import METRICS, PUBLISHED_COLUMNS, metrics_of, step_range
 from genlib.report.points import points_section
+from genlib.report.reproduction import reproduction_rows, reproduction_section
 from genlib.report.sweep import collect_sweep, published_sweep, summarise_sweep, sweep_section
 
 # The section of the page for each kind of data.
@@ -100,6 +101,17 @@ def build_report(
     published = published.drop(index=their_sweep.index)
     sweep = collect_sweep([Path(d) for d in run_dirs], sweep_tags or [])
     sections = []
+    from genlib.config.experiment import load_config
+
+    config = load_config(config_path) if config_path is not None else {}
+    reproduced = reproduction_rows(runs, published, config.get("reproduces") or {}, [m for m, *_ in METRICS])
+    if not reproduced.empty:
+        notes = [
+            f"training length: ours {step_range(runs[runs['model'].isin(list(config['reproduces']))])} steps per run",
+            *(config.get("reproduction_notes") or []),
+        ]
+        names = {column: (heading, fmt) for column, heading, _, fmt in METRICS}
+        sections.append(reproduction_section(reproduced, names, notes, "Published table reproduced"))
     for dataset in runs["dataset"].unique():
         kind = runs.loc[runs["dataset"] == dataset, "kind"].iloc[0]
         section = SECTIONS[kind](dataset, runs, summary, published)
@@ -114,6 +126,8 @@ def build_report(
     _write_csv(runs.drop(columns=["run_dir"]), files.runs_csv)
     if not sweep.empty:
         _write_csv(summarise_sweep(sweep), files.sweep_csv)
+    if not reproduced.empty:
+        _write_csv(reproduced, files.reproduction_csv)
     write_text(files.page, page)
 
 
@@ -186,6 +200,8 @@ table { border-collapse: collapse; margin: 0.5em 0 1em; font-size: 0.9em; }
 th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; }
 th { background: #f3f3f3; }
 td.protocol { font-size: 0.85em; color: #555; max-width: 32em; }
+span.inside { color: #1a7f37; font-weight: bold; }
+span.miss { color: #b35900; }
 figure { margin: 1em 0; } figcaption { font-size: 0.85em; color: #555; }
 figure img { max-width: 100%; }
 .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(210px, 1fr)); gap: 6px; }

@@ -49,7 +49,8 @@ rule train_images:
         " --threads {threads} --device {DEVICE} > {log} 2>&1"
 
 
-# With `batch_seeds: true`, all seeds of a 2-D GAN model train in one job as one batched computation;
+# With `batch_seeds: true`, all seeds of a 2-D GAN model train in one job as one batched computation
+# (on the GPU when the config's `device` allows: batched, the 2-D runs are large enough to gain from it);
 # every run still gets its own checkpoint, loss log and resume state.
 rule train_points_group:
     input:
@@ -66,11 +67,13 @@ rule train_points_group:
         dataset=MIXTURES,
         model=GROUPED_MODELS,
     threads: THREADS
+    resources:
+        gpu=GPU_JOB,
     params:
         data=data_folder,
     shell:
         "{PYTHON} -m genlib train-group --settings {input.settings} --data {params.data}"
-        " --checkpoints {output.checkpoints} --losses {output.losses} --threads {threads} --device cpu > {log} 2>&1"
+        " --checkpoints {output.checkpoints} --losses {output.losses} --threads {threads} --device {DEVICE} > {log} 2>&1"
 
 
 ruleorder: train_points_group > train_points

@@ -1,0 +1,118 @@
+"""A published table reproduced: its shape, our mean +- standard error beside each published number, a verdict.
+
+A config names which published method each of its models reproduces (`reproduces: {model: method}`).
+For every such model, dataset and metric that has a published row, the cell shows ours (mean +-
+standard error of the mean over the completed seeds, the published tables' spread) beside theirs, and
+whether our mean lies inside their mean +- their error; when it does not, by how much it misses
+(in the metric's units, and in units of their error).
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pandas as pd
+
+# Columns of reproduction.csv, one row per (method, dataset, metric).
+COLUMNS = (
+    "method",
+    "model",
+    "dataset",
+    "metric",
+    "ours_mean",
+    "ours_se",
+    "ours_seeds",
+    "published",
+    "published_spread",
+    "published_spread_kind",
+    "inside",
+    "miss",
+    "miss_in_spreads",
+)
+
+
+def reproduction_rows(
+    runs: pd.DataFrame, published: pd.DataFrame, reproduces: dict[str, str], metrics: list[str]
+) -> pd.DataFrame:
+    """One row per (method, dataset, metric) with a published number and a model that reproduces it."""
+    rows = []
+    for model, method in reproduces.items():
+        for dataset in runs.loc[runs["model"] == model, "dataset"].unique():
+            theirs = published[(published["method"] == method) & (published["dataset"] == dataset)]
+            done = runs[(runs["model"] == model) & (runs["dataset"] == dataset) & (runs["status"] == "completed")]
+            for metric in metrics:
+                row = theirs[theirs["metric"] == metric]
+                if row.empty:
+                    continue
+                published_value, spread = float(row["value"].iloc[0]), float(row["spread"].iloc[0])
+                values = done[metric].astype(float).dropna()
+                mean = float(values.mean()) if len(values) else np.nan
+                se = float(values.std(ddof=1) / np.sqrt(len(values))) if len(values) > 1 else np.nan
+                distance = abs(mean - published_value)
+                inside = bool(distance <= spread) if not np.isnan(mean) else False
+                miss = 0.0 if inside else distance - spread
+                rows.append(
+                    {
+                        "method": method,
+                        "model": model,
+                        "dataset": dataset,
+                        "metric": metric,
+                        "ours_mean": mean,
+                        "ours_se": se,
+                        "ours_seeds": len(values),
+                        "published": published_value,
+                        "published_spread": spread,
+                        "published_spread_kind": str(row["spread_kind"].iloc[0]),
+                        "inside": inside,
+                        "miss": miss,
+                        "miss_in_spreads": miss / spread if spread > 0 else np.nan,
+                    }
+                )
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _cell(row: pd.Series, fmt: str) -> str:
+    ours = "&mdash;" if np.isnan(row["ours_mean"]) else fmt.format(row["ours_mean"])
+    if not np.isnan(row["ours_se"]):
+        ours += f" &plusmn; {fmt.format(row['ours_se'])}"
+    theirs = f"{row['published']:g} &plusmn; {row['published_spread']:g}"
+    if np.isnan(row["ours_mean"]):
+        verdict = "<span class='miss'>no completed seed</span>"
+    elif row["inside"]:
+        verdict = "<span class='inside'>inside</span>"
+    else:
+        verdict = f"<span class='miss'>outside by {fmt.format(row['miss'])} ({row['miss_in_spreads']:.1f}&times; their error)</span>"
+    return f"<td>{ours}<br><small>published {theirs}</small><br>{verdict}</td>"
+
+
+def reproduction_section(
+    table: pd.DataFrame, metric_names: dict[str, tuple[str, str]], notes: list[str], title: str
+) -> str:
+    """The published table's shape: methods down, (dataset, metric) across, ours beside theirs in each cell."""
+    if table.empty:
+        return ""
+    datasets = list(dict.fromkeys(table["dataset"]))
+    metrics = [m for m in metric_names if m in set(table["metric"])]
+    head = "".join(f"<th>{html.escape(d)} {html.escape(metric_names[m][0])}</th>" for d in datasets for m in metrics)
+    rows = []
+    for method, group in table.groupby("method", sort=False):
+        cells = []
+        for dataset in datasets:
+            for metric in metrics:
+                match = group[(group["dataset"] == dataset) & (group["metric"] == metric)]
+                cells.append("<td>&mdash;</td>" if match.empty else _cell(match.iloc[0], metric_names[metric][1]))
+        model = group["model"].iloc[0]
+        rows.append(f"<tr><td>{html.escape(method)}<br><small>{html.escape(model)}</small></td>{''.join(cells)}</tr>")
+    inside, total = int(table["inside"].sum()), len(table)
+    summary = (
+        f"<p>{inside} of {total} published numbers reproduced: our mean lies inside the published mean &plusmn; its "
+        "error. Ours: mean &plusmn; standard error of the mean over the completed seeds.</p>"
+    )
+    listed = "".join(f"<li>{html.escape(n)}</li>" for n in notes)
+    return (
+        f"<h2 id='reproduction'>{html.escape(title)}</h2>{summary}<table><tr><th>method</th>{head}</tr>"
+        + "".join(rows)
+        + "</table>"
+        + (f"<h3>What differs from the published protocol</h3><ul>{listed}</ul>" if notes else "")
+    )

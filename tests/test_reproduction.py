@@ -1,0 +1,72 @@
+"""A published table reproduced: ours (mean +- standard error) beside theirs, and a verdict per cell."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from genlib.report.reproduction import reproduction_rows, reproduction_section
+
+
+def runs_of(values: dict[str, list[float]]) -> pd.DataFrame:
+    rows = []
+    for model, modes in values.items():
+        for seed, value in enumerate(modes):
+            rows.append(
+                {"dataset": "ring8", "model": model, "seed": seed, "status": "completed", "modes_covered": value}
+            )
+    rows.append({"dataset": "ring8", "model": "pacgan2", "seed": 9, "status": "diverged", "modes_covered": np.nan})
+    return pd.DataFrame(rows)
+
+
+PUBLISHED = pd.DataFrame(
+    [
+        {
+            "dataset": "ring8",
+            "method": "GAN",
+            "metric": "modes_covered",
+            "value": 6.3,
+            "spread": 0.5,
+            "spread_kind": "se",
+        },
+        {
+            "dataset": "ring8",
+            "method": "PacGAN2",
+            "metric": "modes_covered",
+            "value": 7.9,
+            "spread": 0.1,
+            "spread_kind": "se",
+        },
+    ]
+)
+
+
+def test_each_cell_is_our_mean_and_standard_error_beside_theirs_with_the_miss_in_their_units():
+    runs = runs_of({"gan": [6.0, 7.0, 5.0, 6.0], "pacgan2": [7.0, 7.0, 8.0, 7.0]})
+    table = reproduction_rows(runs, PUBLISHED, {"gan": "GAN", "pacgan2": "PacGAN2"}, ["modes_covered"]).set_index(
+        "method"
+    )
+    gan, pac = table.loc["GAN"], table.loc["PacGAN2"]
+    # GAN: mean 6.0, sample std sqrt(2/3), se = std / 2; |6.0 - 6.3| = 0.3 <= 0.5: inside.
+    assert gan["ours_mean"] == 6.0 and gan["ours_se"] == pytest.approx(np.sqrt(2 / 3) / 2) and gan["inside"]
+    assert gan["miss"] == 0.0 and gan["ours_seeds"] == 4
+    # PacGAN2: mean 7.25 from the 4 completed seeds (the diverged one left out); |7.25 - 7.9| - 0.1 = 0.55.
+    assert pac["ours_mean"] == 7.25 and pac["ours_seeds"] == 4 and not pac["inside"]
+    assert pac["miss"] == pytest.approx(0.55) and pac["miss_in_spreads"] == pytest.approx(5.5)
+
+
+def test_the_section_has_the_published_tables_shape_and_counts_the_numbers_reproduced():
+    runs = runs_of({"gan": [6.0, 7.0, 5.0, 6.0], "pacgan2": [7.0, 7.0, 8.0, 7.0]})
+    table = reproduction_rows(runs, PUBLISHED, {"gan": "GAN", "pacgan2": "PacGAN2"}, ["modes_covered"])
+    page = reproduction_section(table, {"modes_covered": ("modes covered", "{:.1f}")}, ["SHORTENED: 3,000 steps"], "T1")
+    assert "1 of 2 published numbers reproduced" in page
+    assert "<th>ring8 modes covered</th>" in page and page.index(">GAN<") < page.index(">PacGAN2<")
+    assert "published 6.3 &plusmn; 0.5" in page and "inside" in page
+    assert "outside by 0.6 (5.5&times; their error)" in page and "SHORTENED: 3,000 steps" in page
+
+
+def test_models_without_a_published_row_or_a_mapping_are_left_out():
+    runs = runs_of({"gan": [6.0, 7.0]})
+    assert reproduction_rows(runs, PUBLISHED, {"gan": "ALI"}, ["modes_covered"]).empty
+    assert reproduction_rows(runs, PUBLISHED, {}, ["modes_covered"]).empty
