@@ -199,6 +199,41 @@ def test_deleting_one_checkpoint_retrains_only_that_run(finished_run):
     assert "results/tiny/ring8/hinge-sn/seed1/checkpoint.pt" in result.stdout + result.stderr
 
 
+PACKED = {
+    "experiment": "packed",
+    "datasets": ["ring8"],
+    "models": ["pg1", "pg2"],
+    "seeds": [0, 1],
+    "batch_seeds": True,
+    "reproduces": {"pg1": "GAN", "pg2": "PacGAN2"},
+    "reproduction_notes": ["SHORTENED: 10 iterations"],
+    "custom_models": {
+        "pg1": {"objective": "nonsaturating", "network": "pacgan", "packing": 1, "batch_size": 20},
+        "pg2": {"objective": "nonsaturating", "network": "pacgan", "packing": 2, "batch_size": 40},
+    },
+    "data": {"ring8": {"n_train": 2000, "n_test": 500}},
+    "training": {"steps": 10, "g_width": 16, "g_depth": 2, "d_width": 8, "d_depth": 2, "updates": "simultaneous"},
+    "evaluation": {"n_samples": 200},
+}
+
+
+def test_batch_seeds_trains_each_variant_in_one_job_and_the_report_prints_the_reproduced_table(tmp_path):
+    work = make_workdir(tmp_path, PACKED)
+    snakemake(work)
+    for model in ("pg1", "pg2"):  # one training job per model, none per seed
+        assert (work / f"logs/packed/ring8/{model}/train-group.log").read_text().startswith("training 2 runs as one")
+        assert not list((work / f"logs/packed/ring8/{model}").glob("seed*/train.log"))
+        for seed in (0, 1):
+            metrics = json.loads((work / f"results/packed/ring8/{model}/seed{seed}/metrics.json").read_text())
+            assert metrics["status"] == "completed" and metrics["train_steps"] == 10
+    table = pd.read_csv(work / "results/packed/report/reproduction.csv")
+    assert sorted(set(table["method"])) == ["GAN", "PacGAN2"]
+    assert set(table["metric"]) == {"modes_covered", "high_quality_percent", "reverse_kl"}
+    assert (table["ours_seeds"] <= 2).all()
+    page = (work / "results/packed/report/index.html").read_text()
+    assert "Published table reproduced" in page and "SHORTENED: 10 iterations" in page
+
+
 def test_bad_config_fails_before_any_job_naming_the_key(tmp_path):
     bad = dict(TINY, training={**TINY["training"], "stepz": 5})
     work = make_workdir(tmp_path, bad)
