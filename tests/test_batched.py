@@ -59,6 +59,8 @@ def assert_close_runs(a: dict, b: dict, exact: bool = False) -> None:
 
 @pytest.mark.parametrize("updates", ["alternating", "simultaneous"])
 def test_each_run_of_a_group_ends_where_the_single_run_trainer_ends(tmp_path, data, updates):
+    """With the authors' bias-free generator: a bias before batch norm has a zero gradient, whose rounding
+    noise Adam scales up to +-lr steps that differ between trainers (and change no output)."""
     seeds = [3, 4]
     group = group_settings(seeds, updates=updates)
     results = train_gan_group(group, data, *paths_for(tmp_path / "group", seeds), progress=False)
@@ -148,6 +150,15 @@ def test_a_diverging_run_is_recorded_at_its_step_and_the_others_go_on(tmp_path, 
             load_checkpoint(tmp_path / "faulty" / f"seed{seed}" / "checkpoint.pt"),
             exact=True,
         )
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"gradient_penalty": 10.0, "network": "mlp"}, {"spectral_norm": True, "network": "mlp"}, {"ema_decay": 0.9}],
+)
+def test_settings_the_batched_trainer_cannot_take_are_refused_naming_them(tmp_path, data, overrides):
+    with pytest.raises(ValueError, match="the batched trainer takes no gradient_penalty, spectral_norm, ema_decay"):
+        train_gan_group(group_settings([1, 2], **overrides), data, *paths_for(tmp_path, [1, 2]), progress=False)
 
 
 def test_a_group_of_runs_that_differ_in_more_than_the_seed_is_refused(tmp_path, data):

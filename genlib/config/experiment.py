@@ -188,8 +188,12 @@ def group_problem(settings_list: list[Any]) -> str | None:
         return "the runs of a group need distinct seeds"
     if first.data_kind != "points":
         return "the batched trainer is for 2-D runs; image runs train one per job"
-    if first.gradient_penalty or first.ema_decay is not None or first.monitor_every:
-        return "the batched trainer takes no gradient_penalty, ema_decay or monitor; train these runs one per job"
+    if first.gradient_penalty or first.ema_decay is not None or first.monitor_every or first.spectral_norm:
+        # spectral norm's power iteration writes its vectors in place, which vmap cannot batch
+        return (
+            "the batched trainer takes no gradient_penalty, spectral_norm, ema_decay or monitor; "
+            "train these runs one per job"
+        )
     return None
 
 

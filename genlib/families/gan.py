@@ -341,7 +341,13 @@ class GroupTraining:
         self.discriminator.train()
         description = f"{first.dataset}/{first.model} ({len(self.runs)} seeds)"
         bar = tqdm(
-            total=first.steps, initial=self.start, desc=description, unit="step", disable=not progress, file=sys.stderr
+            total=first.steps,
+            initial=self.start,
+            desc=description,
+            unit="step",
+            disable=not progress,
+            file=sys.stderr,
+            mininterval=0.5 if sys.stderr.isatty() else 10.0,  # a log file gets a line every 10 s
         )
         with bar:
             for step in range(self.start + 1, first.steps + 1):
