@@ -24,7 +24,7 @@ EXPLAINED = {
         "retrain every run"
     ),
 }
-# Rules that may go without a log: they write one settings file in-process and print nothing.
+# Rules that may go without a log: each writes one settings file from the config and prints nothing.
 UNLOGGED_RULES = {"dataset_settings", "run_settings", "resolved_config", "evaluation_settings_file"}
 
 

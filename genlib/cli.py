@@ -27,6 +27,21 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_write_settings(args: argparse.Namespace) -> int:
+    import json
+
+    from genlib.io.atomic import write_json, write_text
+
+    values = json.loads(args.json)
+    if args.yaml:
+        import yaml
+
+        write_text(args.out, yaml.safe_dump(values, sort_keys=False))
+    else:
+        write_json(args.out, values)
+    return 0
+
+
 def cmd_prepare(args: argparse.Namespace) -> int:
     from genlib.config.catalogue import data_kind
     from genlib.config.settings import ImageDatasetSettings, MixtureSettings, from_dict
@@ -364,6 +379,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--settings", type=Path, required=True, help="dataset settings JSON")
     p.add_argument("--out-dir", type=Path, required=True)
     p.set_defaults(func=cmd_prepare)
+
+    p = verbs.add_parser("write-settings", help="write a settings file (JSON, or YAML) atomically")
+    p.add_argument("--json", required=True, help="the settings, as JSON text")
+    p.add_argument("--out", type=Path, required=True, help="file to write")
+    p.add_argument("--yaml", action="store_true", help="write YAML (in the given key order) instead of JSON")
+    p.set_defaults(func=cmd_write_settings)
 
     p = verbs.add_parser("train", help="train one run, resuming from its in-progress state if any")
     p.add_argument("--settings", type=Path, required=True, help="run settings JSON")

@@ -1,11 +1,10 @@
 # Config validation and the run matrix. Runs at parse time, before any job starts.
 # Every file name comes from genlib.config.paths; the run's family from genlib.families.registry.
+import json
 import re
 import shlex
 import sys
 from pathlib import Path
-
-import yaml
 
 from snakemake.exceptions import WorkflowError
 
@@ -28,7 +27,6 @@ from genlib.config.experiment import (
 )
 from genlib.config.settings import to_dict
 from genlib.families.registry import all_extra_pictures, family
-from genlib.io.atomic import write_json, write_text
 from genlib.pipeline.resources import resource_problems
 
 try:

@@ -2,9 +2,9 @@ rule dataset_settings:
     output:
         DATA.settings,
     params:
-        settings=lambda w: to_dict(dataset_settings(config, w.dataset)),
-    run:
-        write_json(output[0], params.settings)
+        settings=lambda w: json.dumps(to_dict(dataset_settings(config, w.dataset))),
+    shell:
+        "{PYTHON} -m genlib write-settings --json {params.settings:q} --out {output}"
 
 
 rule prepare_mixture:
