@@ -132,3 +132,29 @@ def test_samples_from_another_checkpoint_than_the_one_given_are_refused(tmp_path
     error = capsys.readouterr().err
     assert status == 2 and "were drawn from a checkpoint with SHA-256 000000000000, but" in error
     assert "it changed after sampling" in error and not (tmp_path / "metrics.json").exists()
+
+
+def test_the_sample_job_records_the_runs_identity_and_scoring_2d_samples_imports_no_torch(tmp_path):
+    """The family is decided once, at sampling; evaluation reads it from the archive, so a 2-D evaluate job
+    starts without torch (about 3 s of CPU per job in the default run)."""
+    import subprocess
+    import sys
+
+    from genlib.families.registry import run_identity
+
+    checkpoint = train_tiny(tmp_path)
+    samples, _, info = draw_samples(checkpoint, 50, seed=1)
+    identity = info["identity"]
+    assert identity == run_identity(info) and identity["family"] == "gan" and identity["model"] == "gan-nonsaturating"
+    result = evaluate_mixture_samples(
+        samples,
+        {**info, "identity": {**identity, "objective": "as recorded"}},
+        ring8(),
+        ring8().sample(100, np.random.default_rng(3)),
+    )
+    assert result["objective"] == "as recorded"
+    code = "import sys, genlib.cli, genlib.evaluation.points, genlib.io.figures; print('torch' in sys.modules)"
+    assert (
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+        == "False"
+    )

@@ -57,3 +57,22 @@ def check_family(checkpoint: dict[str, Any], settings: dict[str, Any], path: Any
 def all_extra_pictures() -> dict[str, str]:
     """Every extra picture any registered family draws, name -> caption."""
     return {name: caption for f in FAMILIES.values() for name, caption in f.extra_pictures.items()}
+
+
+def run_identity(info: dict[str, Any]) -> dict[str, Any]:
+    """Which run (family, data kind, and for diffusion the sampler) a sample set came from, and how its training ended."""
+    settings = info["settings"]
+    family = family_of_checkpoint(info, "the samples' checkpoint")
+    return {
+        "dataset": settings["dataset"],
+        "model": settings["model"],
+        "seed": settings["seed"],
+        "family": family.name,
+        "data_kind": info["data_kind"],
+        "objective": family.describe(settings),
+        "status": info["status"],
+        "train_steps": info["step"],
+        "diverged_at_step": info.get("diverged_at_step"),
+        "extra_pictures": dict(family.extra_pictures),  # the family's own pictures, name -> caption
+        **family.identity(settings),
+    }

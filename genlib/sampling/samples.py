@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from genlib.families.interface import SamplingModel
-from genlib.families.registry import check_family, family_of_checkpoint
+from genlib.families.registry import check_family, family_of_checkpoint, run_identity
 from genlib.io.checkpoint import load_checkpoint
 from genlib.io.provenance import file_sha256
 
@@ -87,6 +87,7 @@ def draw_samples(
         check_family(checkpoint, run_settings, checkpoint_path)
     model = load_sampling_model(checkpoint, sampler, checkpoint_path)
     info = {**checkpoint_info(checkpoint, sampler), "checkpoint_sha256": file_sha256(checkpoint_path)}
+    info["identity"] = run_identity(info)  # evaluation reads it from the archive, without the family's code
     shape, kind = tuple(checkpoint["data_spec"]["shape"]), checkpoint["data_kind"]
     if checkpoint["status"] == "diverged":
         empty = np.zeros((0, *shape), dtype=np.float32 if kind == "points" else np.uint8)
