@@ -50,7 +50,8 @@ def reproduction_rows(
                 mean = float(values.mean()) if len(values) else np.nan
                 se = float(values.std(ddof=1) / np.sqrt(len(values))) if len(values) > 1 else np.nan
                 distance = abs(mean - published_value)
-                inside = bool(distance <= spread) if not np.isnan(mean) else False
+                # On the edge counts as inside: |7.8 - 7.9| is 0.1000000000000005 in floating point.
+                inside = bool(distance <= spread or np.isclose(distance, spread)) if not np.isnan(mean) else False
                 miss = 0.0 if inside else distance - spread
                 rows.append(
                     {
@@ -82,7 +83,9 @@ def _cell(row: pd.Series, fmt: str) -> str:
     elif row["inside"]:
         verdict = "<span class='inside'>inside</span>"
     else:
-        verdict = f"<span class='miss'>outside by {fmt.format(row['miss'])} ({row['miss_in_spreads']:.1f}&times; their error)</span>"
+        verdict = (
+            f"<span class='miss'>outside by {row['miss']:.2g} ({row['miss_in_spreads']:.1f}&times; their error)</span>"
+        )
     return f"<td>{ours}<br><small>published {theirs}</small><br>{verdict}</td>"
 
 
