@@ -134,8 +134,8 @@ def test_the_authors_generator_is_bias_free_batch_norm_relu_with_normal_weights(
     ]
     norms = [m for m in generator.modules() if isinstance(m, torch.nn.BatchNorm1d)]
     assert len(norms) == 4 and all(m.momentum == 0.05 and m.eps == 1e-4 for m in norms)
-    weights = torch.cat([m.weight.flatten() for m in linears])
-    assert float(weights.std()) == pytest.approx(0.02, abs=5e-4) and float(linears[-1].bias.abs().max()) == 0.0
+    weights = torch.cat([m.weight.detach().flatten() for m in linears])
+    assert float(weights.std()) == pytest.approx(0.02, abs=5e-4) and float(linears[-1].bias.detach().abs().max()) == 0.0
     assert sum(p.numel() for p in generator.parameters()) == 2 * 400 + 3 * 400 * 400 + 4 * 2 * 400 + 400 * 2 + 2
 
 
