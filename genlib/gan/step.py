@@ -39,6 +39,21 @@ class Adversaries:
         self.joint_batch = not any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in self.discriminator.modules())
 
 
+def score_real_and_fake(
+    nets: Adversaries, real: torch.Tensor, fake: torch.Tensor, labels: torch.Tensor | None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """D's float32 scores of a real and a fake batch (fakes share the real batch's labels), one per packed example."""
+    if nets.joint_batch:
+        # One forward pass over real and fake together: half the per-call overhead.
+        both_labels = None if labels is None else torch.cat([labels, labels])
+        scores = nets.discriminator(torch.cat([real, fake]), both_labels).float()
+        return scores.split(real.shape[0] // nets.packing)
+    # Batch norm in D: real and fake batches are normalised apart, as in the DCGAN reference code; a
+    # mixed batch would let D tell them apart by batch statistics that the generator's (all-fake) step
+    # never shows it.
+    return nets.discriminator(real, labels).float(), nets.discriminator(fake, labels).float()
+
+
 def discriminator_step(
     nets: Adversaries,
     real: torch.Tensor,
@@ -56,17 +71,7 @@ def discriminator_step(
         fake = nets.generator(torch.randn(batch, nets.latent_dim, generator=rng, device=device), labels)
     fake = fake.to(real.dtype)
     with accelerator.autocast():
-        if nets.joint_batch:
-            # One forward pass over real and fake together: half the per-call overhead.
-            both_labels = None if labels is None else torch.cat([labels, labels])
-            scores = nets.discriminator(torch.cat([real, fake]), both_labels).float()
-            real_scores, fake_scores = scores.split(batch // nets.packing)  # one score per packed example
-        else:
-            # Batch norm in D: real and fake batches are normalised apart, as in the DCGAN reference
-            # code; a mixed batch would let D tell them apart by batch statistics that the
-            # generator's (all-fake) step never shows it.
-            real_scores = nets.discriminator(real, labels).float()
-            fake_scores = nets.discriminator(fake, labels).float()
+        real_scores, fake_scores = score_real_and_fake(nets, real, fake, labels)
         d_loss = nets.objective.discriminator_loss(real_scores, fake_scores)
     penalty_value = 0.0
     if nets.penalty_weight > 0:
@@ -120,13 +125,7 @@ def simultaneous_step(
     batch, device = real.shape[0], real.device
     with accelerator.autocast():
         fake = nets.generator(torch.randn(batch, nets.latent_dim, generator=rng, device=device), labels).to(real.dtype)
-        if nets.joint_batch:
-            both_labels = None if labels is None else torch.cat([labels, labels])
-            scores = nets.discriminator(torch.cat([real, fake]), both_labels).float()
-            real_scores, fake_scores = scores.split(batch // nets.packing)
-        else:
-            real_scores = nets.discriminator(real, labels).float()
-            fake_scores = nets.discriminator(fake, labels).float()
+        real_scores, fake_scores = score_real_and_fake(nets, real, fake, labels)
         d_loss = nets.objective.discriminator_loss(real_scores, fake_scores)
         g_loss = nets.objective.generator_loss(fake_scores)
     nets.opt_d.zero_grad(set_to_none=True)
