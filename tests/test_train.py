@@ -206,10 +206,8 @@ def test_two_identical_runs_write_byte_identical_checkpoints(tmp_path, data):
     assert len(digests) == 1
 
 
-@pytest.mark.parametrize("damaged", [("state.pt",), ("state.pt", "state.previous.pt")])
-def test_a_damaged_resume_state_is_moved_aside_and_the_run_resumes_from_the_snapshot_before(tmp_path, data, damaged):
-    """Snapshots at steps 4 and 8; the last (or both) truncated: the run resumes from step 4 (or 0), never
-    crashes, and ends with the parameters of an uninterrupted run."""
+def straight_and_interrupted_at_10(tmp_path, data):
+    """A run trained straight through, and the same run interrupted at step 10 (snapshots at steps 4 and 8)."""
     settings = tiny_settings("gan-nonsaturating")
     straight = tmp_path / "straight" / "checkpoint.pt"
     train_gan(settings, data, straight, tmp_path / "straight" / "losses.csv", progress=False)
@@ -218,6 +216,14 @@ def test_a_damaged_resume_state_is_moved_aside_and_the_run_resumes_from_the_snap
         train_gan(
             settings, data, resumed, tmp_path / "resumed" / "losses.csv", on_step=interrupt_at(10), progress=False
         )
+    return settings, straight, resumed
+
+
+@pytest.mark.parametrize("damaged", [("state.pt",), ("state.pt", "state.previous.pt")])
+def test_a_damaged_resume_state_is_moved_aside_and_the_run_resumes_from_the_snapshot_before(tmp_path, data, damaged):
+    """Snapshots at steps 4 and 8; the last (or both) truncated: the run resumes from step 4 (or 0), never
+    crashes, and ends with the parameters of an uninterrupted run."""
+    settings, straight, resumed = straight_and_interrupted_at_10(tmp_path, data)
     resume_dir = resume_dir_for(resumed)
     assert load_checkpoint(resume_dir / "state.previous.pt")["step"] == 4
     for name in damaged:
@@ -344,14 +350,7 @@ def test_the_loss_log_keeps_every_log_every_th_row_and_the_row_of_a_diverged_ste
 
 
 def test_without_the_last_snapshot_the_run_resumes_from_the_one_before(tmp_path, data):
-    settings = tiny_settings("gan-nonsaturating")
-    straight = tmp_path / "straight" / "checkpoint.pt"
-    train_gan(settings, data, straight, tmp_path / "straight" / "losses.csv", progress=False)
-    resumed = tmp_path / "resumed" / "checkpoint.pt"
-    with pytest.raises(Interrupt):
-        train_gan(
-            settings, data, resumed, tmp_path / "resumed" / "losses.csv", on_step=interrupt_at(10), progress=False
-        )
+    settings, straight, resumed = straight_and_interrupted_at_10(tmp_path, data)
     (resume_dir_for(resumed) / "state.pt").unlink()  # killed between moving it aside and writing the next
     result = train_gan(settings, data, resumed, tmp_path / "resumed" / "losses.csv", progress=False)
     assert result.resumed_from == 4

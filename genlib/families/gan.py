@@ -149,6 +149,20 @@ class AdversarialTraining:
         return self.ema
 
 
+def _resumable_run(
+    settings: GANSettings, data: TrainingData, checkpoint_path: str | Path, losses_path: str | Path
+) -> ResumableRun:
+    """The resume state, loss log and final files of one GAN run (the single-run and the batched trainer's)."""
+    return ResumableRun(
+        checkpoint_path,
+        losses_path,
+        fmt=FORMAT,
+        settings=to_dict(settings),
+        columns=LOSS_COLUMNS,
+        data_sha256=data.sha256,
+    )
+
+
 def train_gan(
     settings: GANSettings,
     data: TrainingData,
@@ -168,14 +182,7 @@ def train_gan(
     `on_step(step)` is called after every generator step, once that step's checkpoint (if any) is written.
     """
     accelerator = accelerator or Accelerator.choose("cpu")
-    run = ResumableRun(
-        checkpoint_path,
-        losses_path,
-        fmt=FORMAT,
-        settings=to_dict(settings),
-        columns=LOSS_COLUMNS,
-        data_sha256=data.sha256,
-    )
+    run = _resumable_run(settings, data, checkpoint_path, losses_path)
     training = AdversarialTraining(settings, data, accelerator)
     start = run.resume(training.parts, training.rng)
 
@@ -246,14 +253,7 @@ class GroupTraining:
         self.settings_list, self.first, self.spec = settings_list, settings_list[0], data.spec
         self.accelerator, self.device = accelerator, accelerator.device
         self.runs = [
-            ResumableRun(
-                checkpoint,
-                losses,
-                fmt=FORMAT,
-                settings=to_dict(settings),
-                columns=LOSS_COLUMNS,
-                data_sha256=data.sha256,
-            )
+            _resumable_run(settings, data, checkpoint, losses)
             for settings, checkpoint, losses in zip(settings_list, checkpoint_paths, losses_paths)
         ]
         generators, discriminators = [], []
