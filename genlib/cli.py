@@ -360,6 +360,16 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_usage(args: argparse.Namespace) -> int:
+    from genlib.pipeline.job_usage import collect, per_stage, stage_table
+
+    found = collect(args.logs)
+    if not found:
+        raise FileNotFoundError(f"no log under {args.logs} has a usage line: run snakemake first")
+    print(stage_table(per_stage(usage for _, usage in found)))
+    return 0
+
+
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threads", type=int, default=1, help="torch threads")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="cpu", help="where to compute")
@@ -496,6 +506,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out-dir", type=Path, required=True)
     p.set_defaults(func=cmd_report)
 
+    p = verbs.add_parser("usage", help="CPU, wall time and memory per stage, from the usage lines of the jobs' logs")
+    p.add_argument("logs", type=Path, nargs="?", default=Path("logs"), help="folder of the logs (default: logs)")
+    p.set_defaults(func=cmd_usage)
+
     p = verbs.add_parser("dvc-yaml", help="write the DVC stages (dvc.yaml) of an experiment config")
     p.add_argument(
         "--config", type=Path, default=Path("config/config.yaml"), help="config path, relative to the repository root"
@@ -511,10 +525,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run one verb; errors of input (and failed writes) print one clear line and exit with status 2."""
-    from genlib.config.experiment import ConfigError
-    from genlib.config.settings import SettingsError
+def main(argv: list[str] | None = None, started: float | None = None) -> int:
+    """Run one verb; errors of input (and failed writes) print one clear line and exit with status 2.
+
+    With `started` (time.monotonic() at the process's start, as `python -m genlib` passes it), the verb's
+    resource use is printed last to stderr when that is not a terminal (a job's log), for `genlib usage`
+    (genlib.pipeline.job_usage).
+    """
+    # ConfigError and SettingsError are ValueErrors; genlib.config.experiment (jsonschema) is not imported
+    # by the verbs that do not need it.
     from genlib.io.atomic import WriteError
     from genlib.training.ownership import OrphanedRunError, RunBusyError
 
@@ -523,8 +542,6 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except (
-        ConfigError,
-        SettingsError,
         FileNotFoundError,
         ValueError,
         WriteError,
@@ -533,3 +550,8 @@ def main(argv: list[str] | None = None) -> int:
     ) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    finally:
+        if started is not None and args.verb != "usage" and not sys.stderr.isatty():
+            from genlib.pipeline.job_usage import report
+
+            report(args.verb, started)

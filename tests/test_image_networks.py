@@ -8,7 +8,7 @@ from genlib.config.catalogue import MODEL_CATALOGUE, DataSpec
 from genlib.config.settings import GANSettings
 from genlib.families.gan import train_gan
 from genlib.families.interface import TrainingData
-from genlib.io.figures import tile
+from genlib.io.mosaic import tile
 from genlib.metrics.backbones import INCEPTION_FILE, fetch_inception_weights
 from genlib.networks.build import build_discriminator, build_generator
 from genlib.networks.dcgan import DCGANDiscriminator, DCGANGenerator

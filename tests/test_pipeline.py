@@ -187,6 +187,22 @@ def test_snakemake_report_holds_the_rule_graph_run_times_and_captioned_figures(f
     assert "provenance (commit, config hash, checkpoint hashes)" in page  # the comparison page, captioned
 
 
+def test_every_job_log_ends_with_its_usage_and_genlib_usage_sums_them_per_stage(finished_run):
+    result = subprocess.run(
+        [sys.executable, "-m", "genlib", "usage", "logs"], cwd=finished_run, capture_output=True, text=True, check=True
+    )
+    rows = {line.split("|")[1].strip(): line.split("|")[2:] for line in result.stdout.splitlines()[2:]}
+    runs = 2 * 3 * 2
+    assert {stage: int(cells[0]) for stage, cells in rows.items() if stage in ("train", "sample", "evaluate")} == {
+        "train": runs,
+        "sample": runs,
+        "evaluate": runs,
+    }
+    assert int(rows["prepare"][0]) == 2 and int(rows["report"][0]) == 1
+    assert all(float(cells[2]) > 0 for cells in rows.values())  # CPU seconds of every stage
+    assert not list(finished_run.glob("benchmarks/tiny/**/*.tsv"))  # per-run jobs are not polled by Snakemake
+
+
 def test_second_invocation_has_nothing_to_do(finished_run):
     result = snakemake(finished_run, "-n")
     assert "Nothing to be done" in result.stdout + result.stderr

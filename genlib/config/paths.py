@@ -7,7 +7,8 @@ this module; called with wildcard names ("{dataset}") it gives Snakemake's patte
     resources/                       raw downloads, the Inception weights
     results/{experiment}/{dataset}/{model}/seed{seed}/   one run
     results/{experiment}/report/     the comparison report
-    logs/, benchmarks/               one log and one timing per job
+    logs/                            one log per job, ending with its resource use (genlib.pipeline.job_usage)
+    benchmarks/                      Snakemake's timing of the prepare and backbone jobs
 """
 
 from __future__ import annotations
@@ -156,10 +157,6 @@ class RunPaths:
         """The log of one job of the run, under logs/ with the run folder's relative path."""
         return f"{LOGS}/{self._relative}/{step}.log"
 
-    def benchmark(self, step: str) -> str:
-        """Snakemake's timing of one job of the run, under benchmarks/."""
-        return f"{BENCHMARKS}/{self._relative}/{step}.tsv"
-
     @property
     def _relative(self) -> str:
         prefix = f"{RESULTS}/"
@@ -191,9 +188,6 @@ class ModelPaths:
 
     def log(self, step: str) -> str:
         return f"{LOGS}/{self.experiment}/{self.dataset}/{self.model}/{step}.log"
-
-    def benchmark(self, step: str) -> str:
-        return f"{BENCHMARKS}/{self.experiment}/{self.dataset}/{self.model}/{step}.tsv"
 
 
 def model_pattern() -> ModelPaths:

@@ -26,7 +26,7 @@ from genlib.diffusion.generator import DiffusionSampler
 from genlib.diffusion.samplers import visited_timesteps
 from genlib.diffusion.schedules import NoiseSchedule, q_sample
 from genlib.families.interface import Monitor, SamplingModel, TrainingData, sampled_weights
-from genlib.io.figures import save_png, tile
+from genlib.io.mosaic import save_png, tile
 from genlib.networks.build import build_denoiser
 from genlib.training.device import Accelerator
 from genlib.training.ema import update_ema

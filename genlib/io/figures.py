@@ -1,4 +1,8 @@
-"""Figures people look at: image mosaics, scatter plots of 2-D samples; PNG, written atomically."""
+"""Matplotlib figures: scatter plots of 2-D samples; PNG, written atomically.
+
+Image mosaics, which need no matplotlib, are in genlib.io.mosaic: training and sampling jobs draw
+them without importing matplotlib.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,6 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")  # files only, no display
-import math  # noqa: E402
-
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
@@ -42,24 +44,3 @@ def scatter_figure(real: np.ndarray, generated: np.ndarray, modes: np.ndarray, t
     draw_scatter(axis, real, generated, modes, title)
     axis.legend(loc="upper right", fontsize=7, markerscale=3)
     return figure
-
-
-def tile(images: np.ndarray, columns: int, pad: int = 2) -> np.ndarray:
-    """uint8 images (N, C, H, W) -> one (rows*(H+pad)+pad, columns*(W+pad)+pad, C) mosaic on a white ground."""
-    n, channels, height, width = images.shape
-    rows = math.ceil(n / columns)
-    mosaic = np.full((rows * (height + pad) + pad, columns * (width + pad) + pad, channels), 255, dtype=np.uint8)
-    for i, image in enumerate(images):
-        top, left = pad + (i // columns) * (height + pad), pad + (i % columns) * (width + pad)
-        mosaic[top : top + height, left : left + width] = image.transpose(1, 2, 0)
-    return mosaic
-
-
-def save_png(mosaic: np.ndarray, path: str | Path, scale: int = 2) -> None:
-    """Write a uint8 mosaic (H, W, C) as PNG atomically, enlarged `scale` times (nearest neighbour)."""
-    from PIL import Image
-
-    pixels = mosaic.repeat(scale, axis=0).repeat(scale, axis=1)
-    image = Image.fromarray(pixels[:, :, 0] if pixels.shape[2] == 1 else pixels)
-    with atomic_path(path) as tmp:
-        image.save(tmp, format="PNG")

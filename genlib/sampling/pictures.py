@@ -11,7 +11,8 @@ import torch
 from genlib.config import paths
 from genlib.families.registry import family_of_checkpoint
 from genlib.io.checkpoint import load_checkpoint
-from genlib.io.figures import plt, save_figure, save_png, tile
+from genlib.io.figures import plt, save_figure
+from genlib.io.mosaic import save_png, tile
 from genlib.sampling.samples import generate_images, load_sampling_model
 
 

@@ -21,8 +21,6 @@ rule evaluate_points:
         ),
     log:
         RUN.log("evaluate"),
-    benchmark:
-        RUN.benchmark("evaluate")
     wildcard_constraints:
         dataset=MIXTURES,
     params:
@@ -54,8 +52,6 @@ rule evaluate_images:
         curve=RUN.fid_curve,
     log:
         RUN.log("evaluate"),
-    benchmark:
-        RUN.benchmark("evaluate")
     wildcard_constraints:
         dataset=IMAGE_DATASET_PATTERN,
     threads: THREADS

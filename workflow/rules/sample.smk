@@ -7,8 +7,6 @@ rule sample_points:
         samples=RUN.samples,
     log:
         RUN.log("sample"),
-    benchmark:
-        RUN.benchmark("sample")
     wildcard_constraints:
         dataset=MIXTURES,
     threads: 1
@@ -46,8 +44,6 @@ rule sample_images:
         ),
     log:
         RUN.log("sample"),
-    benchmark:
-        RUN.benchmark("sample")
     wildcard_constraints:
         dataset=IMAGE_DATASET_PATTERN,
     threads: THREADS

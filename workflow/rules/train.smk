@@ -9,8 +9,6 @@ rule train_points:
         losses=RUN.losses,
     log:
         RUN.log("train"),
-    benchmark:
-        RUN.benchmark("train")
     wildcard_constraints:
         dataset=MIXTURES,
     threads: THREADS
@@ -33,8 +31,6 @@ rule train_images:
         losses=RUN.losses,
     log:
         RUN.log("train"),
-    benchmark:
-        RUN.benchmark("train")
     wildcard_constraints:
         dataset=IMAGE_DATASET_PATTERN,
     threads: THREADS
@@ -61,8 +57,6 @@ rule train_points_group:
         losses=expand(RUN.losses, seed=SEEDS, allow_missing=True),
     log:
         MODEL.log("train-group"),
-    benchmark:
-        MODEL.benchmark("train-group")
     wildcard_constraints:
         dataset=MIXTURES,
         model=GROUPED_MODELS,
