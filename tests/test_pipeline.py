@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -117,12 +118,33 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 
 
 def assert_same_table(made: Path, golden: Path) -> None:
-    """The table a run made equals the golden one (numbers to 1e-9 relative; the CSV holds 6 significant digits)."""
-    pd.testing.assert_frame_equal(pd.read_csv(made), pd.read_csv(golden), check_exact=False, rtol=1e-9, atol=0)
+    """The table a run made equals the golden one: text and counts exactly, metrics to 1e-4 relative.
+
+    The Frechet distances and KIDs go through the CPU's own LAPACK and BLAS kernels (the matrix square root,
+    the kernel sums): on two x86 machines the counts (modes, high-quality share, reverse KL) came out the same
+    while FID and KID moved by up to 5e-5 relative. A standard
+    deviation over seeds is the difference of nearly equal numbers, so it is held to 1e-4 of its mean.
+    """
+    ours, theirs = pd.read_csv(made), pd.read_csv(golden)
+    assert list(ours.columns) == list(theirs.columns) and len(ours) == len(theirs)
+    for column in ours.columns:
+        if ours[column].dtype.kind not in "fc" and theirs[column].dtype.kind not in "fc":
+            pd.testing.assert_series_equal(ours[column], theirs[column])
+            continue
+        mean_column = column[: -len("_std")] + "_mean" if column.endswith("_std") else None
+        scale = theirs[mean_column].abs().max() if mean_column in theirs.columns else 0.0
+        np.testing.assert_allclose(
+            ours[column].to_numpy(float),
+            theirs[column].to_numpy(float),
+            rtol=1e-4,
+            atol=1e-4 * scale if np.isfinite(scale) else 0.0,
+            equal_nan=True,
+            err_msg=f"{made.name}, column {column}",
+        )
 
 
 def test_tiny_run_summary_equals_the_golden_summary(finished_run):
-    """Behaviour pinned: the summary of this tiny run (2-D GANs and DDPM), bit for bit on the same CPU. Made
+    """Behaviour pinned: the summary of this tiny run (2-D GANs and DDPM), as assert_same_table compares. Made
     before the package was reshaped, and made again when the reverse KL came to count high-quality samples
     only (as the PacGAN authors' code; these 20-step runs mostly have none, so it is mostly empty)."""
     assert_same_table(finished_run / "results/tiny/report/summary.csv", GOLDEN / "tiny-summary.csv")
