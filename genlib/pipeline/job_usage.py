@@ -2,11 +2,8 @@
 per-stage table built from the jobs' logs.
 
 The line comes from the kernel's own accounting (`getrusage`) when the process ends, so it counts every CPU
-second, short jobs included. Snakemake's `benchmark:` samples a job's process tree instead, twice a second
-for its first 30 seconds: it misses what happens between samples, and each sample of a process that has
-imported torch costs Snakemake about 16 ms of CPU (psutil reads the process's memory map), some 60 s of
-CPU over the default experiment's 126 train, sample and evaluate jobs. The per-run rules therefore
-leave `benchmark:` out and report through this line; `python -m genlib usage logs/` sums it per stage.
+second, short jobs included, and costs nothing while the job runs (no sampling of the process from
+outside). `python -m genlib usage logs/` sums it per stage.
 """
 
 from __future__ import annotations
