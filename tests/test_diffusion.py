@@ -339,6 +339,7 @@ def test_interrupted_and_resumed_diffusion_training_equals_straight_training(tmp
     for name in straight["ema"]:
         assert torch.equal(straight["ema"][name], resumed["ema"][name]), name
     assert (tmp_path / "a" / "l.csv").read_text() == (tmp_path / "b" / "l.csv").read_text()
+    assert (tmp_path / "a" / "c.pt").read_bytes() == (tmp_path / "b" / "c.pt").read_bytes()  # same SHA-256
 
 
 def test_resumed_training_of_a_dropout_unet_equals_straight_training_in_every_parameter(tmp_path):

@@ -18,7 +18,16 @@ from genlib.families.interface import TrainingData
 from genlib.io.atomic import write_json
 from genlib.io.checkpoint import load_checkpoint
 from genlib.training import resumable
-from genlib.training.ownership import OrphanedRunError, ParentWatch, RunBusyError, RunLock, snakemake_ancestor
+from genlib.training.ownership import (
+    OWNER_ENV,
+    OrphanedRunError,
+    ParentWatch,
+    RunBusyError,
+    RunLock,
+    owner_process,
+    owner_token,
+    start_time,
+)
 
 
 def test_a_second_trainer_of_the_same_run_is_refused_naming_the_holder(tmp_path):
@@ -136,8 +145,40 @@ def test_a_trainer_whose_snakemake_is_gone_saves_its_state_stops_and_resumes_exa
             assert torch.equal(straight[name][key], resumed[name][key]), (name, key)
 
 
-def test_the_watch_finds_no_snakemake_above_pytest_and_sees_a_dead_process_as_gone():
-    assert snakemake_ancestor() is None and not ParentWatch().gone()
+def owner_seen_by_a_child(token: str | None) -> str:
+    """What owner_process() finds in a child process of this one, given `token` in OWNER_ENV."""
+    env = {key: value for key, value in os.environ.items() if key != OWNER_ENV}
+    if token is not None:
+        env[OWNER_ENV] = token
+    code = "from genlib.training.ownership import owner_process; print(owner_process())"
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+
+
+def test_a_job_finds_the_owner_handed_down_by_pid_and_start_time_whatever_its_command_line():
+    assert owner_seen_by_a_child(owner_token()) == f"({os.getpid()}, {start_time(os.getpid())})\n"
+
+
+def test_a_job_without_a_handed_down_owner_watches_nothing(monkeypatch):
+    assert owner_seen_by_a_child(None) == "None\n"
+    monkeypatch.delenv(OWNER_ENV, raising=False)
+    watch = ParentWatch(every_seconds=0.0)
+    assert owner_process() is None and watch.pid is None and not watch.gone()
+
+
+def test_an_owner_that_is_not_an_ancestor_or_whose_pid_was_reused_is_ignored():
+    bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        assert owner_seen_by_a_child(owner_token(bystander.pid)) == "None\n"  # alive, but not above the job
+    finally:
+        bystander.kill()
+        bystander.wait()
+    assert owner_seen_by_a_child(f"{os.getpid()}:{start_time(os.getpid()) + 1}") == "None\n"  # another process
+    assert owner_seen_by_a_child("garbage") == "None\n"
+
+
+def test_the_watch_sees_a_dead_process_or_a_reused_pid_as_gone_and_a_live_one_as_not():
+    assert not ParentWatch((os.getpid(), start_time(os.getpid()))).gone()
+    assert ParentWatch((os.getpid(), start_time(os.getpid()) - 1)).gone()
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    assert ParentWatch(pid=dead.pid).gone()
+    assert ParentWatch((dead.pid, 0)).gone()

@@ -37,8 +37,8 @@ TINY = {
 }
 
 
-def make_workdir(tmp_path: Path, config: dict) -> Path:
-    work = tmp_path / "work"
+def make_workdir(tmp_path: Path, config: dict, *, folder: str = "work") -> Path:
+    work = tmp_path / folder
     work.mkdir()
     shutil.copy(ROOT / "Snakefile", work)
     for folder in ("workflow", "profiles", "config"):
@@ -58,9 +58,11 @@ def git(work: Path, *args: str) -> str:
     ).stdout.strip()
 
 
-def snakemake(work: Path, *args: str, check: bool = True, target: str | None = None) -> subprocess.CompletedProcess:
+def snakemake(
+    work: Path, *args: str, check: bool = True, target: str | None = None, python: str = sys.executable
+) -> subprocess.CompletedProcess:
     command = [
-        sys.executable,
+        python,
         "-m",
         "snakemake",
         *([target] if target else []),
@@ -345,9 +347,9 @@ def torch_equal(a, b) -> list[bool]:
     return [torch.equal(a, b)] if isinstance(a, torch.Tensor) else [a == b]
 
 
-def start_and_wait_for_state(work: Path, **popen) -> subprocess.Popen:
+def start_and_wait_for_state(work: Path, python: str = sys.executable, **popen) -> subprocess.Popen:
     # The `trained` target: the checkpoints only, all that these faults concern.
-    command = [sys.executable, "-m", "snakemake", "trained", "--cores", "2", "--configfile", "tiny.yaml"]
+    command = [python, "-m", "snakemake", "trained", "--cores", "2", "--configfile", "tiny.yaml"]
     process = subprocess.Popen(
         command, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, **popen
     )
@@ -413,6 +415,57 @@ def test_kill_9_of_snakemake_alone_stops_its_trainer_and_nothing_trained_is_lost
     snakemake(work, "--rerun-incomplete", target="trained")
     assert resumed_from(work) == stopped_at > 0
     assert_same_training(work, uninterrupted)
+
+
+def venv_inside(work: Path) -> str:
+    """A virtual environment in `work`/.venv that sees this one's packages (as a clone with the README's venv)."""
+    import site
+    import sysconfig
+
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(work / ".venv")], check=True)
+    python = work / ".venv/bin/python"
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    outer = [sysconfig.get_paths()["purelib"], *site.getsitepackages()]
+    lines = [f"import site; site.addsitedir({path!r})" for path in dict.fromkeys(outer)]
+    (Path(purelib) / "outer-environment.pth").write_text("\n".join(lines) + "\n")
+    return str(python)
+
+
+@pytest.mark.parametrize("batched", [False, True], ids=["one-run-per-job", "batched-seeds"])
+def test_in_a_clone_named_genlib_with_its_venv_inside_a_kill_9_of_snakemake_loses_no_step(
+    tmp_path, uninterrupted, batched
+):
+    """The trainer knows its Snakemake by the PID and start time handed down, not by words in command lines:
+    here Snakemake's command line holds "genlib" (the clone's folder) as well as "snakemake"."""
+    config = dict(KILL_CONFIG, seeds=[0, 1], batch_seeds=True) if batched else KILL_CONFIG
+    work = make_workdir(tmp_path, config, folder="genlib")
+    python = venv_inside(work)
+    process = start_and_wait_for_state(work, python=python)
+    command_line = Path(f"/proc/{process.pid}/cmdline").read_bytes()
+    assert b"/genlib/.venv/bin/python" in command_line and b"snakemake" in command_line
+    process.kill()  # SIGKILL to Snakemake only: its job runs on until it notices
+    process.wait(timeout=30)
+
+    log = work / "logs/tiny/ring8/gan-nonsaturating" / ("train-group.log" if batched else "seed0/train.log")
+    deadline = time.monotonic() + 60
+    while "that started this job is gone" not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert "that started this job is gone: saved the resume state" in log.read_text()
+    stopped_at = int(log.read_text().split(" at step ")[-1].split()[0])
+    seeds = (0, 1) if batched else (0,)
+    assert not any((work / f"results/tiny/ring8/gan-nonsaturating/seed{seed}/checkpoint.pt").exists() for seed in seeds)
+
+    snakemake(work, "--unlock", python=python)
+    snakemake(work, "--rerun-incomplete", target="trained", python=python)
+    resumed = [int(part.split(")")[0]) for part in log.read_text().split("resumed from step ")[1:]]
+    assert resumed == [stopped_at] * len(seeds) and stopped_at > 0  # every finished step was kept
+    if not batched:
+        assert_same_training(work, uninterrupted)
 
 
 def test_a_second_invocation_while_one_runs_is_refused_and_the_first_finishes(tmp_path, uninterrupted):

@@ -1,15 +1,21 @@
 """Checkpoints: one dict of tensors and plain values, written atomically, loaded without pickled code.
 
-The same state always gives the same bytes (and SHA-256): torch.save is given a buffer, not a file,
-because it names the archive inside the file after the file, and atomic writes use a random
-temporary name.
+Equal states give equal bytes (and SHA-256), however they were made, for instance by an uninterrupted
+run and by one resumed from its saved state:
+- torch.save is given a buffer, not a file, because it names the archive inside the file after the
+  file, and atomic writes use a random temporary name;
+- the state is copied into fresh containers with interned strings first, because pickle writes an
+  object seen before as a back-reference: a key such as "step" that is one object in a running
+  optimiser but a separate copy in a state read back from disk would otherwise change the bytes.
 """
 
 from __future__ import annotations
 
+import collections
 import io
 import os
 import pickle
+import sys
 from typing import Any
 
 import torch
@@ -21,8 +27,29 @@ from genlib.io.corrupt import CorruptFileError, reading, rebuild_remedy
 def checkpoint_bytes(state: dict[str, Any]) -> bytes:
     """The bytes of a checkpoint of `state`: equal states give equal bytes."""
     buffer = io.BytesIO()
-    torch.save(state, buffer)
+    torch.save(canonical_state(state), buffer)
     return buffer.getvalue()
+
+
+def canonical_state(value: Any) -> Any:
+    """`value` rebuilt with new dicts, lists and tuples and interned strings, so that its pickle depends only on
+    what it holds, not on which equal objects happened to be shared (tensors are kept as they are).
+
+    A module's state dict (an OrderedDict) stays one, with its `_metadata` (the layers' format versions).
+    """
+    kind = type(value)
+    if kind is str:
+        return sys.intern(value)
+    if kind in (dict, collections.OrderedDict):
+        copy = kind((canonical_state(key), canonical_state(item)) for key, item in value.items())
+        for name, attribute in vars(value).items() if kind is collections.OrderedDict else ():
+            setattr(copy, name, canonical_state(attribute))
+        return copy
+    if kind is list:
+        return [canonical_state(item) for item in value]
+    if kind is tuple:
+        return tuple(canonical_state(item) for item in value)
+    return value
 
 
 def save_checkpoint(path: str | os.PathLike, state: dict[str, Any]) -> None:

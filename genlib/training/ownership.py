@@ -3,9 +3,10 @@
 A training job takes an exclusive lock on its run folder for its whole life (flock: the kernel
 releases it when the process dies, however it dies), so two trainers never share one resume state.
 A second trainer waits a little (an orphan that noticed its Snakemake is gone stops within a step)
-and then refuses, naming the holder. A trainer started by Snakemake watches that process: when it
-is gone (kill -9, a closed login session, the OOM killer), the trainer saves its resume state and
-stops, instead of training on as an orphan whose results nobody collects.
+and then refuses, naming the holder. A trainer started by Snakemake watches that process, which the
+workflow hands down by PID and start time in an environment variable (OWNER_ENV): when it is gone
+(kill -9, a closed login session, the OOM killer), the trainer saves its resume state and stops,
+instead of training on as an orphan whose results nobody collects.
 """
 
 from __future__ import annotations
@@ -67,42 +68,85 @@ class RunLock:
         return handle.read().strip() or "unknown"
 
 
-def snakemake_ancestor(pid: int | None = None) -> int | None:
-    """The PID of the nearest ancestor process running Snakemake, or None (not started by Snakemake, or not Linux)."""
-    pid = os.getppid() if pid is None else pid
-    for _ in range(16):  # bash -c, timeout wrappers, the executor: a few levels at most
-        if pid <= 1:
-            return None
-        try:
-            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
-            stat = Path(f"/proc/{pid}/stat").read_text()
-        except OSError:
-            return None
-        if b"snakemake" in command and b"genlib" not in command:
-            return pid
-        pid = int(stat.rsplit(")", 1)[1].split()[1])  # the field after the command name: state, then ppid
-    return None
+# The environment variable through which a workflow hands its own process down to the jobs it starts:
+# "<pid>:<start time>" (see owner_token). The pipeline's Snakefile sets it; genlib needs no Snakemake for it.
+OWNER_ENV = "GENLIB_OWNER"
+
+
+def start_time(pid: int) -> int | None:
+    """The start time of process `pid` (clock ticks since boot, /proc/<pid>/stat field 22), or None when it is gone.
+
+    A PID alone can be reused by a new process after the old one died; PID and start time name one process.
+    """
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces: state is field 3
+    return None if fields[0] in ("Z", "X") else int(fields[19])
+
+
+def owner_token(pid: int | None = None) -> str:
+    """The value of OWNER_ENV that names process `pid` (default: this one) as the owner of the jobs it starts."""
+    pid = os.getpid() if pid is None else pid
+    return f"{pid}:{start_time(pid)}"
+
+
+def parent_of(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return None
+
+
+def is_ancestor(pid: int, of: int | None = None) -> bool:
+    """Whether process `pid` is an ancestor of process `of` (default: this one)."""
+    current = os.getpid() if of is None else of
+    for _ in range(64):
+        current = parent_of(current)
+        if current is None or current <= 0:
+            return False
+        if current == pid:
+            return True
+        if current == 1:
+            return False
+    return False
+
+
+def owner_process(environ: dict[str, str] | None = None) -> tuple[int, int] | None:
+    """The (pid, start time) of the process that started this job, as handed down in OWNER_ENV, or None.
+
+    The owner is identified by what it is, not by its command line: the variable names one process, and
+    only an ancestor of this process that is still that process counts (a value left exported in a shell,
+    or one that reached this process through another route, names no ancestor and is ignored).
+    """
+    value = (os.environ if environ is None else environ).get(OWNER_ENV, "")
+    try:
+        pid_text, started_text = value.split(":")
+        pid, started = int(pid_text), int(started_text)
+    except ValueError:
+        return None
+    if not is_ancestor(pid) or start_time(pid) != started:
+        return None
+    return pid, started
 
 
 class ParentWatch:
-    """Whether the Snakemake process that started this trainer is still alive (always, outside Snakemake)."""
+    """Whether the process that started this trainer (a Snakemake run, OWNER_ENV) is still alive; outside one,
+    there is nothing to watch and it never is gone."""
 
-    def __init__(self, pid: int | None = None, *, every_seconds: float = 1.0):
-        self.pid = snakemake_ancestor() if pid is None else pid
+    def __init__(self, owner: tuple[int, int] | None = None, *, every_seconds: float = 1.0):
+        owner = owner_process() if owner is None else owner
+        self.pid, self.started = owner if owner is not None else (None, None)
         self.every_seconds, self.last_check = every_seconds, float("-inf")
 
     def gone(self) -> bool:
-        """Checked at most once a second (it is asked after every training step; the answer rarely changes)."""
+        """Checked at most once a second (it is asked after every training step; the answer rarely changes).
+
+        Gone: no such process, a zombie (killed, not yet reaped by its own parent), or another process that
+        was given the same PID since.
+        """
         if self.pid is None or time.monotonic() - self.last_check < self.every_seconds:
             return False
         self.last_check = time.monotonic()
-        try:
-            os.kill(self.pid, 0)
-        except ProcessLookupError:
-            return True
-        except PermissionError:
-            return False
-        try:  # killed but not yet reaped by its own parent: a zombie is gone too
-            return Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
-        except OSError:
-            return True
+        return start_time(self.pid) != self.started

@@ -1,6 +1,7 @@
 # Config validation and the run matrix. Runs at parse time, before any job starts.
 # Every file name comes from genlib.config.paths; the run's family from genlib.families.registry.
 import json
+import os
 import re
 import shlex
 import sys
@@ -28,6 +29,7 @@ from genlib.config.experiment import (
 from genlib.config.settings import to_dict
 from genlib.families.registry import all_extra_pictures, family
 from genlib.pipeline.resources import resource_problems
+from genlib.training.ownership import OWNER_ENV, owner_token
 
 try:
     # Snakemake has read the config files already, keeping the last of two equal keys without a word;
@@ -37,6 +39,10 @@ try:
     validate_config(config, Path(workflow.current_basedir) / ".." / "schemas" / "config.schema.yaml")
 except ConfigError as error:
     raise WorkflowError(str(error)) from None
+
+# Training jobs watch the Snakemake process that parsed this file and runs their shell command (named by PID and
+# start time, never by its command line): when it dies, they save their state and stop.
+os.environ[OWNER_ENV] = owner_token()
 
 # Jobs run genlib with the interpreter that runs Snakemake (the project's environment), whatever PATH says.
 PYTHON = shlex.quote(sys.executable)
