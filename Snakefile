@@ -43,8 +43,10 @@ rule all:
     default_target: True
     input:
         paths.experiment(EXPERIMENT).report.page,
-        # Checkpoints are products too: one deleted is retrained, with what depends on it.
+        # Checkpoints and every run's files are products too: one deleted (or removed by a job that failed on
+        # a damaged input) is made again, with what depends on it, instead of an old report standing over it.
         checkpoints(),
+        report_inputs,
 
 
 # Targets of the DVC stages (dvc.yaml): the prepared data with its metric backbone, and the checkpoints.
@@ -61,3 +63,5 @@ rule trained:
 
 # A profile's resources are checked once every rule is known: a misspelt one would be ignored silently.
 check_resources()
+# Finished files that were cut short are named before any job starts (Snakemake alone goes by dates).
+check_finished_files()

@@ -169,3 +169,71 @@ def test_a_prepared_split_changed_after_preparation_is_refused_before_use(tmp_pa
     np.save(data / "train.npy", np.zeros((500, 2), np.float32))  # valid, but not what was prepared
     with pytest.raises(CorruptFileError, match=r"train.npy is not the file that was prepared \(its SHA-256 differs"):
         load_points(data, "train")
+
+
+# --- the quick whole-file check a workflow runs over every finished file before any job (genlib.io.damage) ---
+
+
+def whole_files(tmp_path) -> dict[str, object]:
+    """One whole file of every kind the check reads."""
+    from genlib.io.checkpoint import save_checkpoint
+    from genlib.io.mosaic import save_png
+
+    files = {name: tmp_path / name for name in ("c.pt", "s.npz", "a.npy", "p.png", "m.json", "l.csv")}
+    save_checkpoint(files["c.pt"], {"w": torch.arange(4000.0), "step": 3})
+    np.savez(files["s.npz"], samples=np.arange(5000.0))
+    np.save(files["a.npy"], np.ones((300, 2), dtype=np.float32))
+    save_png(np.zeros((8, 8, 3), dtype=np.uint8), files["p.png"])
+    write_json(files["m.json"], {"fid": 1.5})
+    files["l.csv"].write_text("step,d_loss\n1,0.5\n2,0.4\n3,0.3\n")
+    return files
+
+
+def test_whole_files_of_every_kind_pass_the_quick_check(tmp_path):
+    from genlib.io.damage import damage_of, damaged_files
+
+    files = whole_files(tmp_path)
+    assert {name: damage_of(path) for name, path in files.items()} == dict.fromkeys(files)
+    assert damaged_files([*files.values(), tmp_path / "missing.pt"]) == {}
+
+
+@pytest.mark.parametrize(
+    "name, problem",
+    [
+        ("c.pt", "not a whole zip archive"),
+        ("s.npz", "not a whole zip archive"),
+        ("a.npy", "array file of 1264 bytes where its header promises 2528"),
+        ("p.png", "PNG without its end chunk"),
+        ("m.json", "cannot be read (JSONDecodeError"),
+        ("l.csv", "CSV whose last row is cut short"),
+    ],
+)
+def test_a_file_cut_anywhere_is_named_with_what_is_wrong(tmp_path, name, problem):
+    from genlib.io.damage import damage_of, damaged_files, damaged_files_message
+
+    path = whole_files(tmp_path)[name]
+    truncate(path)
+    assert damage_of(path).startswith(problem)
+    message = damaged_files_message(damaged_files([path]))
+    assert f"  - {path}: {problem}" in message and f"delete them (rm {path}) and run snakemake again" in message
+
+
+def test_a_zip_whose_member_runs_past_its_end_is_found_though_its_directory_is_whole(tmp_path):
+    """Cut from the middle, keeping the archive's directory at the end (as a bad splice would)."""
+    from genlib.io.damage import damage_of
+
+    path = whole_files(tmp_path)["s.npz"]
+    data = path.read_bytes()
+    directory = data.rindex(b"PK\x01\x02")  # the central directory, then the end record
+    with_offsets = data[directory:]
+    cut = data[:100] + with_offsets
+    path.write_bytes(cut)
+    assert damage_of(path) is not None
+
+
+def test_an_empty_file_is_damaged_whatever_its_kind(tmp_path):
+    from genlib.io.damage import damage_of
+
+    for name in ("x.pt", "x.json", "x.png"):
+        (tmp_path / name).write_bytes(b"")
+        assert damage_of(tmp_path / name) == "empty file"

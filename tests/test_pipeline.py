@@ -504,6 +504,78 @@ def test_a_truncated_checkpoint_fails_every_rerun_naming_it_until_it_is_rebuilt(
     assert json.loads((checkpoint.parent / "metrics.json").read_text())["status"] == "completed"
 
 
+ONE_RUN = dict(
+    TINY,
+    datasets=["ring8"],
+    models=["gan-nonsaturating"],
+    seeds=[0],
+    data={"ring8": TINY["data"]["ring8"]},
+    model_overrides={},
+)
+ONE_RUN_FOLDER = "results/tiny/ring8/gan-nonsaturating/seed0"
+
+
+@pytest.fixture(scope="module")
+def one_finished_run(tmp_path_factory) -> Path:
+    """The pipeline run once on one 2-D run; tests copy it before damaging it."""
+    work = make_workdir(tmp_path_factory.mktemp("one-run"), ONE_RUN)
+    snakemake(work)
+    return work
+
+
+def copy_of(work: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "work"
+    shutil.copytree(work, copy, symlinks=True, copy_function=shutil.copy2)  # dates kept, as cp -p would
+    return copy
+
+
+@pytest.mark.parametrize("name", ["checkpoint.pt", "samples.npz", "metrics.json", "scatter.png"])
+def test_a_finished_file_cut_short_with_its_date_kept_stops_every_run_before_any_job_naming_it(
+    tmp_path, one_finished_run, name
+):
+    """Snakemake goes by dates: a file cut short by a copy that kept its date would be taken for finished."""
+    work = copy_of(one_finished_run, tmp_path)
+    damaged = work / ONE_RUN_FOLDER / name
+    stat = damaged.stat()
+    damaged.write_bytes(damaged.read_bytes()[: stat.st_size // 2])
+    os.utime(damaged, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    logs = {log: log.stat().st_mtime_ns for log in work.glob("logs/**/*.log")}
+    for _ in range(2):
+        result = snakemake(work, check=False)
+        output = result.stdout + result.stderr
+        assert result.returncode != 0 and "Nothing to be done" not in output
+        assert "finished file(s) are damaged" in output and f"{ONE_RUN_FOLDER}/{name}: " in output
+        assert f"delete them (rm {ONE_RUN_FOLDER}/{name}) and run snakemake again" in output
+        assert {log: log.stat().st_mtime_ns for log in work.glob("logs/**/*.log")} == logs  # no job started
+    damaged.unlink()  # as the message says
+    snakemake(work)
+    assert json.loads((work / ONE_RUN_FOLDER / "metrics.json").read_text())["status"] == "completed"
+    assert "Nothing to be done" in snakemake(work, "-n").stdout
+
+
+def test_a_samples_archive_damaged_inside_fails_evaluation_on_every_rerun_and_no_old_report_passes_for_done(
+    tmp_path, one_finished_run
+):
+    """A bit changed inside the archive keeps its length and structure: the evaluate job fails on its CRC and
+    Snakemake removes that job's outputs. Every rerun must make them again, not say "Nothing to be done"."""
+    work = copy_of(one_finished_run, tmp_path)
+    samples = work / ONE_RUN_FOLDER / "samples.npz"
+    data = bytearray(samples.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    samples.write_bytes(bytes(data))  # a new date: the evaluation reruns on it
+    evaluate_log = work / "logs/tiny/ring8/gan-nonsaturating/seed0/evaluate.log"
+    for _ in range(2):
+        result = snakemake(work, check=False)
+        assert result.returncode != 0 and "Nothing to be done" not in result.stdout + result.stderr
+        assert f"samples archive {ONE_RUN_FOLDER}/samples.npz cannot be read" in evaluate_log.read_text()
+        assert not (work / ONE_RUN_FOLDER / "metrics.json").exists()
+    samples.unlink()
+    snakemake(work)
+    assert (work / ONE_RUN_FOLDER / "metrics.json").is_file() and (work / ONE_RUN_FOLDER / "scatter.png").is_file()
+    report = work / "results/tiny/report/index.html"
+    assert report.stat().st_mtime_ns > (work / ONE_RUN_FOLDER / "metrics.json").stat().st_mtime_ns
+
+
 # --- images: the MNIST pipeline on the real digits, tiny ----------------------------------------
 
 from mnist_mirror import MIRROR, needs_mnist  # noqa: E402

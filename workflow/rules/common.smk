@@ -28,6 +28,7 @@ from genlib.config.experiment import (
 )
 from genlib.config.settings import to_dict
 from genlib.families.registry import all_extra_pictures, family
+from genlib.io.damage import damaged_files, damaged_files_message
 from genlib.pipeline.resources import resource_problems
 from genlib.training.ownership import OWNER_ENV, owner_token
 
@@ -163,3 +164,27 @@ def run_files(key):
 def report_inputs(wildcards):
     """Every file of every run that the report reads."""
     return [f for key in RUNS for f in run_files(key)] + sweep_metrics()
+
+
+def finished_files():
+    """Every file of the config's datasets and runs that a later stage reads, and every product of a run."""
+    files = [paths.experiment(EXPERIMENT).evaluation]
+    for dataset in config["datasets"]:
+        data = paths.dataset(dataset)
+        kind = data_kind(dataset)
+        files += [data.settings, data.meta, data.split("train", kind), data.split("test", kind)]
+    for dataset in image_datasets(config):
+        files += [backbone_weights(dataset), reference_stats(dataset)]
+    for key in RUNS:
+        run = run_paths(key)
+        files += [run.settings, run.checkpoint, run.samples, *run_files(key)]
+    for key in SWEEP_RUNS:
+        files += [run_paths(key).sweep(tag).samples for tag in SWEEP]
+    return files + sweep_metrics()
+
+
+def check_finished_files():
+    """Stop before any job when a finished file is damaged: Snakemake, which goes by dates, would take it for done."""
+    damaged = damaged_files(finished_files())
+    if damaged:
+        raise WorkflowError(damaged_files_message(damaged))
