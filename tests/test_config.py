@@ -109,6 +109,22 @@ def test_precedence_is_catalogue_then_training_then_model_overrides(config):
     assert wgan_gp.steps == config["training"]["steps"] and wgan_gp.seed == 1
 
 
+def test_a_reproduced_method_with_no_published_row_is_refused_naming_the_methods_there(config, monkeypatch):
+    monkeypatch.chdir(ROOT)  # published CSV paths are relative to the working directory, as in a workflow
+    config["reproduces"] = {"wgan": "NoSuchMethod"}
+    message = problems_of(config)
+    assert "reproduces.wgan: no published row of method 'NoSuchMethod' for the datasets ring8, grid25" in message
+    assert "in config/published/toy2d.csv; methods with rows there: ALI, GAN, PacGAN2, PacGAN3, PacGAN4" in message
+    config["reproduces"] = {"wgan": "GAN"}
+    validate_config(config, SCHEMA)
+
+
+def test_a_published_file_that_does_not_exist_is_named(config, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    config["published"] = ["config/published/toy2d.csv", "config/published/nosuch.csv"]
+    assert "published: config/published/nosuch.csv: no such file" in problems_of(config)
+
+
 def test_duplicate_seeds_are_rejected(config):
     config["seeds"] = [0, 1, 1]
     assert "seeds: listed twice: 1" in problems_of(config)

@@ -54,6 +54,7 @@ def test_each_cell_is_our_mean_and_standard_error_beside_theirs_with_the_miss_in
     # PacGAN2: mean 7.25 from the 4 completed seeds (the diverged one left out); |7.25 - 7.9| - 0.1 = 0.55.
     assert pac["ours_mean"] == 7.25 and pac["ours_seeds"] == 4 and not pac["inside"]
     assert pac["miss"] == pytest.approx(0.55) and pac["miss_in_spreads"] == pytest.approx(5.5)
+    assert gan["seeds_run"] == 4 and pac["seeds_run"] == 5
 
 
 def test_the_section_has_the_published_tables_shape_and_counts_the_numbers_reproduced():
@@ -64,6 +65,18 @@ def test_the_section_has_the_published_tables_shape_and_counts_the_numbers_repro
     assert "<th>ring8 modes covered</th>" in page and page.index(">GAN<") < page.index(">PacGAN2<")
     assert "published 6.3 &plusmn; 0.5" in page and "inside" in page
     assert "outside by 0.55 (5.5&times; their error)" in page and "SHORTENED: 3,000 steps" in page
+
+
+def test_a_cell_over_fewer_seeds_than_were_run_says_how_many():
+    """A seed without a high-quality sample has no reverse KL: the mean is over the others, and the cell says so."""
+    runs = runs_of({"gan": [6.0, 7.0, np.nan, 6.0], "pacgan2": [7.0, 7.0, 8.0, 7.0]})
+    table = reproduction_rows(runs, PUBLISHED, {"gan": "GAN", "pacgan2": "PacGAN2"}, ["modes_covered"])
+    page = reproduction_section(table, {"modes_covered": ("modes covered", "{:.1f}")}, [], "T1")
+    gan = table.set_index("method").loc["GAN"]
+    assert gan["ours_seeds"] == 3 and gan["seeds_run"] == 4 and gan["ours_mean"] == pytest.approx(19 / 3)
+    assert "(3 of 4 seeds)" in page and "(4 of 5 seeds)" in page  # PacGAN2: one seed diverged
+    full = reproduction_rows(runs_of({"gan": [6.0, 7.0]}).iloc[:2], PUBLISHED, {"gan": "GAN"}, ["modes_covered"])
+    assert "seeds)" not in reproduction_section(full, {"modes_covered": ("modes covered", "{:.1f}")}, [], "T1")
 
 
 def test_models_without_a_published_row_or_a_mapping_are_left_out():

@@ -7,6 +7,7 @@ and the values that key allows.
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import hashlib
 import json
@@ -252,8 +253,39 @@ def _semantic_problems(config: dict[str, Any]) -> list[str]:
     problems = _name_problems(config)
     if problems:
         return problems
-    problems = _settings_problems(config) + _sweep_problems(config)
+    problems = _settings_problems(config) + _sweep_problems(config) + _published_problems(config)
     return list(dict.fromkeys(problems))
+
+
+def published_methods(csv_paths: list[str | Path]) -> dict[str, set[str]]:
+    """The methods with a published row, per dataset, in the published CSV files (lines starting with # are notes)."""
+    methods: dict[str, set[str]] = {}
+    for path in csv_paths:
+        with open(path, newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(line for line in handle if not line.startswith("#")):
+                methods.setdefault(row.get("dataset") or "", set()).add(row.get("method") or "")
+    return methods
+
+
+def _published_problems(config: dict[str, Any]) -> list[str]:
+    """Published files that do not exist, and `reproduces` methods with no published row on the config's datasets."""
+    from genlib.config.paths import DEFAULT_PUBLISHED
+
+    csv_paths = list(config.get("published") or DEFAULT_PUBLISHED)
+    missing = [path for path in csv_paths if not Path(path).is_file()]
+    if missing:
+        return [f"published: {path}: no such file (paths are relative to the working directory)" for path in missing]
+    reproduces = config.get("reproduces") or {}
+    if not reproduces:
+        return []
+    methods = published_methods(csv_paths)
+    available = sorted({method for dataset in config["datasets"] for method in methods.get(dataset, ())})
+    return [
+        f"reproduces.{model}: no published row of method {method!r} for the datasets {', '.join(config['datasets'])} "
+        f"in {', '.join(csv_paths)}; methods with rows there: {', '.join(available) or 'none'}"
+        for model, method in reproduces.items()
+        if method not in available
+    ]
 
 
 def _name_problems(config: dict[str, Any]) -> list[str]:

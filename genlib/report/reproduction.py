@@ -4,7 +4,9 @@ A config names which published method each of its models reproduces (`reproduces
 For every such model, dataset and metric that has a published row, the cell shows ours (mean +-
 standard error of the mean over the completed seeds, the published tables' spread) beside theirs, and
 whether our mean lies inside their mean +- their error; when it does not, by how much it misses
-(in the metric's units, and in units of their error).
+(in the metric's units, and in units of their error). A cell that rests on fewer seeds than were run
+(a seed diverged, or has no value of that metric, such as a reverse KL without a high-quality sample)
+says how many.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ COLUMNS = (
     "ours_mean",
     "ours_se",
     "ours_seeds",
+    "seeds_run",
     "published",
     "published_spread",
     "published_spread_kind",
@@ -40,7 +43,8 @@ def reproduction_rows(
     for model, method in reproduces.items():
         for dataset in runs.loc[runs["model"] == model, "dataset"].unique():
             theirs = published[(published["method"] == method) & (published["dataset"] == dataset)]
-            done = runs[(runs["model"] == model) & (runs["dataset"] == dataset) & (runs["status"] == "completed")]
+            ran = runs[(runs["model"] == model) & (runs["dataset"] == dataset)]
+            done = ran[ran["status"] == "completed"]
             for metric in metrics:
                 row = theirs[theirs["metric"] == metric]
                 if row.empty:
@@ -62,6 +66,7 @@ def reproduction_rows(
                         "ours_mean": mean,
                         "ours_se": se,
                         "ours_seeds": len(values),
+                        "seeds_run": len(ran),
                         "published": published_value,
                         "published_spread": spread,
                         "published_spread_kind": str(row["spread_kind"].iloc[0]),
@@ -77,6 +82,9 @@ def _cell(row: pd.Series, fmt: str) -> str:
     ours = "&mdash;" if np.isnan(row["ours_mean"]) else fmt.format(row["ours_mean"])
     if not np.isnan(row["ours_se"]):
         ours += f" &plusmn; {fmt.format(row['ours_se'])}"
+    if 0 < row["ours_seeds"] < row["seeds_run"]:
+        # A seed that diverged, or has no value of this metric (no high-quality sample: no reverse KL), is left out.
+        ours += f" <small class='miss'>({row['ours_seeds']} of {row['seeds_run']} seeds)</small>"
     theirs = f"{row['published']:g} &plusmn; {row['published_spread']:g}"
     if np.isnan(row["ours_mean"]):
         verdict = "<span class='miss'>no completed seed</span>"
