@@ -37,6 +37,17 @@ TINY = {
 }
 
 
+ONE_RUN = dict(
+    TINY,
+    datasets=["ring8"],
+    models=["gan-nonsaturating"],
+    seeds=[0],
+    data={"ring8": TINY["data"]["ring8"]},
+    model_overrides={},
+)
+ONE_RUN_FOLDER = "results/tiny/ring8/gan-nonsaturating/seed0"
+
+
 def make_workdir(tmp_path: Path, config: dict, *, folder: str = "work") -> Path:
     work = tmp_path / folder
     work.mkdir()
@@ -274,6 +285,19 @@ def test_batch_seeds_trains_each_variant_in_one_job_and_the_report_prints_the_re
     assert "Published table reproduced" in page and "SHORTENED: 10 iterations" in page
 
 
+def test_batch_seeds_names_the_models_it_cannot_batch_in_the_dry_run_and_trains_them_one_job_per_seed(tmp_path):
+    config = dict(ONE_RUN, models=["gan-nonsaturating", "hinge-sn"], seeds=[0, 1], batch_seeds=True)
+    work = make_workdir(tmp_path, config)
+    result = snakemake(work, "-n")
+    assert (
+        "batch_seeds: hinge-sn on ring8 is not batched: the batched trainer takes no spectral_norm (nor any of"
+        in result.stderr
+    )
+    assert "gan-nonsaturating on ring8 is not batched" not in result.stderr
+    jobs = planned_jobs(result)
+    assert jobs["train_points_group"] == 1 and jobs["train_points"] == 2
+
+
 def test_bad_config_fails_before_any_job_naming_the_key(tmp_path):
     bad = dict(TINY, training={**TINY["training"], "stepz": 5})
     work = make_workdir(tmp_path, bad)
@@ -502,17 +526,6 @@ def test_a_truncated_checkpoint_fails_every_rerun_naming_it_until_it_is_rebuilt(
     checkpoint.unlink()  # as the message says
     snakemake(work)
     assert json.loads((checkpoint.parent / "metrics.json").read_text())["status"] == "completed"
-
-
-ONE_RUN = dict(
-    TINY,
-    datasets=["ring8"],
-    models=["gan-nonsaturating"],
-    seeds=[0],
-    data={"ring8": TINY["data"]["ring8"]},
-    model_overrides={},
-)
-ONE_RUN_FOLDER = "results/tiny/ring8/gan-nonsaturating/seed0"
 
 
 @pytest.fixture(scope="module")

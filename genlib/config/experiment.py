@@ -189,11 +189,17 @@ def group_problem(settings_list: list[Any]) -> str | None:
         return "the runs of a group need distinct seeds"
     if first.data_kind != "points":
         return "the batched trainer is for 2-D runs; image runs train one per job"
-    if first.gradient_penalty or first.ema_decay is not None or first.monitor_every or first.spectral_norm:
+    refused = {
+        "gradient_penalty": bool(first.gradient_penalty),
         # spectral norm's power iteration writes its vectors in place, which vmap cannot batch
+        "spectral_norm": bool(first.spectral_norm),
+        "ema_decay": first.ema_decay is not None,
+        "monitor_every": bool(first.monitor_every),
+    }
+    if any(refused.values()):
         return (
-            "the batched trainer takes no gradient_penalty, spectral_norm, ema_decay or monitor; "
-            "train these runs one per job"
+            f"the batched trainer takes no {', '.join(name for name, used in refused.items() if used)} "
+            "(nor any of gradient_penalty, spectral_norm, ema_decay, monitor_every); these runs train one per job"
         )
     return None
 
@@ -201,16 +207,25 @@ def group_problem(settings_list: list[Any]) -> str | None:
 def grouped_models(config: dict[str, Any]) -> list[tuple[str, str]]:
     """(dataset, model) pairs whose seeds train as one batched job: all 2-D GAN pairs the batched trainer
     takes, when the config sets `batch_seeds` (genlib.gan.batched); none otherwise."""
+    return [pair for pair, problem in _batching(config).items() if problem is None]
+
+
+def ungrouped_models(config: dict[str, Any]) -> dict[tuple[str, str], str]:
+    """With `batch_seeds`, the 2-D GAN (dataset, model) pairs that still train one job per seed, and why."""
+    return {pair: problem for pair, problem in _batching(config).items() if problem is not None}
+
+
+def _batching(config: dict[str, Any]) -> dict[tuple[str, str], str | None]:
+    """With `batch_seeds`, every 2-D GAN (dataset, model) pair and why it cannot be batched (None: it can)."""
     if not config.get("batch_seeds"):
-        return []
-    pairs = []
+        return {}
+    pairs = {}
     for dataset in config["datasets"]:
         for model in config["models"]:
             if is_image_dataset(dataset) or model_family(config, model) != "gan":
                 continue
             group = [run_settings(config, RunKey(dataset, model, seed)) for seed in config["seeds"]]
-            if group_problem(group) is None:
-                pairs.append((dataset, model))
+            pairs[(dataset, model)] = group_problem(group)
     return pairs
 
 
