@@ -166,3 +166,13 @@ def test_a_group_of_runs_that_differ_in_more_than_the_seed_is_refused(tmp_path, 
     group = group_settings([1]) + [dataclasses.replace(group_settings([2])[0], lr_g=1e-3)]
     with pytest.raises(ValueError, match="the runs of a group must differ in their seed only"):
         train_gan_group(group, data, *paths_for(tmp_path, [1, 2]), progress=False)
+
+
+def test_a_group_whose_checkpoints_share_a_folder_is_refused_before_anything_is_written(tmp_path, data):
+    checkpoints = [tmp_path / "run" / "a.pt", tmp_path / "run" / "b.pt"]
+    losses = [tmp_path / "run" / "a.csv", tmp_path / "run" / "b.csv"]
+    with pytest.raises(
+        ValueError, match=r"checkpoints .*a\.pt and .*b\.pt are in one folder, whose resume/ would hold"
+    ):
+        train_gan_group(group_settings([1, 2]), data, checkpoints, losses, progress=False)
+    assert not (tmp_path / "run").exists()

@@ -451,6 +451,20 @@ def test_the_ema_generator_gets_batch_norm_statistics_of_its_own_weights(tmp_pat
     assert not torch.allclose(live["net.1.running_mean"], expected_mean, atol=1e-4)
 
 
+def test_a_run_given_a_folder_whose_resume_state_is_another_runs_refuses_it_and_keeps_that_state(tmp_path, data):
+    """Two runs with checkpoints in one folder would share its resume/ folder: the second must not take or
+    delete the first's in-progress state."""
+    first, second = tmp_path / "a.pt", tmp_path / "b.pt"
+    with pytest.raises(Interrupt):
+        train_gan(tiny_settings(seed=1), data, first, tmp_path / "a.csv", on_step=interrupt_at(5), progress=False)
+    with pytest.raises(
+        ValueError, match=r"holds the in-progress state of the run whose checkpoint is a\.pt, not b\.pt"
+    ):
+        train_gan(tiny_settings(seed=2), data, second, tmp_path / "b.csv", progress=False)
+    assert load_checkpoint(resume_dir_for(first) / "state.pt")["step"] == 4 and not second.exists()
+    assert train_gan(tiny_settings(seed=1), data, first, tmp_path / "a.csv", progress=False).resumed_from == 4
+
+
 def test_a_resume_state_of_the_same_data_is_resumed(tmp_path, data):
     same = dataclasses.replace(data, sha256="a" * 64)
     with pytest.raises(Interrupt):

@@ -33,7 +33,7 @@ from genlib.networks.build import build_discriminator, build_generator
 from genlib.training.device import Accelerator
 from genlib.training.ema import standing_statistics, update_ema
 from genlib.training.ownership import OrphanedRunError
-from genlib.training.resumable import ResumableRun, TrainResult, divergence_of
+from genlib.training.resumable import ResumableRun, TrainResult, divergence_of, refuse_shared_folders
 
 log = logging.getLogger(__name__)
 
@@ -235,6 +235,7 @@ def train_gan_group(
     problem = group_problem(settings_list)
     if problem:
         raise ValueError(problem)
+    refuse_shared_folders(checkpoint_paths)
     group = GroupTraining(settings_list, data, checkpoint_paths, losses_paths, accelerator or Accelerator.choose("cpu"))
     return group.train(on_step=on_step, progress=progress)
 

@@ -31,6 +31,10 @@ from genlib.training.ownership import OrphanedRunError, ParentWatch
 
 log = logging.getLogger(__name__)
 
+# The key of a resume state that names the checkpoint of the run it belongs to (the state lives in that
+# checkpoint's folder, so two runs given one folder would otherwise take each other's state).
+RESUME_OF = "resume_of"
+
 
 @dataclass(frozen=True)
 class TrainResult:
@@ -43,6 +47,18 @@ class TrainResult:
 def resume_dir_for(checkpoint_path: str | Path) -> Path:
     """Folder of the in-progress state of the run whose final checkpoint is `checkpoint_path`."""
     return Path(paths.run_at(Path(checkpoint_path).parent).resume)
+
+
+def refuse_shared_folders(checkpoint_paths: list[str | Path]) -> None:
+    """Runs trained together need a folder each: a run's resume state lives in its checkpoint's folder."""
+    folders: dict[Path, Path] = {}
+    for checkpoint in map(Path, checkpoint_paths):
+        other = folders.setdefault(checkpoint.parent.resolve(), checkpoint)
+        if other != checkpoint:
+            raise ValueError(
+                f"checkpoints {other} and {checkpoint} are in one folder, whose resume/ would hold the in-progress "
+                "state of both; give each run its own folder (as the pipeline does: .../seed{seed}/checkpoint.pt)"
+            )
 
 
 class ResumableRun:
@@ -76,6 +92,12 @@ class ResumableRun:
         Leaves the loss log holding exactly the rows up to the step resumed from.
         """
         saved = self._last_readable_state()
+        owner = saved.get(RESUME_OF) if saved is not None else None
+        if owner is not None and owner != self.checkpoint_path.name:
+            raise ValueError(
+                f"{self.resume_dir} holds the in-progress state of the run whose checkpoint is {owner}, not "
+                f"{self.checkpoint_path.name}: runs in one folder would share it; give each run its own folder"
+            )
         if saved is not None and (saved.get("settings") != self.settings or saved.get("format") != self.fmt):
             log.warning("settings changed since %s was written: starting afresh", self.resume_dir)
             shutil.rmtree(self.resume_dir)
@@ -253,7 +275,7 @@ class ResumableRun:
         self._flush()
         if self.state_path.is_file():
             self.state_path.replace(self.previous_state_path)
-        save_checkpoint(self.state_path, state)
+        save_checkpoint(self.state_path, {**state, RESUME_OF: self.checkpoint_path.name})
 
     def finish(self, state: dict[str, Any]) -> None:
         """Write the final checkpoint and loss log atomically, then drop the in-progress files."""
