@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from damaging import flip_a_data_byte
 
 from genlib import cli
 from genlib.config.catalogue import MODEL_CATALOGUE, point_spec
@@ -54,6 +55,14 @@ def test_a_truncated_checkpoint_is_named_with_what_to_run(checkpoint):
         CorruptFileError,
         match=rf"checkpoint {checkpoint} cannot be read .*damaged or truncated: "
         rf"delete {checkpoint} and run snakemake again",
+    ):
+        load_checkpoint(checkpoint)
+
+
+def test_a_checkpoint_with_a_bit_changed_inside_is_named_though_torch_load_would_take_it(checkpoint):
+    flip_a_data_byte(checkpoint)
+    with pytest.raises(
+        CorruptFileError, match=rf"checkpoint {checkpoint} cannot be read \(BadZipFile: member .* fails its CRC-32"
     ):
         load_checkpoint(checkpoint)
 

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from damaging import flip_a_data_byte
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -501,33 +502,6 @@ def test_a_second_invocation_while_one_runs_is_refused_and_the_first_finishes(tm
     assert_same_training(work, uninterrupted)
 
 
-def test_a_truncated_checkpoint_fails_every_rerun_naming_it_until_it_is_rebuilt(tmp_path):
-    """No false success: the metrics depend on the checkpoint, so a damaged one is never taken for done."""
-    config = dict(
-        TINY,
-        datasets=["ring8"],
-        models=["gan-nonsaturating"],
-        seeds=[0],
-        data={"ring8": TINY["data"]["ring8"]},
-        model_overrides={},
-    )
-    work = make_workdir(tmp_path, config)
-    snakemake(work)
-    checkpoint = work / "results/tiny/ring8/gan-nonsaturating/seed0/checkpoint.pt"
-    checkpoint.write_bytes(checkpoint.read_bytes()[:2000])
-    sample_log = work / "logs/tiny/ring8/gan-nonsaturating/seed0/sample.log"
-    for _ in range(2):  # the second invocation must not report "Nothing to be done"
-        result = snakemake(work, check=False)
-        assert result.returncode != 0 and "Nothing to be done" not in result.stdout + result.stderr
-        assert f"checkpoint {checkpoint.relative_to(work)} cannot be read" in sample_log.read_text()
-        assert "delete results/tiny/ring8/gan-nonsaturating/seed0/checkpoint.pt and run snakemake again" in (
-            sample_log.read_text()
-        )
-    checkpoint.unlink()  # as the message says
-    snakemake(work)
-    assert json.loads((checkpoint.parent / "metrics.json").read_text())["status"] == "completed"
-
-
 @pytest.fixture(scope="module")
 def one_finished_run(tmp_path_factory) -> Path:
     """The pipeline run once on one 2-D run; tests copy it before damaging it."""
@@ -542,7 +516,26 @@ def copy_of(work: Path, tmp_path: Path) -> Path:
     return copy
 
 
-@pytest.mark.parametrize("name", ["checkpoint.pt", "samples.npz", "metrics.json", "scatter.png"])
+def test_a_checkpoint_damaged_inside_fails_every_rerun_naming_it_until_it_is_rebuilt(tmp_path, one_finished_run):
+    """No false success: the metrics depend on the checkpoint, so a damaged one is never taken for done. A bit
+    changed inside keeps the archive whole and its length: the sample job finds it by the archive's CRC-32."""
+    work = copy_of(one_finished_run, tmp_path)
+    checkpoint = work / ONE_RUN_FOLDER / "checkpoint.pt"
+    flip_a_data_byte(checkpoint)
+    sample_log = work / "logs/tiny/ring8/gan-nonsaturating/seed0/sample.log"
+    for _ in range(2):  # the second invocation must not report "Nothing to be done"
+        result = snakemake(work, check=False)
+        assert result.returncode != 0 and "Nothing to be done" not in result.stdout + result.stderr
+        assert (
+            f"checkpoint {ONE_RUN_FOLDER}/checkpoint.pt cannot be read (BadZipFile: member " in sample_log.read_text()
+        )
+        assert f"delete {ONE_RUN_FOLDER}/checkpoint.pt and run snakemake again" in sample_log.read_text()
+    checkpoint.unlink()  # as the message says
+    snakemake(work)
+    assert json.loads((checkpoint.parent / "metrics.json").read_text())["status"] == "completed"
+
+
+@pytest.mark.parametrize("name", ["checkpoint.pt", "samples.npz"])
 def test_a_finished_file_cut_short_with_its_date_kept_stops_every_run_before_any_job_naming_it(
     tmp_path, one_finished_run, name
 ):
@@ -566,6 +559,29 @@ def test_a_finished_file_cut_short_with_its_date_kept_stops_every_run_before_any
     assert "Nothing to be done" in snakemake(work, "-n").stdout
 
 
+def test_every_finished_file_of_datasets_runs_and_report_inputs_is_checked_and_all_damaged_ones_are_named(
+    tmp_path, one_finished_run
+):
+    work = copy_of(one_finished_run, tmp_path)
+    files = [
+        "data/ring8/settings.json",
+        "data/ring8/train.npy",
+        "data/ring8/test.npy",
+        "data/ring8/meta.json",
+        *(f"{ONE_RUN_FOLDER}/{name}" for name in ("settings.json", "losses.csv", "metrics.json", "scatter.png")),
+    ]
+    for name in files:
+        path = work / name
+        stat = path.stat()
+        path.write_bytes(path.read_bytes()[: stat.st_size // 2 + 1])
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    result = snakemake(work, "-n", check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and f"{len(files)} finished file(s) are damaged" in output
+    named = [line.split(": ")[0].strip(" -") for line in output.splitlines() if line.startswith("  - ")]
+    assert sorted(named) == sorted(files)
+
+
 def test_a_samples_archive_damaged_inside_fails_evaluation_on_every_rerun_and_no_old_report_passes_for_done(
     tmp_path, one_finished_run
 ):
@@ -573,9 +589,7 @@ def test_a_samples_archive_damaged_inside_fails_evaluation_on_every_rerun_and_no
     Snakemake removes that job's outputs. Every rerun must make them again, not say "Nothing to be done"."""
     work = copy_of(one_finished_run, tmp_path)
     samples = work / ONE_RUN_FOLDER / "samples.npz"
-    data = bytearray(samples.read_bytes())
-    data[len(data) // 2] ^= 0xFF
-    samples.write_bytes(bytes(data))  # a new date: the evaluation reruns on it
+    flip_a_data_byte(samples)  # a new date: the evaluation reruns on it
     evaluate_log = work / "logs/tiny/ring8/gan-nonsaturating/seed0/evaluate.log"
     for _ in range(2):
         result = snakemake(work, check=False)

@@ -16,6 +16,7 @@ import io
 import os
 import pickle
 import sys
+import zipfile
 from typing import Any
 
 import torch
@@ -29,6 +30,17 @@ def checkpoint_bytes(state: dict[str, Any]) -> bytes:
     buffer = io.BytesIO()
     torch.save(canonical_state(state), buffer)
     return buffer.getvalue()
+
+
+def _check_crcs(path: str | os.PathLike) -> None:
+    """Raise zipfile.BadZipFile when a member's bytes do not match the CRC-32 torch.save recorded for them.
+
+    torch.load does not check them: a bit changed inside a tensor would load without a word.
+    """
+    with zipfile.ZipFile(path) as archive:
+        bad = archive.testzip()
+    if bad is not None:
+        raise zipfile.BadZipFile(f"member {bad} fails its CRC-32 check")
 
 
 def canonical_state(value: Any) -> Any:
@@ -66,6 +78,7 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     remedy = rebuild_remedy(path)
     try:
         with reading(path, "checkpoint", remedy, missing="run the train step that writes it first"):
+            _check_crcs(path)
             state = torch.load(path, map_location="cpu", weights_only=True)
     except CorruptFileError as error:
         if isinstance(error.__cause__, pickle.UnpicklingError) and "Weights only load failed" in str(error.__cause__):

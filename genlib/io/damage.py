@@ -10,8 +10,10 @@ workflow can look at all of its files before any job starts:
 - PNG pictures: the file must end with the IEND chunk;
 - JSON files: parsed (they are small);
 - CSV files: must end with a newline (a half-written row does not).
-A file whose bytes were changed in place, keeping its length, passes; the stage that reads it fails on it
-then (its archive CRC or recorded SHA-256), naming it.
+A file whose bytes were changed in place, keeping its length, passes. A checkpoint or samples archive so
+changed fails the stage that reads it, naming it (each member's CRC-32 is checked on reading), and so
+does a prepared split (its SHA-256 is recorded in meta.json); a JSON, CSV or PNG file so changed is not
+caught.
 """
 
 from __future__ import annotations
@@ -69,7 +71,8 @@ def damaged_files_message(damaged: dict[str, str]) -> str:
         f"{len(damaged)} finished file(s) are damaged (cut short, perhaps by a copy or restore that kept their dates, "
         "so Snakemake would take them for finished):\n"
         + "\n".join(lines)
-        + f"\ndelete them (rm {' '.join(damaged)}) and run snakemake again: each is rebuilt, with what was made from it"
+        + f"\ndelete them (rm {' '.join(damaged)}) and run snakemake again: it makes again each one a result needs, "
+        "with what was made from it"
     )
 
 
