@@ -24,6 +24,12 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     validate_config(config, args.schema)
     print(f"{args.config}: valid, {len(run_matrix(config))} runs")
+    if args.lock.is_file():
+        from genlib.pipeline.lock import differences_line, install_differences, locked_pins
+
+        differences = install_differences(locked_pins(args.lock))
+        if differences:
+            print(f"warning: {differences_line(differences, args.lock)}", file=sys.stderr)
     return 0
 
 
@@ -355,7 +361,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     from genlib.report.page import build_report
 
     build_report(
-        args.runs, published_csvs=args.published, out_dir=args.out_dir, config_path=args.config, sweep_tags=args.sweep
+        args.runs,
+        published_csvs=args.published,
+        out_dir=args.out_dir,
+        config_path=args.config,
+        sweep_tags=args.sweep,
+        lock_path=args.lock if args.lock.is_file() else None,
     )
     return 0
 
@@ -377,12 +388,15 @@ def _add_common(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from genlib.config.paths import LOCK
+
     parser = argparse.ArgumentParser(prog="python -m genlib", description=__doc__)
     verbs = parser.add_subparsers(dest="verb", required=True)
 
     p = verbs.add_parser("check-config", help="validate a config file against the schema")
     p.add_argument("--config", type=Path, required=True)
     p.add_argument("--schema", type=Path, default=Path("workflow/schemas/config.schema.yaml"))
+    p.add_argument("--lock", type=Path, default=Path(LOCK), help="lock file the installed versions are compared with")
     p.set_defaults(func=cmd_check_config)
 
     p = verbs.add_parser("prepare", help="write a dataset's arrays and meta.json")
@@ -504,6 +518,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--sweep", nargs="*", default=[], help="sampler sweep settings to read from each run's sweep/ folder"
     )
     p.add_argument("--out-dir", type=Path, required=True)
+    p.add_argument(
+        "--lock", type=Path, default=Path(LOCK), help="lock file the runs' recorded versions are compared with"
+    )
     p.set_defaults(func=cmd_report)
 
     p = verbs.add_parser("usage", help="CPU, wall time and memory per stage, from the usage lines of the jobs' logs")
@@ -526,11 +543,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None, started: float | None = None) -> int:
-    """Run one verb; errors of input (and failed writes) print one clear line and exit with status 2.
+    """
+    Run one verb; errors of input (and failed writes) print one clear line and exit with status 2.
 
-    With `started` (time.monotonic() at the process's start, as `python -m genlib` passes it), the verb's
-    resource use is printed last to stderr when that is not a terminal (a job's log), for `genlib usage`
-    (genlib.pipeline.job_usage).
+        With `started` (time.monotonic() at the process's start, as `python -m genlib` passes it), the verb's
+        resource use is printed last to stderr when that is not a terminal (a job's log), for `genlib usage`
+        (genlib.pipeline.job_usage).
     """
     # ConfigError and SettingsError are ValueErrors; genlib.config.experiment (jsonschema) is not imported
     # by the verbs that do not need it.

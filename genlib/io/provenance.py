@@ -47,7 +47,9 @@ def versions() -> dict[str, str | None]:
         "genlib": genlib.__version__,
         "python": platform.python_version(),
         "numpy": _version("numpy"),
+        "scipy": _version("scipy"),
         "torch": _version("torch"),
+        "torchvision": _version("torchvision"),
         "torchmetrics": _version("torchmetrics"),
     }
 

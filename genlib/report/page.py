@@ -46,6 +46,7 @@ def collect_runs(run_dirs: list[Path]) -> pd.DataFrame:
         source = result.get("provenance") or {}
         for key in ("git_commit", "git_dirty", "config_sha256", "checkpoint_sha256", "device", "train_device"):
             row[key] = source.get(key)
+        row["versions"] = source.get("versions") or {}
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -91,6 +92,7 @@ def build_report(
     out_dir: Path,
     config_path: Path | None = None,
     sweep_tags: list[str] | None = None,
+    lock_path: Path | None = None,
 ) -> None:
     """Write index.html, summary.csv, summary.json and runs.csv (and sweep.csv with a sampler sweep) into `out_dir`."""
     out_dir = Path(out_dir)
@@ -119,11 +121,11 @@ def build_report(
             section += sweep_section(dataset, sweep, their_sweep)
         sections.append(section)
     provenance = _provenance(config_path)
-    page = _page(sections, provenance, _runs_provenance(runs, provenance), len(runs))
+    page = _page(sections, provenance, _runs_provenance(runs, provenance, lock_path), len(runs))
     files = paths.report_at(out_dir)
     _write_csv(summary, files.summary_csv)
     write_json(files.summary_json, summary_metrics(summary))
-    _write_csv(runs.drop(columns=["run_dir"]), files.runs_csv)
+    _write_csv(runs.drop(columns=["run_dir", "versions"]), files.runs_csv)
     if not sweep.empty:
         _write_csv(summarise_sweep(sweep), files.sweep_csv)
     if not reproduced.empty:
@@ -167,7 +169,32 @@ def _provenance(config_path: Path | None) -> dict[str, str]:
     return info
 
 
-def _runs_provenance(runs: pd.DataFrame, page: dict[str, str]) -> str:
+def _lock_warnings(runs: pd.DataFrame, lock_path: Path | None) -> list[str]:
+    """Runs whose recorded software versions are not the lock's, and the report's own install if it differs."""
+    if lock_path is None:
+        return []
+    from genlib.pipeline.lock import differences_line, install_differences, locked_pins, recorded_differences
+
+    pins = locked_pins(lock_path)
+    counts: dict[str, int] = {}
+    for versions in runs["versions"]:
+        for difference in recorded_differences(versions, pins):
+            counts[difference.describe()] = counts.get(difference.describe(), 0) + 1
+    warnings = (
+        [
+            f"runs made with other versions than {lock_path}'s: "
+            + ", ".join(f"{text} in {n} of {len(runs)} runs" for text, n in sorted(counts.items()))
+        ]
+        if counts
+        else []
+    )
+    installed = install_differences(pins)
+    if installed:
+        warnings.append(f"this report was made where {differences_line(installed, lock_path)}")
+    return warnings
+
+
+def _runs_provenance(runs: pd.DataFrame, page: dict[str, str], lock_path: Path | None = None) -> str:
     """Per run: the checkpoint its numbers came from (SHA-256), the devices, and the code and config that scored it."""
     from genlib.io.provenance import describe_git
 
@@ -185,6 +212,7 @@ def _runs_provenance(runs: pd.DataFrame, page: dict[str, str]) -> str:
         warnings.append("the runs were scored by different versions of the code")
     if set(runs["config_sha256"]) != {page.get("config SHA-256")}:
         warnings.append("not every run was scored under this page's config")
+    warnings += _lock_warnings(runs, lock_path)
     note = "".join(f"<p class='note'><b>Note:</b> {html.escape(w)}.</p>" for w in warnings)
     return (
         "<h3>Per run</h3>" + note + "<table><tr><th>dataset</th><th>model</th><th>seed</th><th>checkpoint SHA-256</th>"
