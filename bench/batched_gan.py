@@ -25,6 +25,7 @@ from genlib.config.settings import GANSettings
 from genlib.data.mixtures import ring8
 from genlib.families.gan import AdversarialTraining, GroupTraining
 from genlib.families.interface import TrainingData
+from genlib.io.provenance import host_line
 from genlib.training.device import Accelerator
 
 FULL_PROTOCOL_RUNS = 2 * 4 * 10  # ring and grid x GAN, PacGAN2-4 x 10 seeds
@@ -87,6 +88,7 @@ def main() -> None:
     parser.add_argument("--windows", type=int, default=3)
     parser.add_argument("--runs", type=int, nargs="+", default=[1, 10, 40])
     args = parser.parse_args()
+    print(host_line(), flush=True)
     torch.set_num_threads(args.threads)
     accelerator = Accelerator.choose(args.device)
     data = TrainingData(torch.from_numpy(ring8().sample(100_000, np.random.default_rng(0))), point_spec())

@@ -22,6 +22,7 @@ from genlib.config.catalogue import MODEL_CATALOGUE, DataSpec
 from genlib.config.settings import GANSettings
 from genlib.families.gan import train_gan
 from genlib.families.interface import TrainingData
+from genlib.io.provenance import host_line
 from genlib.training.device import Accelerator
 
 
@@ -56,6 +57,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=40, help="generator steps per timed window")
     parser.add_argument("--windows", type=int, default=5)
     args = parser.parse_args()
+    print(host_line(), flush=True)
 
     torch.set_num_threads(args.threads)
     accelerator = Accelerator.choose(args.device)

@@ -17,6 +17,7 @@ import torch
 
 from genlib.diffusion.samplers import ddim_sample, ddpm_sample
 from genlib.diffusion.schedules import NoiseSchedule
+from genlib.io.provenance import host_line
 from genlib.networks.unet import UNet
 from genlib.training.device import Accelerator
 
@@ -44,6 +45,7 @@ def main() -> None:
     parser.add_argument("--ddim-steps", type=int, default=50)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
+    print(host_line(), flush=True)
 
     torch.set_num_threads(args.threads)
     accelerator = Accelerator.choose(args.device)

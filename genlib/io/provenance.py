@@ -54,6 +54,44 @@ def versions() -> dict[str, str | None]:
     }
 
 
+def cpu_model() -> str:
+    """The CPU's model name as /proc/cpuinfo gives it (else what the platform says, or "unknown")."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def vector_extensions() -> list[str]:
+    """The CPU's wide vector extensions that decide which kernels run (AVX2, AVX-512, AMX), from /proc/cpuinfo."""
+    try:
+        flags = next(
+            line.split(":", 1)[1].split()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("flags")
+        )
+    except (OSError, StopIteration):
+        return []
+    return [name for name in ("avx2", "avx512f", "avx512_bf16", "amx_tile") if name in flags]
+
+
+def host_line() -> str:
+    """One line naming the machine a timing was measured on: CPU, vector extensions, cores, torch and its kernels."""
+    import os
+
+    import torch
+
+    extensions = " ".join(vector_extensions()) or "no AVX2"
+    return (
+        f"host: {cpu_model()} ({extensions}), {os.cpu_count()} cores, torch {_version('torch')} "
+        f"(CPU kernels: {torch.backends.cpu.get_cpu_capability()}), numpy {_version('numpy')}, "
+        f"Python {platform.python_version()}"
+    )
+
+
 def provenance(
     *, config_path: str | Path | None, checkpoint_sha256: str | None, device: str, train_device: str | None = None
 ) -> dict[str, Any]:
