@@ -14,10 +14,12 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import yaml
+
+if TYPE_CHECKING:
+    import jsonschema
 
 from genlib.config.catalogue import (
     MIXTURE_NAMES,
@@ -96,6 +98,8 @@ def load_config(path: str | Path) -> dict[str, Any]:
 def validate_config(config: dict[str, Any], schema_path: str | Path) -> None:
     """Raise ConfigError naming every bad key and its allowed values; return None when all is well."""
     schema = config_schema(schema_path)
+    import jsonschema  # here, not at the top: training jobs import this module for group_problem alone
+
     validator = jsonschema.Draft202012Validator(schema)
     problems = [
         _describe(error) for error in sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Every GPU figure of the README's benchmark table, in one go (about 5 minutes on one H200).
+# Runs from the repository root with the machine's own torch; genlib is taken from the working tree.
+set -uo pipefail
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
+PY=${PYTHON:-python3}
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
+$PY -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda, torch.cuda.get_device_name())"
+echo "== DCGAN-28 training throughput (bf16 autocast, channels_last)"
+$PY bench/dcgan_throughput.py --device cuda --batch-size 64 --channels 32 64 --steps 100 --windows 5
+$PY bench/dcgan_throughput.py --device cuda --batch-size 512 --channels 64 --steps 100 --windows 5
+echo "== sampling 16 MNIST images with a 32-channel U-Net: DDPM T = 1000 against DDIM S = 50"
+$PY bench/sampling_speed.py --device cuda --batch-size 16 --channels 32
+echo "== batched 2-D trainer, PacGAN networks (simultaneous updates, batch 100 packed examples)"
+$PY bench/batched_gan.py --device cuda --runs 1 10 40 80
