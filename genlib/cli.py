@@ -25,7 +25,7 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     validate_config(config, args.schema)
     print(f"{args.config}: valid, {len(run_matrix(config))} runs")
     if args.lock.is_file():
-        from genlib.pipeline.lock import differences_line, install_differences, locked_pins
+        from genlib.io.lock import differences_line, install_differences, locked_pins
 
         differences = install_differences(locked_pins(args.lock))
         if differences:

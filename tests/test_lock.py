@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from genlib import cli
-from genlib.pipeline.lock import (
+from genlib.io.lock import (
     Pin,
     install_differences,
     locked_pins,

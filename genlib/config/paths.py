@@ -24,7 +24,7 @@ RESULTS = "results"
 LOGS = "logs"
 BENCHMARKS = "benchmarks"
 DEFAULT_CONFIG = "config/config.yaml"
-LOCK = "requirements.lock"  # exact versions of everything the README installs (genlib.pipeline.lock)
+LOCK = "requirements.lock"  # exact versions of everything the README installs (genlib.io.lock)
 DEFAULT_PUBLISHED = ("config/published/toy2d.csv",)
 INCEPTION_WEIGHTS = f"{RESOURCES}/inception/{INCEPTION_FILE}"
 # The pictures every image run draws in its sample step (families may add their own).

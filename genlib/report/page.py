@@ -173,7 +173,7 @@ def _lock_warnings(runs: pd.DataFrame, lock_path: Path | None) -> list[str]:
     """Runs whose recorded software versions are not the lock's, and the report's own install if it differs."""
     if lock_path is None:
         return []
-    from genlib.pipeline.lock import differences_line, install_differences, locked_pins, recorded_differences
+    from genlib.io.lock import differences_line, install_differences, locked_pins, recorded_differences
 
     pins = locked_pins(lock_path)
     counts: dict[str, int] = {}
