@@ -515,7 +515,14 @@ def test_in_a_clone_named_genlib_with_its_venv_inside_a_kill_9_of_snakemake_lose
 def test_a_second_invocation_while_one_runs_is_refused_and_the_first_finishes(tmp_path, uninterrupted):
     work = make_workdir(tmp_path, KILL_CONFIG)
     first = start_and_wait_for_state(work)
-    second = snakemake(work, target="trained", check=False)
+    # The trainer (its PID is in the run's lock file) is paused while the second invocation starts: on a fast
+    # host the first run could otherwise finish before the second one has parsed the workflow.
+    trainer = int((work / KILL_RUN / "train.lock").read_text().split()[0])
+    os.kill(trainer, signal.SIGSTOP)
+    try:
+        second = snakemake(work, target="trained", check=False)
+    finally:
+        os.kill(trainer, signal.SIGCONT)
     assert second.returncode != 0 and "cannot be locked" in second.stdout + second.stderr
     assert first.wait(timeout=600) == 0
     assert_same_training(work, uninterrupted)
