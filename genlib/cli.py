@@ -290,13 +290,22 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     figure = scatter_figure(reference, samples, dist.modes, title)
     save_figure(figure, args.scatter)
     result["provenance"] = provenance(
-        config_path=args.config,
+        config_sha256=_config_sha256(args.config),
         checkpoint_sha256=info.get("checkpoint_sha256"),
         device="cpu (numpy)",
         train_device=info.get("train_device"),
     )
     write_json(args.metrics, result)
     return 0
+
+
+def _config_sha256(path: Path | None) -> str | None:
+    """SHA-256 of the resolved config a run was scored under (None without one)."""
+    if path is None:
+        return None
+    from genlib.config.experiment import config_hash, load_config
+
+    return config_hash(load_config(path))
 
 
 def _evaluate_images(args: argparse.Namespace, images, info) -> dict:
@@ -326,7 +335,7 @@ def _evaluate_images(args: argparse.Namespace, images, info) -> dict:
         meta["reference"],
     )
     result["provenance"] = provenance(
-        config_path=args.config,
+        config_sha256=_config_sha256(args.config),
         checkpoint_sha256=info.get("checkpoint_sha256"),
         device=accelerator.describe(),
         train_device=info.get("train_device"),

@@ -93,14 +93,12 @@ def host_line() -> str:
 
 
 def provenance(
-    *, config_path: str | Path | None, checkpoint_sha256: str | None, device: str, train_device: str | None = None
+    *, config_sha256: str | None, checkpoint_sha256: str | None, device: str, train_device: str | None = None
 ) -> dict[str, Any]:
-    """The provenance block of one metrics file."""
-    from genlib.config.experiment import config_hash, load_config
-
+    """The provenance block of one metrics file (the caller hashes the config: genlib.config.experiment.config_hash)."""
     return {
         **git_state(),
-        "config_sha256": config_hash(load_config(config_path)) if config_path is not None else None,
+        "config_sha256": config_sha256,
         "versions": versions(),
         "device": device,
         "train_device": train_device,

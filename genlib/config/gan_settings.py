@@ -1,0 +1,137 @@
+"""Settings of the GAN family (genlib.families.gan): one adversarial training run (torch-free)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+from genlib.config.catalogue import IMAGE_SIZES, MIXTURE_NAMES, DataKind, DataSpec, data_kind
+from genlib.config.validation import SettingsError, bounded, check_bounds
+
+Objective = Literal["minimax", "nonsaturating", "wasserstein", "least-squares", "hinge"]
+Optimizer = Literal["adam", "rmsprop"]
+Network = Literal["mlp", "dcgan", "pacgan"]
+Conditioning = Literal["none", "concat", "projection"]
+
+OBJECTIVE_NAMES: tuple[str, ...] = get_args(Objective)
+
+
+@dataclass(frozen=True)
+class GANSettings:
+    """Everything that determines one adversarial training run (dataset x model x seed); family "gan"."""
+
+    dataset: str  # prepared dataset to train on
+    model: str  # name of the model variant (a key of MODEL_CATALOGUE or of the config)
+    seed: int  # seed of initialisation, batches and noise
+    objective: Objective  # adversarial objective, see genlib.gan.objectives
+    family: Literal["gan"] = "gan"  # the model family (genlib.families.gan)
+    # networks: "mlp" is an MLP pair for 2-D points (ReLU G with batch norm, LeakyReLU D) and the lecture's
+    # MLP pair for images; "pacgan" is the PacGAN authors' 2-D pair (bias-free batch-norm ReLU G, maxout D,
+    # N(0, 0.02) weights; Lin et al. 2018, fjxmlzn/PacGAN); "dcgan" is Radford et al. 2016 (images only);
+    # see genlib.networks.build
+    network: Network = "mlp"
+    maxout_pieces: int = bounded(5, minimum=2)  # network pacgan: linear pieces per maxout unit of D
+    # PacGAN (Lin et al. 2018): D judges `packing` samples at once, concatenated (features of 2-D points,
+    # channels of images); every batch holds batch_size / packing packed examples; 1: an ordinary D
+    packing: int = bounded(1, minimum=1)
+    latent_dim: int | None = bounded(
+        None, minimum=1
+    )  # dimension of the generator's Gaussian noise; None: 2 for 2-D data, 100 for images
+    g_width: int = bounded(400, minimum=1)  # 2-D MLP: units per hidden layer of the generator
+    g_depth: int = bounded(4, minimum=1)  # 2-D MLP: hidden layers of the generator
+    g_batch_norm: bool = True  # batch norm after each hidden layer of the generator (2-D MLP and DCGAN)
+    d_width: int = bounded(200, minimum=1)  # 2-D MLP: units per hidden layer of the discriminator
+    d_depth: int = bounded(3, minimum=1)  # 2-D MLP: hidden layers of the discriminator
+    g_channels: int = bounded(
+        64, minimum=1
+    )  # DCGAN: channels of the generator's last hidden stage (doubling towards the noise)
+    d_channels: int = bounded(64, minimum=1)  # DCGAN: channels of the discriminator's first stage (doubling with depth)
+    d_batch_norm: bool | None = (
+        None  # DCGAN discriminator batch norm; None: on unless gradient penalty or spectral norm
+    )
+    spectral_norm: bool = False  # spectral normalisation of every discriminator layer (Miyato et al. 2018)
+    conditioning: Conditioning = "none"  # class labels into G and D: concat (Mirza & Osindero 2014) or projection D (Miyato & Koyama 2018); DCGAN only
+    # optimisation
+    optimizer: Optimizer = "adam"  # optimiser of both networks
+    lr_g: float = bounded(2e-4, exclusive_minimum=0.0)  # generator learning rate
+    lr_d: float = bounded(2e-4, exclusive_minimum=0.0)  # discriminator learning rate
+    beta1: float = bounded(0.5, minimum=0.0, exclusive_maximum=1.0)  # Adam beta1 (RMSprop ignores it)
+    beta2: float = bounded(0.999, minimum=0.0, exclusive_maximum=1.0)  # Adam beta2 (RMSprop ignores it)
+    n_critic: int = bounded(1, minimum=1)  # discriminator steps per generator step
+    # alternating: n_critic D steps, then a G step on fresh noise (Goodfellow et al. 2014, Algorithm 1);
+    # simultaneous: one batch, both gradients at the same parameters, both applied (the ALI code base
+    # the PacGAN authors trained with, `ali_algorithm`)
+    updates: Literal["alternating", "simultaneous"] = "alternating"
+    weight_clip: float | None = bounded(
+        None, exclusive_minimum=0.0
+    )  # clip discriminator weights to [-c, c] after each step (WGAN)
+    gradient_penalty: float = bounded(0.0, minimum=0.0)  # weight lambda of the WGAN-GP penalty; 0 turns it off
+    # schedule
+    steps: int = bounded(2000, minimum=1)  # generator steps
+    batch_size: int = bounded(100, minimum=1)  # samples per batch, real and generated
+    ema_decay: float | None = bounded(
+        None, exclusive_minimum=0.0, exclusive_maximum=1.0
+    )  # decay of an exponential moving average of the generator; None: off
+    checkpoint_every: int = bounded(500, minimum=1)  # write a resumable checkpoint every this many generator steps
+    log_every: int = bounded(1, minimum=1)  # write a loss row every this many generator steps
+    # a loss or parameter beyond +-this marks the run diverged at that step; null: only non-finite values do
+    divergence_bound: float | None = bounded(1e6, exclusive_minimum=0.0)
+    # images: FID over training on a small sample (same backbone as the final FID)
+    monitor_every: int = bounded(0, minimum=0)  # compute it every this many generator steps; 0: off
+    monitor_samples: int = bounded(1000, minimum=2)  # generated images per point of the curve
+
+    def __post_init__(self) -> None:
+        if self.latent_dim is None:
+            object.__setattr__(self, "latent_dim", 2 if self.dataset in MIXTURE_NAMES else 100)
+        check_bounds(self)
+        if self.dataset in MIXTURE_NAMES and (self.network == "dcgan" or self.conditioning != "none"):
+            raise SettingsError(
+                f"2-D dataset {self.dataset}: network must be mlp or pacgan and conditioning none, "
+                f"got network {self.network!r}, conditioning {self.conditioning!r}"
+            )
+        if self.network == "pacgan" and self.dataset not in MIXTURE_NAMES:
+            raise SettingsError(
+                f"network pacgan is the PacGAN authors' 2-D pair; {self.dataset} holds images: use mlp or dcgan"
+            )
+        if self.updates == "simultaneous" and (self.n_critic != 1 or self.gradient_penalty or self.weight_clip):
+            raise SettingsError(
+                "updates: simultaneous takes one D and one G gradient from the same batch; it needs n_critic 1, "
+                "no gradient_penalty and no weight_clip"
+            )
+        if self.batch_size % self.packing:
+            raise SettingsError(
+                f"packing {self.packing} does not divide batch_size {self.batch_size}: every packed example holds "
+                f"{self.packing} samples; set batch_size to a multiple of {self.packing}"
+            )
+        if self.packing > 1 and self.conditioning != "none":
+            raise SettingsError(
+                f"packing {self.packing} with conditioning {self.conditioning!r}: a packed example mixes classes; "
+                "use packing 1 for a conditional GAN"
+            )
+        if self.conditioning != "none" and self.network != "dcgan":
+            raise SettingsError(f"conditioning {self.conditioning!r} needs network dcgan, got network {self.network!r}")
+        if self.d_batch_norm and self.gradient_penalty > 0:
+            raise SettingsError(
+                "d_batch_norm: a gradient-penalised critic must not use batch norm (Gulrajani et al. 2017, Sec. 4); "
+                "set d_batch_norm to false or null"
+            )
+
+    @property
+    def data_kind(self) -> DataKind:
+        """The kind of data this run trains on, decided by its dataset."""
+        return data_kind(self.dataset)
+
+    def data_problem(self, spec: DataSpec) -> str | None:
+        """Why this run's networks cannot take data of `spec`, or None when they can."""
+        if self.network == "dcgan":
+            if spec.kind != "images":
+                return f"network dcgan needs images, but {self.dataset} holds {spec.kind}"
+            channels, height, width = spec.shape
+            if height != width or height not in IMAGE_SIZES:
+                return (
+                    f"network dcgan is built for square 28, 32 or 64 px images; {self.dataset} has {height} x {width}: "
+                    f"set data.{self.dataset}.image_size to 28, 32 or 64"
+                )
+        if self.conditioning != "none" and spec.num_classes < 2:
+            return f"conditioning {self.conditioning!r} needs class labels, but {self.dataset} has none"
+        return None
