@@ -342,12 +342,7 @@ def test_a_config_file_with_a_key_given_twice_fails_before_any_job_naming_file_a
 # One run with networks of the default config's size (a few ms a step): it cannot finish in the
 # moment between its first resumable state and the fault.
 KILL_CONFIG = dict(
-    TINY,
-    datasets=["ring8"],
-    models=["gan-nonsaturating"],
-    seeds=[0],
-    data={"ring8": TINY["data"]["ring8"]},
-    model_overrides={},
+    ONE_RUN,
     training={
         **TINY["training"],
         "steps": 1000,
@@ -358,7 +353,7 @@ KILL_CONFIG = dict(
         "d_depth": 3,
     },
 )
-KILL_RUN = "results/tiny/ring8/gan-nonsaturating/seed0"
+KILL_RUN = ONE_RUN_FOLDER
 
 
 @pytest.fixture(scope="module")
