@@ -208,19 +208,9 @@ def group_problem(settings_list: list[Any]) -> str | None:
     return None
 
 
-def grouped_models(config: dict[str, Any]) -> list[tuple[str, str]]:
-    """(dataset, model) pairs whose seeds train as one batched job: all 2-D GAN pairs the batched trainer
-    takes, when the config sets `batch_seeds` (genlib.gan.batched); none otherwise."""
-    return [pair for pair, problem in _batching(config).items() if problem is None]
-
-
-def ungrouped_models(config: dict[str, Any]) -> dict[tuple[str, str], str]:
-    """With `batch_seeds`, the 2-D GAN (dataset, model) pairs that still train one job per seed, and why."""
-    return {pair: problem for pair, problem in _batching(config).items() if problem is not None}
-
-
-def _batching(config: dict[str, Any]) -> dict[tuple[str, str], str | None]:
-    """With `batch_seeds`, every 2-D GAN (dataset, model) pair and why it cannot be batched (None: it can)."""
+def seed_batching(config: dict[str, Any]) -> dict[tuple[str, str], str | None]:
+    """With `batch_seeds`, every 2-D GAN (dataset, model) pair and why the batched trainer cannot take its seeds
+    (None: they train as one batched job, genlib.gan.batched); without it, no pair."""
     if not config.get("batch_seeds"):
         return {}
     pairs = {}

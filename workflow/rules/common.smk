@@ -12,8 +12,7 @@ from snakemake.exceptions import WorkflowError
 from genlib.config import paths
 from genlib.config.catalogue import MIXTURE_NAMES, data_kind
 from genlib.config.experiment import (
-    grouped_models,
-    ungrouped_models,
+    seed_batching,
     ConfigError,
     RunKey,
     dataset_settings,
@@ -86,10 +85,12 @@ def run_paths(key):
 
 
 # Models whose seeds train as one batched job (config `batch_seeds`; genlib.gan.batched).
-GROUPED_MODELS = model_pattern(sorted({model for _, model in grouped_models(config)}))
+BATCHING = seed_batching(config)
+GROUPED_MODELS = model_pattern(sorted({model for (_, model), reason in BATCHING.items() if reason is None}))
 # Said at every start (a dry run included): batch_seeds does not batch these.
-for (dataset, model), reason in ungrouped_models(config).items():
-    print(f"batch_seeds: {model} on {dataset} is not batched: {reason}", file=sys.stderr)
+for (dataset, model), reason in BATCHING.items():
+    if reason is not None:
+        print(f"batch_seeds: {model} on {dataset} is not batched: {reason}", file=sys.stderr)
 MODEL = paths.model_pattern()
 SEEDS = config["seeds"]
 
