@@ -59,8 +59,10 @@ def cmd_prepare(args: argparse.Namespace) -> int:
         prepare_mixture(from_dict(MixtureSettings, values, where=str(args.settings)), args.out_dir)
     else:
         from genlib.data.images import prepare_images
+        from genlib.data.stacked import prepare_stacked_mnist
 
-        prepare_images(from_dict(ImageDatasetSettings, values, where=str(args.settings)), args.out_dir)
+        settings = from_dict(ImageDatasetSettings, values, where=str(args.settings))
+        (prepare_stacked_mnist if settings.source == "stacked-mnist" else prepare_images)(settings, args.out_dir)
     return 0
 
 
@@ -167,21 +169,24 @@ def cmd_train_classifier(args: argparse.Namespace) -> int:
     from genlib.metrics.backbones import train_classifier
 
     _set_threads(args.threads)
-    images, labels = load_images(args.data, "train")
     meta = load_image_meta(args.data)
     if meta["num_classes"] < 2:
         raise ValueError(
             f"{args.data} has no class labels: the classifier backbone needs them; use evaluation.backbone: inception"
         )
+    stacked = meta.get("stacked")
+    if stacked:
+        # Stacked digits are read channel by channel: the classifier learns single digits (genlib.data.stacked).
+        from genlib.data.stacked import load_digits
+
+        train, held_out, num_classes = load_digits(args.data, "train"), load_digits(args.data, "test"), stacked["digit_classes"]
+    else:
+        train, held_out, num_classes = load_images(args.data, "train"), load_images(args.data, "test"), meta["num_classes"]
     checkpoint = train_classifier(
-        images,
-        labels,
-        load_images(args.data, "test"),
-        num_classes=meta["num_classes"],
-        epochs=args.epochs,
-        seed=args.seed,
-        progress=not args.no_progress,
+        *train, held_out, num_classes=num_classes, epochs=args.epochs, seed=args.seed, progress=not args.no_progress
     )
+    if stacked:
+        checkpoint["stacked_channels"] = stacked["channels"]
     save_checkpoint(args.out, checkpoint)
     print(f"{args.out}: {100 * checkpoint['reference_accuracy']:.2f}% accuracy on the reference set")
     return 0

@@ -14,9 +14,14 @@ DataKind = Literal["points", "images"]
 
 MIXTURE_NAMES: tuple[str, ...] = ("ring8", "grid25")  # the 2-D Gaussian mixtures of genlib.data.mixtures
 # Image datasets known by name; any other name is an image folder (`source: image-folder`, `folder: ...`).
-NAMED_IMAGE_DATASETS: tuple[str, ...] = ("mnist", "fashion-mnist", "cifar10")
+NAMED_IMAGE_DATASETS: tuple[str, ...] = ("mnist", "fashion-mnist", "cifar10", "stacked-mnist")
+# Stacked MNIST (Metz et al. 2017; Srivastava et al. 2017; PacGAN, Lin et al. 2018, Sec. 5.2): three MNIST
+# digits in the three channels, one class per digit triple.
+STACKED_CHANNELS = 3
+DIGIT_CLASSES = 10
 NATIVE_SHAPES: dict[str, tuple[int, int, int]] = {
     "mnist": (1, 28, 28),
+    "stacked-mnist": (STACKED_CHANNELS, 28, 28),
     "fashion-mnist": (1, 28, 28),
     "cifar10": (3, 32, 32),
 }
@@ -35,6 +40,8 @@ CLASS_NAMES: dict[str, tuple[str, ...]] = {
         "Ankle boot",
     ),
     "cifar10": ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"),
+    # class 100 r + 10 g + b is the triple (r, g, b) of the digits in the red, green and blue channels
+    "stacked-mnist": tuple(f"{i:0{STACKED_CHANNELS}d}" for i in range(DIGIT_CLASSES**STACKED_CHANNELS)),
 }
 IMAGE_SIZES: tuple[int, ...] = (28, 32, 64)  # square sizes the image networks are built for
 FOLDER_IMAGE_SIZES: tuple[int, ...] = (32, 64)  # sizes an image folder may be resized to

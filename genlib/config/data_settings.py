@@ -6,11 +6,17 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from genlib.config.catalogue import FOLDER_IMAGE_SIZES, IMAGE_SIZES, MIXTURE_NAMES, NAMED_IMAGE_DATASETS
+from genlib.config.catalogue import (
+    FOLDER_IMAGE_SIZES,
+    IMAGE_SIZES,
+    MIXTURE_NAMES,
+    NAMED_IMAGE_DATASETS,
+    STACKED_CHANNELS,
+)
 from genlib.config.validation import SettingsError, bounded, check_bounds
 
 MixtureName = Literal["ring8", "grid25"]
-ImageSource = Literal["mnist", "fashion-mnist", "cifar10", "image-folder"]
+ImageSource = Literal["mnist", "fashion-mnist", "cifar10", "stacked-mnist", "image-folder"]
 
 IMAGE_SOURCES: tuple[str, ...] = get_args(ImageSource)
 assert get_args(MixtureName) == MIXTURE_NAMES, "MixtureName must list the catalogue's mixtures"
@@ -49,7 +55,13 @@ class ImageDatasetSettings:
     max_train: int | None = bounded(
         None, minimum=1
     )  # keep at most this many training images (a seeded subset); None: all
-    seed: int = bounded(0, minimum=0)  # seed of the holdout split and of the max_train subset
+    seed: int = bounded(0, minimum=0)  # seed of the holdout split, the max_train subset and the stacked draws
+    # stacked-mnist (PacGAN, Lin et al. 2018, Sec. 5.2): images of `channels` MNIST digits drawn at random
+    # (with replacement) from the digits of `split` into the channels; the reference stacks are drawn from
+    # the held-out digits (`holdout`, or the other MNIST split), which also score the digit classifier
+    stacked_count: int = bounded(128_000, minimum=1)  # training stacks (the paper's 128,000)
+    stacked_reference: int = bounded(10_000, minimum=2)  # reference stacks, drawn from held-out digits
+    channels: int | None = bounded(None, minimum=1)  # stacked-mnist: digits per image, 3 (1,000 triples); None: 3
 
     def __post_init__(self) -> None:
         if self.source is None:
@@ -67,6 +79,19 @@ class ImageDatasetSettings:
                 raise SettingsError(
                     f"image_size of an image folder must be one of {', '.join(map(str, FOLDER_IMAGE_SIZES))}, got {self.image_size!r}"
                 )
+        if self.source == "stacked-mnist":
+            if self.channels not in (None, STACKED_CHANNELS):
+                raise SettingsError(
+                    f"data.{self.name}.channels: stacked MNIST has {STACKED_CHANNELS} channels (one digit each, "
+                    f"1,000 triples), got {self.channels}; remove the key or set it to {STACKED_CHANNELS}"
+                )
+            if self.image_size not in (None, 28):
+                raise SettingsError(
+                    f"data.{self.name}.image_size: stacked MNIST is 28 px, as its digit classifier reads it; "
+                    f"remove the key, got {self.image_size}"
+                )
+        elif self.channels is not None:
+            raise SettingsError(f"data.{self.name}.channels applies to source stacked-mnist only; remove it")
         if self.image_size is not None and self.image_size not in IMAGE_SIZES:
             raise SettingsError(
                 f"image_size {self.image_size!r} is not allowed; allowed values: {', '.join(map(str, IMAGE_SIZES))}"

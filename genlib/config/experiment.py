@@ -199,11 +199,13 @@ def group_problem(settings_list: list[Any]) -> str | None:
         "spectral_norm": bool(first.spectral_norm),
         "ema_decay": first.ema_decay is not None,
         "monitor_every": bool(first.monitor_every),
+        "diffusion_gan": first.diffusion_gan,
+        "g_steps": first.g_steps > 1,
     }
     if any(refused.values()):
         return (
             f"the batched trainer takes no {', '.join(name for name, used in refused.items() if used)} "
-            "(nor any of gradient_penalty, spectral_norm, ema_decay, monitor_every); these runs train one per job"
+            f"(nor any of {', '.join(refused)}); these runs train one per job"
         )
     return None
 
@@ -332,6 +334,10 @@ def _settings_problems(config: dict[str, Any]) -> list[str]:
             datasets[name] = dataset_settings(config, name)
         except SettingsError as error:
             problems.append(str(error))
+            continue
+        problem = _digit_source_problem(datasets[name])
+        if problem:
+            problems.append(problem)
     try:
         evaluation_settings(config)
     except SettingsError as error:
@@ -347,6 +353,27 @@ def _settings_problems(config: dict[str, Any]) -> list[str]:
             if problem:
                 problems.append(f"model {key.model} on {key.dataset}: {problem}")
     return problems
+
+
+def _digit_source_problem(settings: MixtureSettings | ImageDatasetSettings) -> str | None:
+    """Why a stacked MNIST dataset has no MNIST files to draw its digits from, or None."""
+    if getattr(settings, "source", None) != "stacked-mnist":
+        return None
+    where = f"data.{settings.name}"
+    if settings.mirror:
+        if not Path(settings.mirror).is_dir():
+            return (
+                f"{where}.mirror: {settings.mirror} is not a folder; stacked MNIST draws its digits from the MNIST "
+                "files: point mirror at a folder holding them, or remove mirror and set download: true"
+            )
+        return None
+    local = Path(settings.resources) / "mnist"
+    if not settings.download and not local.is_dir():
+        return (
+            f"{where}: stacked MNIST needs an MNIST source, and there is none: {local} does not exist and download "
+            f"is false; set {where}.mirror to a folder holding the MNIST files, or set {where}.download: true"
+        )
+    return None
 
 
 def _sweep_problems(config: dict[str, Any]) -> list[str]:

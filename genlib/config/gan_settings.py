@@ -10,7 +10,8 @@ from genlib.config.validation import SettingsError, bounded, check_bounds
 
 Objective = Literal["minimax", "nonsaturating", "wasserstein", "least-squares", "hinge"]
 Optimizer = Literal["adam", "rmsprop"]
-Network = Literal["mlp", "dcgan", "pacgan"]
+Network = Literal["mlp", "dcgan", "pacgan", "veegan-dcgan", "unrolled-dcgan"]
+STACKED_MNIST_NETWORKS: tuple[str, ...] = ("veegan-dcgan", "unrolled-dcgan")
 Conditioning = Literal["none", "concat", "projection"]
 
 OBJECTIVE_NAMES: tuple[str, ...] = get_args(Objective)
@@ -28,7 +29,8 @@ class GANSettings:
     # networks: "mlp" is an MLP pair for 2-D points (ReLU G with batch norm, LeakyReLU D) and the lecture's
     # MLP pair for images; "pacgan" is the PacGAN authors' 2-D pair (bias-free batch-norm ReLU G, maxout D,
     # N(0, 0.02) weights; Lin et al. 2018, fjxmlzn/PacGAN); "dcgan" is Radford et al. 2016 (images only);
-    # see genlib.networks.build
+    # "veegan-dcgan" and "unrolled-dcgan" are the PacGAN authors' Stacked MNIST pairs of their Tables 2 and 3
+    # (28 px; d_channels is Table 3's discriminator width: 2 = 1/4 of G, 4 = 1/2); see genlib.networks.build
     network: Network = "mlp"
     maxout_pieces: int = bounded(5, minimum=2)  # network pacgan: linear pieces per maxout unit of D
     # PacGAN (Lin et al. 2018): D judges `packing` samples at once, concatenated (features of 2-D points,
@@ -51,6 +53,20 @@ class GANSettings:
     )
     spectral_norm: bool = False  # spectral normalisation of every discriminator layer (Miyato et al. 2018)
     conditioning: Conditioning = "none"  # class labels into G and D: concat (Mirza & Osindero 2014) or projection D (Miyato & Koyama 2018); DCGAN only
+    # Diffusion-GAN (Wang et al. 2023; authors' code Zhendong-Wang/Diffusion-GAN, diffusion-stylegan2): real
+    # and generated samples are both diffused to a timestep t drawn from a chain of length T before D sees
+    # them, and D is told t; T follows p in [0, 1], which moves every `diffusion_interval` D steps toward
+    # r_d = E[sign D(real)] = diffusion_target (genlib.gan.diffusion_gan). Defaults: the authors' train.py.
+    diffusion_gan: bool = False
+    diffusion_target: float = bounded(0.6, exclusive_minimum=0.0, exclusive_maximum=1.0)  # target of r_d
+    diffusion_t_min: int = bounded(10, minimum=1)  # shortest chain (p = 0)
+    diffusion_t_max: int = bounded(1000, minimum=2)  # longest chain (p = 1)
+    diffusion_interval: int = bounded(4, minimum=1)  # D steps between adjustments of p (ada_interval)
+    # thousands of real samples over which p can move by 1 (ada_kimg): each adjustment moves it by
+    # batch_size * interval / (1000 * kimg)
+    diffusion_kimg: float = bounded(100.0, exclusive_minimum=0.0)
+    diffusion_t_sampling: Literal["priority", "uniform"] = "priority"  # t with probability ~ t - 1, or uniform
+    diffusion_noise_std: float = bounded(0.05, exclusive_minimum=0.0)  # std of the diffusion noise (noise_sd)
     # optimisation
     optimizer: Optimizer = "adam"  # optimiser of both networks
     lr_g: float = bounded(2e-4, exclusive_minimum=0.0)  # generator learning rate
@@ -58,6 +74,9 @@ class GANSettings:
     beta1: float = bounded(0.5, minimum=0.0, exclusive_maximum=1.0)  # Adam beta1 (RMSprop ignores it)
     beta2: float = bounded(0.999, minimum=0.0, exclusive_maximum=1.0)  # Adam beta2 (RMSprop ignores it)
     n_critic: int = bounded(1, minimum=1)  # discriminator steps per generator step
+    # generator steps per iteration, on the same noise; the PacGAN authors' Table 2 code runs two "to make
+    # sure that d_loss does not go to zero"
+    g_steps: int = bounded(1, minimum=1)
     # alternating: n_critic D steps, then a G step on fresh noise (Goodfellow et al. 2014, Algorithm 1);
     # simultaneous: one batch, both gradients at the same parameters, both applied (the ALI code base
     # the PacGAN authors trained with, `ali_algorithm`)
@@ -89,6 +108,16 @@ class GANSettings:
                 f"2-D dataset {self.dataset}: network must be mlp or pacgan and conditioning none, "
                 f"got network {self.network!r}, conditioning {self.conditioning!r}"
             )
+        if self.diffusion_t_min >= self.diffusion_t_max:
+            raise SettingsError(
+                f"diffusion_t_min {self.diffusion_t_min} must be below diffusion_t_max {self.diffusion_t_max}: "
+                "T moves between them (the authors' defaults: 10 and 1000)"
+            )
+        if self.g_steps > 1 and (self.updates == "simultaneous" or self.n_critic > 1):
+            raise SettingsError(
+                f"g_steps {self.g_steps} takes one discriminator step per iteration and alternating updates; "
+                "set n_critic 1 and updates alternating, or g_steps 1"
+            )
         if self.network == "pacgan" and self.dataset not in MIXTURE_NAMES:
             raise SettingsError(
                 f"network pacgan is the PacGAN authors' 2-D pair; {self.dataset} holds images: use mlp or dcgan"
@@ -108,6 +137,10 @@ class GANSettings:
                 f"packing {self.packing} with conditioning {self.conditioning!r}: a packed example mixes classes; "
                 "use packing 1 for a conditional GAN"
             )
+        if self.dataset in MIXTURE_NAMES and self.network in STACKED_MNIST_NETWORKS:
+            raise SettingsError(f"network {self.network} is built for Stacked MNIST images; {self.dataset} holds 2-D points")
+        if self.network in STACKED_MNIST_NETWORKS and self.spectral_norm:
+            raise SettingsError(f"network {self.network} is the authors' batch-norm pair; set spectral_norm: false")
         if self.conditioning != "none" and self.network != "dcgan":
             raise SettingsError(f"conditioning {self.conditioning!r} needs network dcgan, got network {self.network!r}")
         if self.d_batch_norm and self.gradient_penalty > 0:
@@ -132,6 +165,9 @@ class GANSettings:
                     f"network dcgan is built for square 28, 32 or 64 px images; {self.dataset} has {height} x {width}: "
                     f"set data.{self.dataset}.image_size to 28, 32 or 64"
                 )
+        if self.network in STACKED_MNIST_NETWORKS and (spec.kind != "images" or spec.shape[1:] != (28, 28)):
+            shape = " x ".join(map(str, spec.shape))
+            return f"network {self.network} is built for 28 x 28 images (Stacked MNIST); {self.dataset} has {shape}"
         if self.conditioning != "none" and spec.num_classes < 2:
             return f"conditioning {self.conditioning!r} needs class labels, but {self.dataset} has none"
         return None

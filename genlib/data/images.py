@@ -236,6 +236,30 @@ def _hold_out(
     return np.sort(order[settings.holdout :]), np.sort(order[: settings.holdout])
 
 
+Split = tuple[np.ndarray, np.ndarray]  # images (N, C, H, W) uint8, labels (N,) int64
+
+
+def read_digit_splits(
+    settings: ImageDatasetSettings, rng: np.random.Generator | None = None
+) -> tuple[tuple[Split, Split], str, list[str]]:
+    """The training and reference images of a named dataset, as `split` and `holdout` choose them from its
+    verified raw files; with a description of the reference set and the original splits read."""
+    rng = rng or np.random.default_rng(settings.seed)
+    source = SOURCES[settings.source]
+    split, other = settings.split, _OTHER[settings.split]
+    needed = [split] if settings.holdout else [split, other]
+    used = raw_files(settings, needed)
+    train = _read_split(settings, split, used)
+    if settings.holdout:
+        keep, held = _hold_out(len(train[0]), settings, f"the {source.label} {split} split", rng)
+        train, test = (train[0][keep], train[1][keep]), (train[0][held], train[1][held])
+        reference = f"{source.label} {split} split, {settings.holdout:,} images held out from it (seed {settings.seed})"
+    else:
+        test = _read_split(settings, other, used)
+        reference = f"{source.label} {other} split"
+    return (train, test), reference, needed
+
+
 def prepare_images(settings: ImageDatasetSettings, out_dir: str | Path) -> None:
     """Write train.npz, test.npz and last meta.json of one image dataset into `out_dir`, each atomically."""
     out_dir = Path(out_dir)
@@ -254,22 +278,9 @@ def prepare_images(settings: ImageDatasetSettings, out_dir: str | Path) -> None:
         reference = f"{settings.holdout:,} images held out from folder {settings.folder} (seed {settings.seed})"
         raw: dict[str, str] = {}
     else:
-        source = SOURCES[settings.source]
-        split, other = settings.split, _OTHER[settings.split]
-        needed = [split] if settings.holdout else [split, other]
-        used = raw_files(settings, needed)
-        raw = {name: md5 for s in needed for name, md5 in source.files[s].items()}  # verified in raw_files
-        train = _read_split(settings, split, used)
+        (train, test), reference, needed = read_digit_splits(settings, rng)
+        raw = {name: md5 for s in needed for name, md5 in SOURCES[settings.source].files[s].items()}
         class_names = list(CLASS_NAMES[settings.source])
-        if settings.holdout:
-            keep, held = _hold_out(len(train[0]), settings, f"the {source.label} {split} split", rng)
-            train, test = (train[0][keep], train[1][keep]), (train[0][held], train[1][held])
-            reference = (
-                f"{source.label} {split} split, {settings.holdout:,} images held out from it (seed {settings.seed})"
-            )
-        else:
-            test = _read_split(settings, other, used)
-            reference = f"{source.label} {other} split"
     if settings.max_train is not None and settings.max_train < len(train[0]):
         subset = np.sort(rng.choice(len(train[0]), size=settings.max_train, replace=False))
         train = (train[0][subset], train[1][subset])

@@ -81,6 +81,7 @@ def evaluate_image_samples(
                 if backbone.name == "inception"
                 else {}
             ),
+            **({"classifier_accuracy": backbone.accuracy} if backbone.accuracy is not None else {}),
             "n_generated": len(images),
             "n_reference": len(reference.features),
             # The score of the real reference images under the same backbone: the ceiling of "score".

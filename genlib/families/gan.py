@@ -26,6 +26,7 @@ from genlib.config.catalogue import DataSpec
 from genlib.config.experiment import group_problem
 from genlib.config.settings import GANSettings, from_dict, to_dict
 from genlib.families.interface import Monitor, SamplingModel, TrainingData, sampled_weights
+from genlib.gan.diffusion_gan import diffused
 from genlib.gan.batched import StackedAdversaries, StackedNetwork, StackedOptimizerView, StackedView
 from genlib.gan.objectives import objective
 from genlib.gan.step import Adversaries, discriminator_step, generator_step, simultaneous_step
@@ -38,6 +39,7 @@ from genlib.training.resumable import ResumableRun, TrainResult, divergence_of, 
 log = logging.getLogger(__name__)
 
 LOSS_COLUMNS = ("step", "d_loss", "g_loss", "penalty")
+DIFFUSION_COLUMNS = ("diffusion_p", "diffusion_T")  # Diffusion-GAN's strength and chain length after each step
 FORMAT = "genlib.gan/3"
 
 
@@ -59,6 +61,10 @@ class AdversarialTraining:
         self.rng = torch.Generator(device=device).manual_seed(settings.seed)  # batches, noise, penalty interpolation
         generator = accelerator.prepare(build_generator(settings, self.spec))
         discriminator = accelerator.prepare(build_discriminator(settings, self.spec))
+        # Diffusion-GAN: D sees real and generated samples diffused to an adaptive timestep (Wang et al. 2023).
+        self.instance_noise = diffused(discriminator, settings, self.rng) if settings.diffusion_gan else None
+        if self.instance_noise is not None:
+            discriminator = self.instance_noise
         self.nets = Adversaries(
             generator,
             discriminator,
@@ -69,6 +75,7 @@ class AdversarialTraining:
             penalty_weight=settings.gradient_penalty,
             weight_clip=settings.weight_clip,
             packing=settings.packing,
+            instance_noise=self.instance_noise,
         )
         self.ema = copy.deepcopy(generator).requires_grad_(False) if settings.ema_decay is not None else None
         self.samples = data.samples.to(device)
@@ -103,19 +110,26 @@ class AdversarialTraining:
             if self.ema is not None:
                 update_ema(self.ema, self.nets.generator, settings.ema_decay)
             row = {"step": step, "d_loss": d_loss, "g_loss": g_loss, "penalty": 0.0}
-            return row, {"d": f"{d_loss:.3f}", "g": f"{g_loss:.3f}"}
+            return self.with_diffusion(row), {"d": f"{d_loss:.3f}", "g": f"{g_loss:.3f}"}
         d_results = [
             discriminator_step(self.nets, *self.real_batch(), rng=rng, accelerator=accelerator)
             for _ in range(settings.n_critic)
         ]
-        g_loss = generator_step(
-            self.nets,
-            settings.batch_size,
-            self.generator_labels(),
-            rng=rng,
-            accelerator=accelerator,
-            device=self.device,
-        )
+        labels = self.generator_labels()
+        # More than one generator step reuses one noise batch, as the PacGAN authors' Table 2 code does.
+        noise = None
+        if settings.g_steps > 1:
+            noise = torch.randn(settings.batch_size, settings.latent_dim, generator=rng, device=self.device)
+        for _ in range(settings.g_steps):
+            g_loss = generator_step(
+                self.nets,
+                settings.batch_size,
+                labels,
+                rng=rng,
+                accelerator=accelerator,
+                device=self.device,
+                noise=noise,
+            )
         if self.ema is not None:
             update_ema(self.ema, self.nets.generator, settings.ema_decay)
         row = {
@@ -124,7 +138,14 @@ class AdversarialTraining:
             "g_loss": g_loss,
             "penalty": sum(p for _, p in d_results) / settings.n_critic,
         }
-        return row, {"d": f"{row['d_loss']:.3f}", "g": f"{row['g_loss']:.3f}"}
+        return self.with_diffusion(row), {"d": f"{row['d_loss']:.3f}", "g": f"{row['g_loss']:.3f}"}
+
+    def with_diffusion(self, row: dict[str, float]) -> dict[str, float]:
+        """Diffusion-GAN: adapt T after the iteration, and log p and T beside the losses."""
+        if self.instance_noise is None:
+            return row
+        self.instance_noise.adapt()
+        return {**row, "diffusion_p": float(self.instance_noise.p), "diffusion_T": int(self.instance_noise.T)}
 
     def sampled_network(self, step: int) -> torch.nn.Module:
         """The generator that samples are drawn from at `step`: the EMA copy when there is one, with
@@ -158,7 +179,7 @@ def _resumable_run(
         losses_path,
         fmt=FORMAT,
         settings=to_dict(settings),
-        columns=LOSS_COLUMNS,
+        columns=LOSS_COLUMNS + (DIFFUSION_COLUMNS if settings.diffusion_gan else ()),
         data_sha256=data.sha256,
     )
 

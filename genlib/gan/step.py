@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import nn
@@ -31,6 +32,8 @@ class Adversaries:
     penalty_weight: float = 0.0  # lambda of the WGAN-GP penalty (Gulrajani et al. 2017); 0: none
     weight_clip: float | None = None  # clip D's weights to [-c, c] after each step (Arjovsky et al. 2017)
     packing: int = 1  # samples per packed example of D (PacGAN, Lin et al. 2018)
+    # Diffusion-GAN's D (genlib.gan.diffusion_gan), told every D step's real scores; None: no instance noise
+    instance_noise: Any = None
 
     # Whether real and fake batches may share one forward pass of D (not with batch norm in D).
     joint_batch: bool = dataclasses.field(init=False)
@@ -73,6 +76,8 @@ def discriminator_step(
     with accelerator.autocast():
         real_scores, fake_scores = score_real_and_fake(nets, real, fake, labels)
         d_loss = nets.objective.discriminator_loss(real_scores, fake_scores)
+    if nets.instance_noise is not None:
+        nets.instance_noise.observe(real_scores)
     penalty_value = 0.0
     if nets.penalty_weight > 0:
         penalty = gradient_penalty(
@@ -98,11 +103,14 @@ def generator_step(
     rng: torch.Generator,
     accelerator: Accelerator,
     device: torch.device,
+    noise: torch.Tensor | None = None,
 ) -> float:
-    """One update of G on a fresh fake batch for `labels`; returns the generator's loss."""
+    """One update of G on a fake batch for `labels` (from `noise`, or fresh noise); returns the generator's loss."""
     nets.discriminator.requires_grad_(False)  # its weight gradients would be discarded: skip them
+    if noise is None:
+        noise = torch.randn(batch, nets.latent_dim, generator=rng, device=device)
     with accelerator.autocast():
-        fake = nets.generator(torch.randn(batch, nets.latent_dim, generator=rng, device=device), labels)
+        fake = nets.generator(noise, labels)
         g_loss = nets.objective.generator_loss(nets.discriminator(fake, labels).float())
     nets.opt_g.zero_grad(set_to_none=True)
     g_loss.backward()
@@ -128,6 +136,8 @@ def simultaneous_step(
         real_scores, fake_scores = score_real_and_fake(nets, real, fake, labels)
         d_loss = nets.objective.discriminator_loss(real_scores, fake_scores)
         g_loss = nets.objective.generator_loss(fake_scores)
+    if nets.instance_noise is not None:
+        nets.instance_noise.observe(real_scores)
     nets.opt_d.zero_grad(set_to_none=True)
     nets.opt_g.zero_grad(set_to_none=True)
     # Each loss's gradient into its own network only (`inputs`), through autograd's accumulation, which

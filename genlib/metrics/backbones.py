@@ -33,7 +33,7 @@ from genlib.io.checkpoint import load_checkpoint
 from genlib.io.corrupt import CorruptFileError, reading, rebuild_remedy
 from genlib.io.provenance import file_sha256
 from genlib.metrics.frechet import GaussianStats, gaussian_stats
-from genlib.networks.classifier import ConvClassifier
+from genlib.networks.classifier import ChannelwiseDigitClassifier, ConvClassifier
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +97,7 @@ def train_classifier(
         "epochs": epochs,
         "seed": seed,
         "n_train": len(images),
+        "n_reference": len(held_out[0]),
     }
 
 
@@ -153,6 +154,7 @@ class Backbone:
     description: str
     module: nn.Module
     device: torch.device
+    accuracy: float | None = None  # the classifier's accuracy on its held-out images (None: Inception)
 
     @torch.no_grad()
     def embed(self, images: np.ndarray, batch_size: int = 256, progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -183,10 +185,20 @@ def load_backbone(name: str, weights: str | Path, *, device: torch.device, antia
         digest = state_dict_sha256(saved["weights"])
         module = ConvClassifier(image_shape=tuple(saved["image_shape"]), num_classes=saved["num_classes"])
         module.load_state_dict(saved["weights"])
+        accuracy = float(saved["reference_accuracy"])
         description = (
             f"ConvClassifier trained on {saved['n_train']} training images for {saved['epochs']} epochs, "
-            f"{100 * saved['reference_accuracy']:.2f}% accuracy on the reference set; 128-dim penultimate features"
+            f"{100 * accuracy:.2f}% accuracy on the reference set; 128-dim penultimate features"
         )
+        channels = int(saved.get("stacked_channels", 0))
+        if channels:
+            module = ChannelwiseDigitClassifier(module, channels)
+            description = (
+                f"ConvClassifier of single digits applied to each of the {channels} channels, trained on "
+                f"{saved['n_train']} digits for {saved['epochs']} epochs, {100 * accuracy:.2f}% accuracy on "
+                f"{saved['n_reference']} held-out digits; {channels} x 128-dim features, digit-tuple probabilities "
+                "the product of the channels'"
+            )
     elif name == "inception":
         from torchmetrics.image.fid import NoTrainInceptionV3
 
@@ -207,7 +219,9 @@ def load_backbone(name: str, weights: str | Path, *, device: torch.device, antia
         )
     else:
         raise ValueError(f"unknown backbone {name!r}; allowed values: classifier, inception")
-    return Backbone(name, digest, description, module.eval().to(device), device)
+    return Backbone(
+        name, digest, description, module.eval().to(device), device, accuracy if name == "classifier" else None
+    )
 
 
 # --- reference statistics --------------------------------------------------------------------------

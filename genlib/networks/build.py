@@ -9,6 +9,12 @@ from genlib.config.settings import DiffusionSettings, GANSettings
 from genlib.networks.dcgan import DCGANDiscriminator, DCGANGenerator
 from genlib.networks.mlp import MLPDiscriminator2D, MLPGenerator2D, MLPImageDiscriminator, MLPImageGenerator
 from genlib.networks.pacgan import MaxoutDiscriminator2D, PacGANGenerator2D, PackedDiscriminator
+from genlib.networks.stacked_mnist import (
+    UnrolledDCGANDiscriminator,
+    UnrolledDCGANGenerator,
+    VEEGANDCGANDiscriminator,
+    VEEGANDCGANGenerator,
+)
 from genlib.networks.unet import MLPDenoiser, UNet
 
 
@@ -40,6 +46,10 @@ def build_generator(settings: GANSettings, spec: DataSpec) -> nn.Module:
         )
     if settings.network == "mlp":
         return MLPImageGenerator(latent_dim=settings.latent_dim, image_shape=spec.shape)
+    if settings.network == "veegan-dcgan":
+        return VEEGANDCGANGenerator(latent_dim=settings.latent_dim, image_shape=spec.shape, channels=settings.g_channels)
+    if settings.network == "unrolled-dcgan":
+        return UnrolledDCGANGenerator(latent_dim=settings.latent_dim, image_shape=spec.shape)
     return DCGANGenerator(
         latent_dim=settings.latent_dim,
         image_shape=spec.shape,
@@ -51,26 +61,40 @@ def build_generator(settings: GANSettings, spec: DataSpec) -> nn.Module:
 
 def build_discriminator(settings: GANSettings, spec: DataSpec) -> nn.Module:
     """The discriminator (critic) a run's settings describe, for data of `spec`; with packing m > 1 it
-    judges m samples at once (PacGAN, Lin et al. 2018) and is called on ordinary batches."""
-    inner = _unpacked_discriminator(settings, spec)
-    return PackedDiscriminator(inner, settings.packing) if settings.packing > 1 else inner
+    judges m samples at once (PacGAN, Lin et al. 2018) and is called on ordinary batches. For Diffusion-GAN
+    it takes one more channel, the timestep (the family puts genlib.gan.diffusion_gan in front of it)."""
+    check_compatible(settings, spec)
+    seen = spec
+    if settings.diffusion_gan:  # Diffusion-GAN: D also sees t, as one more channel (genlib.gan.diffusion_gan)
+        seen = DataSpec(spec.kind, (spec.shape[0] + 1, *spec.shape[1:]), spec.num_classes)
+    discriminator = _unpacked_discriminator(settings, seen)
+    if settings.packing > 1:
+        discriminator = PackedDiscriminator(discriminator, settings.packing)
+    return discriminator
 
 
 def _unpacked_discriminator(settings: GANSettings, spec: DataSpec) -> nn.Module:
-    check_compatible(settings, spec)
+    """D of one (unpacked) example of `spec`, built for `packing` of them side by side."""
     m = settings.packing
     if settings.network == "pacgan":
         return MaxoutDiscriminator2D(
-            inputs=2 * m, width=settings.d_width, depth=settings.d_depth, pieces=settings.maxout_pieces
+            inputs=spec.shape[0] * m, width=settings.d_width, depth=settings.d_depth, pieces=settings.maxout_pieces
         )
     if spec.kind == "points":
         return MLPDiscriminator2D(
-            inputs=2 * m, width=settings.d_width, depth=settings.d_depth, spectral_norm=settings.spectral_norm
+            inputs=spec.shape[0] * m,
+            width=settings.d_width,
+            depth=settings.d_depth,
+            spectral_norm=settings.spectral_norm,
         )
     channels, height, width = spec.shape
     packed_shape = (channels * m, height, width)  # m images stacked along the channels
     if settings.network == "mlp":
         return MLPImageDiscriminator(image_shape=packed_shape, spectral_norm=settings.spectral_norm)
+    if settings.network == "veegan-dcgan":
+        return VEEGANDCGANDiscriminator(image_shape=packed_shape, channels=settings.d_channels)
+    if settings.network == "unrolled-dcgan":
+        return UnrolledDCGANDiscriminator(image_shape=packed_shape, channels=settings.d_channels)
     return DCGANDiscriminator(
         image_shape=packed_shape,
         channels=settings.d_channels,

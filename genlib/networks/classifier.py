@@ -43,3 +43,35 @@ class ConvClassifier(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.dropout(self.features(x)))  # (B, K)
+
+
+class ChannelwiseDigitClassifier(nn.Module):
+    """A digit classifier applied to each channel of stacked digits (B, S, H, W) in [-1, 1].
+
+    As the Stacked MNIST protocol reads an image (Srivastava et al. 2017, Sec. 5; the PacGAN authors'
+    `log_metrics`): each channel is classified on its own by a classifier of single digits. `features`
+    concatenates the channels' embeddings (B, S * 128); `head` turns them into the log-probabilities
+    (B, K^S) of the digit tuples, log p(d_1) + ... + log p(d_S) with the first channel's digit most
+    significant, so that their argmax is the tuple of the channels' argmaxes.
+    """
+
+    def __init__(self, digit_classifier: ConvClassifier, channels: int):
+        super().__init__()
+        self.digit_classifier, self.channels = digit_classifier, channels
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        batch, channels, height, width = x.shape  # (B, S, H, W)
+        per_channel = self.digit_classifier.features(x.reshape(batch * channels, 1, height, width))  # (B S, 128)
+        return per_channel.reshape(batch, channels * FEATURE_DIM)  # (B, S 128)
+
+    def head(self, features: torch.Tensor) -> torch.Tensor:
+        batch = features.shape[0]
+        per_channel = self.digit_classifier.head(features.reshape(batch * self.channels, FEATURE_DIM))
+        log_p = torch.log_softmax(per_channel.double(), dim=1).reshape(batch, self.channels, -1)  # (B, S, K)
+        joint = log_p[:, 0]
+        for channel in range(1, self.channels):  # outer sum: (B, K^c) x (B, K) -> (B, K^(c+1))
+            joint = (joint[:, :, None] + log_p[:, channel, None, :]).reshape(batch, -1)
+        return joint  # (B, K^S)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x))
