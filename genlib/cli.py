@@ -179,9 +179,17 @@ def cmd_train_classifier(args: argparse.Namespace) -> int:
         # Stacked digits are read channel by channel: the classifier learns single digits (genlib.data.stacked).
         from genlib.data.stacked import load_digits
 
-        train, held_out, num_classes = load_digits(args.data, "train"), load_digits(args.data, "test"), stacked["digit_classes"]
+        train, held_out, num_classes = (
+            load_digits(args.data, "train"),
+            load_digits(args.data, "test"),
+            stacked["digit_classes"],
+        )
     else:
-        train, held_out, num_classes = load_images(args.data, "train"), load_images(args.data, "test"), meta["num_classes"]
+        train, held_out, num_classes = (
+            load_images(args.data, "train"),
+            load_images(args.data, "test"),
+            meta["num_classes"],
+        )
     checkpoint = train_classifier(
         *train, held_out, num_classes=num_classes, epochs=args.epochs, seed=args.seed, progress=not args.no_progress
     )

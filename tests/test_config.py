@@ -448,3 +448,49 @@ def test_an_unknown_dataset_with_a_data_section_is_named_as_unknown(config):
 def test_a_custom_model_may_not_take_a_catalogue_name(config):
     config["custom_models"] = {"wgan": {"objective": "hinge", "n_critic": 2}}
     assert "custom_models.wgan: the catalogue already has a model of this name" in problems_of(config)
+
+
+def stacked_config(tmp_path, **data) -> dict:
+    return {
+        "experiment": "stacked",
+        "datasets": ["stacked-mnist"],
+        "models": ["dcgan"],
+        "seeds": [0],
+        "data": {"stacked-mnist": {"split": "test", "holdout": 100, "resources": str(tmp_path / "resources"), **data}},
+        "training": {"steps": 10},
+    }
+
+
+def test_a_stacked_dataset_with_no_mnist_source_is_refused_naming_the_keys_to_set(tmp_path):
+    message = problems_of(stacked_config(tmp_path, download=False))
+    assert "data.stacked-mnist: stacked MNIST needs an MNIST source, and there is none" in message
+    assert (
+        "set data.stacked-mnist.mirror to a folder holding the MNIST files, or set data.stacked-mnist.download: true"
+        in message
+    )
+    message = problems_of(stacked_config(tmp_path, mirror=str(tmp_path / "missing")))
+    assert f"data.stacked-mnist.mirror: {tmp_path / 'missing'} is not a folder" in message
+    validate_config(stacked_config(tmp_path, mirror=str(tmp_path)), SCHEMA)
+    validate_config(stacked_config(tmp_path), SCHEMA)  # downloads are a source
+
+
+@pytest.mark.parametrize(
+    ("run", "named"),
+    [
+        (
+            {"diffusion_gan": True, "diffusion_target": 1.0},
+            "training.diffusion_target: 1.0 is out of range (exclusiveMaximum 1.0)",
+        ),
+        (
+            {"diffusion_gan": True, "diffusion_target": 0.0},
+            "training.diffusion_target: 0.0 is out of range (exclusiveMinimum 0.0)",
+        ),
+        (
+            {"diffusion_gan": True, "diffusion_t_min": 50, "diffusion_t_max": 50},
+            "diffusion_t_min 50 must be below diffusion_t_max 50",
+        ),
+        ({"packing": 3, "batch_size": 64}, "packing 3 does not divide batch_size 64"),
+    ],
+)
+def test_bad_diffusion_gan_and_packing_settings_are_refused_before_any_job_naming_the_key(run, named):
+    assert named in problems_of(image_config(**run))

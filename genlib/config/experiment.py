@@ -269,13 +269,19 @@ def _semantic_problems(config: dict[str, Any]) -> list[str]:
 
 
 def published_methods(csv_paths: list[str | Path]) -> dict[str, set[str]]:
-    """The methods with a published row, per dataset, in the published CSV files (lines starting with # are notes)."""
+    """The methods with a published row, per dataset, in the published CSV files (lines starting with # are notes);
+    a method published under a setting (a `setting` column) is named "method @ setting"."""
     methods: dict[str, set[str]] = {}
     for path in csv_paths:
         with open(path, newline="", encoding="utf-8") as handle:
             for row in csv.DictReader(line for line in handle if not line.startswith("#")):
-                methods.setdefault(row.get("dataset") or "", set()).add(row.get("method") or "")
+                name = _method_name(row.get("method") or "", row.get("setting") or "")
+                methods.setdefault(row.get("dataset") or "", set()).add(name)
     return methods
+
+
+def _method_name(method: str, setting: str) -> str:
+    return f"{method} @ {setting}" if setting else method
 
 
 def _published_problems(config: dict[str, Any]) -> list[str]:
@@ -291,12 +297,16 @@ def _published_problems(config: dict[str, Any]) -> list[str]:
         return []
     methods = published_methods(csv_paths)
     available = sorted({method for dataset in config["datasets"] for method in methods.get(dataset, ())})
-    return [
-        f"reproduces.{model}: no published row of method {method!r} for the datasets {', '.join(config['datasets'])} "
-        f"in {', '.join(csv_paths)}; methods with rows there: {', '.join(available) or 'none'}"
-        for model, method in reproduces.items()
-        if method not in available
-    ]
+    problems = []
+    for model, target in reproduces.items():
+        method, setting = (target["method"], target.get("setting") or "") if isinstance(target, dict) else (target, "")
+        if _method_name(method, setting) not in available:
+            problems.append(
+                f"reproduces.{model}: no published row of method {_method_name(method, setting)!r} for the datasets "
+                f"{', '.join(config['datasets'])} in {', '.join(csv_paths)}; methods with rows there "
+                f"(method @ setting): {', '.join(available) or 'none'}"
+            )
+    return problems
 
 
 def _name_problems(config: dict[str, Any]) -> list[str]:

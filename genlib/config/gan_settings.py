@@ -103,11 +103,7 @@ class GANSettings:
         if self.latent_dim is None:
             object.__setattr__(self, "latent_dim", 2 if self.dataset in MIXTURE_NAMES else 100)
         check_bounds(self)
-        if self.dataset in MIXTURE_NAMES and (self.network == "dcgan" or self.conditioning != "none"):
-            raise SettingsError(
-                f"2-D dataset {self.dataset}: network must be mlp or pacgan and conditioning none, "
-                f"got network {self.network!r}, conditioning {self.conditioning!r}"
-            )
+        self._check_network()
         if self.diffusion_t_min >= self.diffusion_t_max:
             raise SettingsError(
                 f"diffusion_t_min {self.diffusion_t_min} must be below diffusion_t_max {self.diffusion_t_max}: "
@@ -117,10 +113,6 @@ class GANSettings:
             raise SettingsError(
                 f"g_steps {self.g_steps} takes one discriminator step per iteration and alternating updates; "
                 "set n_critic 1 and updates alternating, or g_steps 1"
-            )
-        if self.network == "pacgan" and self.dataset not in MIXTURE_NAMES:
-            raise SettingsError(
-                f"network pacgan is the PacGAN authors' 2-D pair; {self.dataset} holds images: use mlp or dcgan"
             )
         if self.updates == "simultaneous" and (self.n_critic != 1 or self.gradient_penalty or self.weight_clip):
             raise SettingsError(
@@ -137,10 +129,6 @@ class GANSettings:
                 f"packing {self.packing} with conditioning {self.conditioning!r}: a packed example mixes classes; "
                 "use packing 1 for a conditional GAN"
             )
-        if self.dataset in MIXTURE_NAMES and self.network in STACKED_MNIST_NETWORKS:
-            raise SettingsError(f"network {self.network} is built for Stacked MNIST images; {self.dataset} holds 2-D points")
-        if self.network in STACKED_MNIST_NETWORKS and self.spectral_norm:
-            raise SettingsError(f"network {self.network} is the authors' batch-norm pair; set spectral_norm: false")
         if self.conditioning != "none" and self.network != "dcgan":
             raise SettingsError(f"conditioning {self.conditioning!r} needs network dcgan, got network {self.network!r}")
         if self.d_batch_norm and self.gradient_penalty > 0:
@@ -148,6 +136,25 @@ class GANSettings:
                 "d_batch_norm: a gradient-penalised critic must not use batch norm (Gulrajani et al. 2017, Sec. 4); "
                 "set d_batch_norm to false or null"
             )
+
+    def _check_network(self) -> None:
+        """Refuse a network that cannot take the dataset's kind of data, or an option it does not have."""
+        if self.dataset in MIXTURE_NAMES and (self.network == "dcgan" or self.conditioning != "none"):
+            raise SettingsError(
+                f"2-D dataset {self.dataset}: network must be mlp or pacgan and conditioning none, "
+                f"got network {self.network!r}, conditioning {self.conditioning!r}"
+            )
+        if self.network == "pacgan" and self.dataset not in MIXTURE_NAMES:
+            raise SettingsError(
+                f"network pacgan is the PacGAN authors' 2-D pair; {self.dataset} holds images: use mlp or dcgan"
+            )
+        if self.network in STACKED_MNIST_NETWORKS:
+            if self.dataset in MIXTURE_NAMES:
+                raise SettingsError(
+                    f"network {self.network} is built for Stacked MNIST images; {self.dataset} holds 2-D points"
+                )
+            if self.spectral_norm:
+                raise SettingsError(f"network {self.network} is the authors' batch-norm pair; set spectral_norm: false")
 
     @property
     def data_kind(self) -> DataKind:

@@ -26,8 +26,8 @@ from genlib.config.catalogue import DataSpec
 from genlib.config.experiment import group_problem
 from genlib.config.settings import GANSettings, from_dict, to_dict
 from genlib.families.interface import Monitor, SamplingModel, TrainingData, sampled_weights
-from genlib.gan.diffusion_gan import diffused
 from genlib.gan.batched import StackedAdversaries, StackedNetwork, StackedOptimizerView, StackedView
+from genlib.gan.diffusion_gan import diffused
 from genlib.gan.objectives import objective
 from genlib.gan.step import Adversaries, discriminator_step, generator_step, simultaneous_step
 from genlib.networks.build import build_discriminator, build_generator
@@ -145,7 +145,7 @@ class AdversarialTraining:
         if self.instance_noise is None:
             return row
         self.instance_noise.adapt()
-        return {**row, "diffusion_p": float(self.instance_noise.p), "diffusion_T": int(self.instance_noise.T)}
+        return {**row, "diffusion_p": float(self.instance_noise.p), "diffusion_T": float(self.instance_noise.T)}
 
     def sampled_network(self, step: int) -> torch.nn.Module:
         """The generator that samples are drawn from at `step`: the EMA copy when there is one, with

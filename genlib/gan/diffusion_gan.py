@@ -79,7 +79,9 @@ class DiffusedDiscriminator(nn.Module):
         self.register_buffer("p", torch.zeros((), dtype=torch.float64))
         self.register_buffer("T", torch.tensor(t_min, dtype=torch.int64))
         self.register_buffer("t_table", torch.zeros(TABLE_SIZE, dtype=torch.int64))
-        self.register_buffer("sign_sum", torch.zeros((), dtype=torch.float64))  # sum of sign D(real) since the last adjustment
+        self.register_buffer(
+            "sign_sum", torch.zeros((), dtype=torch.float64)
+        )  # sum of sign D(real) since the last adjustment
         self.register_buffer("sign_count", torch.zeros((), dtype=torch.int64))
         self.register_buffer("steps", torch.zeros((), dtype=torch.int64))  # D steps observed since the last adjustment
         self._remake_schedule()
@@ -131,7 +133,12 @@ class DiffusedDiscriminator(nn.Module):
         r_d = float(self.sign_sum / self.sign_count)
         self.p.fill_(
             adjusted_p(
-                float(self.p), r_d, target=self.target, batch_size=self.batch_size, interval=self.interval, kimg=self.kimg
+                float(self.p),
+                r_d,
+                target=self.target,
+                batch_size=self.batch_size,
+                interval=self.interval,
+                kimg=self.kimg,
             )
         )
         self.sign_sum.zero_()
@@ -146,9 +153,10 @@ class DiffusedDiscriminator(nn.Module):
         t = self.t_table[torch.randint(0, TABLE_SIZE, (batch,), generator=self.rng, device=device)]  # (B,)
         shape = (batch,) + (1,) * (x.dim() - 1)
         noise = torch.randn(x.shape, generator=self.rng, device=device, dtype=x.dtype) * self.noise_std
-        x_t = self.sqrt_alpha_bar[t].view(shape).to(x.dtype) * x + self.sqrt_one_minus_alpha_bar[t].view(shape).to(
-            x.dtype
-        ) * noise
+        x_t = (
+            self.sqrt_alpha_bar[t].view(shape).to(x.dtype) * x
+            + self.sqrt_one_minus_alpha_bar[t].view(shape).to(x.dtype) * noise
+        )
         t_channel = (t.to(x.dtype) / self.t_max).view(shape).expand(batch, 1, *x.shape[2:])  # (B, 1, ...)
         return self.inner(torch.cat([x_t, t_channel], dim=1), labels)
 

@@ -47,7 +47,9 @@ def build_generator(settings: GANSettings, spec: DataSpec) -> nn.Module:
     if settings.network == "mlp":
         return MLPImageGenerator(latent_dim=settings.latent_dim, image_shape=spec.shape)
     if settings.network == "veegan-dcgan":
-        return VEEGANDCGANGenerator(latent_dim=settings.latent_dim, image_shape=spec.shape, channels=settings.g_channels)
+        return VEEGANDCGANGenerator(
+            latent_dim=settings.latent_dim, image_shape=spec.shape, channels=settings.g_channels
+        )
     if settings.network == "unrolled-dcgan":
         return UnrolledDCGANGenerator(latent_dim=settings.latent_dim, image_shape=spec.shape)
     return DCGANGenerator(

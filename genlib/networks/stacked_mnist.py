@@ -59,7 +59,7 @@ class SameConvTranspose2d(nn.ConvTranspose2d):
 
 def init_tf_weights(module: nn.Module) -> None:
     """The authors' initialisers: truncated N(0, 0.02) convolutions, N(0, 0.02) deconvolutions and linear layers."""
-    if isinstance(module, nn.ConvTranspose2d) or isinstance(module, nn.Linear):
+    if isinstance(module, (nn.ConvTranspose2d, nn.Linear)):
         nn.init.normal_(module.weight, 0.0, 0.02)
         nn.init.zeros_(module.bias)
     elif isinstance(module, nn.Conv2d):

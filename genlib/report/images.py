@@ -16,7 +16,7 @@ import pandas as pd
 from genlib.config import paths
 from genlib.io.atomic import read_json
 from genlib.io.figures import plt
-from genlib.report.pieces import IMAGE_METRICS, data_uri, figure_html, loss_curves, step_range
+from genlib.report.pieces import IMAGE_METRICS, data_uri, diffusion_chain_html, figure_html, loss_curves, step_range
 
 BAR_METRICS = ("fid", "kid_mean", "precision", "recall")
 
@@ -55,6 +55,7 @@ def image_dataset_section(dataset: str, runs: pd.DataFrame, summary: pd.DataFram
             loss_curves(dataset, these_runs),
             f"{dataset}: discriminator and generator losses per step, one line per seed",
         ),
+        diffusion_chain_html(dataset, these_runs),
         _pictures(these_runs),
     ]
     return "\n".join(parts)

@@ -32,6 +32,8 @@ IMAGE_METRICS = (
 METRICS = POINT_METRICS + IMAGE_METRICS
 # Labels of the loss columns families log; any other column is shown under its own name.
 LOSS_LABELS = {"d_loss": "D loss", "g_loss": "G loss", "penalty": "gradient penalty", "loss": "denoising loss"}
+# Diffusion-GAN's state, logged beside the losses (genlib.families.gan) and drawn apart (`diffusion_chain_curves`).
+DIFFUSION_COLUMNS = ("diffusion_p", "diffusion_T")
 LOSS_COLOURS = ("tab:blue", "tab:red", "tab:green", "tab:purple", "tab:orange")
 PUBLISHED_COLUMNS = (
     "dataset",
@@ -83,7 +85,9 @@ def loss_curves(dataset: str, these_runs: pd.DataFrame) -> plt.Figure:
             smooth = max(1, len(losses) // 100)
             # Every loss a family logs (GANs: D and G; diffusion: the denoising loss); a column that is
             # zero throughout (a GAN's gradient penalty when it has none) is left out.
-            shown = [c for c in losses.columns if c != "step" and losses[c].abs().sum() > 0]
+            shown = [
+                c for c in losses.columns if c != "step" and c not in DIFFUSION_COLUMNS and losses[c].abs().sum() > 0
+            ]
             for column, colour in zip(shown, LOSS_COLOURS):
                 curve = losses[column].rolling(smooth, min_periods=1).mean()
                 axis.plot(
@@ -104,3 +108,38 @@ def loss_curves(dataset: str, these_runs: pd.DataFrame) -> plt.Figure:
         axis.set_visible(False)
     figure.tight_layout()
     return figure
+
+
+def diffusion_chain_curves(dataset: str, these_runs: pd.DataFrame) -> plt.Figure | None:
+    """Diffusion-GAN's chain length T over training, one line per seed, one panel per model that logs it
+    (None when no run of the dataset does)."""
+    logged = {}
+    for _, run in these_runs.iterrows():
+        losses = pd.read_csv(paths.run_at(run["run_dir"]).losses)
+        if "diffusion_T" in losses.columns:
+            logged.setdefault(run["model"], []).append((run["seed"], losses))
+    if not logged:
+        return None
+    figure, axes = plt.subplots(1, len(logged), figsize=(4.2 * len(logged), 2.8), squeeze=False)
+    for axis, (model, seeds) in zip(axes.ravel(), logged.items()):
+        for seed, losses in seeds:
+            axis.plot(losses["step"], losses["diffusion_T"], lw=0.8, alpha=0.8, label=f"seed {seed}")
+        axis.set_title(model, fontsize=9)
+        axis.set_xlabel("training step", fontsize=8)
+        axis.set_ylabel("chain length T", fontsize=8)
+        axis.tick_params(labelsize=7)
+        axis.legend(fontsize=6)
+    figure.tight_layout()
+    return figure
+
+
+def diffusion_chain_html(dataset: str, these_runs: pd.DataFrame) -> str:
+    """The T(step) figure of `diffusion_chain_curves` with its caption, or nothing."""
+    figure = diffusion_chain_curves(dataset, these_runs)
+    if figure is None:
+        return ""
+    return figure_html(
+        figure,
+        f"{dataset}: Diffusion-GAN's chain length T over training, adapted toward r_d = E[sign D(real)] = target "
+        "(Wang et al. 2023)",
+    )

@@ -1,6 +1,8 @@
 """A published table reproduced: its shape, our mean +- standard error beside each published number, a verdict.
 
-A config names which published method each of its models reproduces (`reproduces: {model: method}`).
+A config names which published method each of its models reproduces (`reproduces: {model: method}`,
+or `{model: {method: ..., setting: ...}}` where one table reports a method under several settings, such
+as PacGAN's Table 3 with discriminators of two sizes: the published rows then carry a `setting`).
 For every such model, dataset and metric that has a published row, the cell shows ours (mean +-
 standard error of the mean over the completed seeds, the published tables' spread) beside theirs, and
 whether our mean lies inside their mean +- their error; when it does not, by how much it misses
@@ -19,6 +21,7 @@ import pandas as pd
 # Columns of reproduction.csv, one row per (method, dataset, metric).
 COLUMNS = (
     "method",
+    "setting",
     "model",
     "dataset",
     "metric",
@@ -40,9 +43,13 @@ def reproduction_rows(
 ) -> pd.DataFrame:
     """One row per (method, dataset, metric) with a published number and a model that reproduces it."""
     rows = []
-    for model, method in reproduces.items():
+    settings = published["setting"].fillna("").astype(str) if "setting" in published.columns else None
+    for model, target in reproduces.items():
+        method, setting = reproduced_method(target)
         for dataset in runs.loc[runs["model"] == model, "dataset"].unique():
             theirs = published[(published["method"] == method) & (published["dataset"] == dataset)]
+            if settings is not None:
+                theirs = theirs[settings.loc[theirs.index] == setting]
             ran = runs[(runs["model"] == model) & (runs["dataset"] == dataset)]
             done = ran[ran["status"] == "completed"]
             for metric in metrics:
@@ -60,6 +67,7 @@ def reproduction_rows(
                 rows.append(
                     {
                         "method": method,
+                        "setting": setting,
                         "model": model,
                         "dataset": dataset,
                         "metric": metric,
@@ -76,6 +84,13 @@ def reproduction_rows(
                     }
                 )
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def reproduced_method(target: str | dict[str, str]) -> tuple[str, str]:
+    """(method, setting) of a `reproduces` value: a method's name, or a mapping with `method` and `setting`."""
+    if isinstance(target, dict):
+        return str(target["method"]), str(target.get("setting") or "")
+    return str(target), ""
 
 
 def _cell(row: pd.Series, fmt: str) -> str:
@@ -103,18 +118,25 @@ def reproduction_section(
     """The published table's shape: methods down, (dataset, metric) across, ours beside theirs in each cell."""
     if table.empty:
         return ""
-    datasets = list(dict.fromkeys(table["dataset"]))
+    # Column groups: one per dataset and setting (PacGAN Table 3: D 1/4 and 1/2 the size of G), metrics inside.
+    groups = list(dict.fromkeys(zip(table["dataset"], table["setting"])))
     metrics = [m for m in metric_names if m in set(table["metric"])]
-    head = "".join(f"<th>{html.escape(d)} {html.escape(metric_names[m][0])}</th>" for d in datasets for m in metrics)
+    head = "".join(
+        f"<th>{html.escape(' '.join(filter(None, (d, s))))} {html.escape(metric_names[m][0])}</th>"
+        for d, s in groups
+        for m in metrics
+    )
     rows = []
     for method, group in table.groupby("method", sort=False):
         cells = []
-        for dataset in datasets:
+        for dataset, setting in groups:
             for metric in metrics:
-                match = group[(group["dataset"] == dataset) & (group["metric"] == metric)]
+                match = group[
+                    (group["dataset"] == dataset) & (group["setting"] == setting) & (group["metric"] == metric)
+                ]
                 cells.append("<td>&mdash;</td>" if match.empty else _cell(match.iloc[0], metric_names[metric][1]))
-        model = group["model"].iloc[0]
-        rows.append(f"<tr><td>{html.escape(method)}<br><small>{html.escape(model)}</small></td>{''.join(cells)}</tr>")
+        models = ", ".join(dict.fromkeys(group["model"]))
+        rows.append(f"<tr><td>{html.escape(method)}<br><small>{html.escape(models)}</small></td>{''.join(cells)}</tr>")
     inside, total = int(table["inside"].sum()), len(table)
     summary = (
         f"<p>{inside} of {total} published numbers reproduced: our mean lies inside the published mean &plusmn; its "
