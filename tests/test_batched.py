@@ -154,7 +154,13 @@ def test_a_diverging_run_is_recorded_at_its_step_and_the_others_go_on(tmp_path, 
 
 @pytest.mark.parametrize(
     "overrides",
-    [{"gradient_penalty": 10.0, "network": "mlp"}, {"spectral_norm": True, "network": "mlp"}, {"ema_decay": 0.9}],
+    [
+        {"gradient_penalty": 10.0, "network": "mlp"},
+        {"spectral_norm": True, "network": "mlp"},
+        {"ema_decay": 0.9},
+        {"diffusion_gan": True},
+        {"g_steps": 2},
+    ],
 )
 def test_settings_the_batched_trainer_cannot_take_are_refused_naming_them(tmp_path, data, overrides):
     refused = next(name for name in overrides if name != "network")

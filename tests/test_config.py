@@ -494,3 +494,14 @@ def test_a_stacked_dataset_with_no_mnist_source_is_refused_naming_the_keys_to_se
 )
 def test_bad_diffusion_gan_and_packing_settings_are_refused_before_any_job_naming_the_key(run, named):
     assert named in problems_of(image_config(**run))
+
+
+def test_a_reproduced_method_under_a_setting_must_have_a_row_of_that_setting(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    config = load_config(ROOT / "config" / "experiments" / "stacked-mnist-small-d-cpu.yaml")
+    config["data"]["stacked-mnist"]["mirror"] = str(ROOT)  # any folder: the source check is not under test here
+    validate_config(config, SCHEMA)
+    config["reproduces"]["dcgan-half-d"] = {"method": "PacDCGAN2", "setting": "D = 1/8 G"}
+    message = problems_of(config)
+    assert "reproduces.dcgan-half-d: no published row of method 'PacDCGAN2 @ D = 1/8 G'" in message
+    assert "PacDCGAN2 @ D = 1/2 G, PacDCGAN2 @ D = 1/4 G" in message

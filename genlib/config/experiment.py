@@ -303,8 +303,8 @@ def _published_problems(config: dict[str, Any]) -> list[str]:
         if _method_name(method, setting) not in available:
             problems.append(
                 f"reproduces.{model}: no published row of method {_method_name(method, setting)!r} for the datasets "
-                f"{', '.join(config['datasets'])} in {', '.join(csv_paths)}; methods with rows there "
-                f"(method @ setting): {', '.join(available) or 'none'}"
+                f"{', '.join(config['datasets'])} in {', '.join(csv_paths)}; methods with rows there: "
+                f"{', '.join(available) or 'none'}"
             )
     return problems
 
