@@ -89,3 +89,32 @@ def test_a_mean_on_the_edge_of_the_published_spread_is_inside_despite_rounding()
     runs = runs_of({"pacgan2": [7.0, 8.0, 8.0, 8.0, 8.0]})  # mean 7.8; the published 7.9 +- 0.1
     table = reproduction_rows(runs, PUBLISHED, {"pacgan2": "PacGAN2"}, ["modes_covered"])
     assert bool(table["inside"].iloc[0]) and table["miss"].iloc[0] == 0.0
+
+
+def test_a_method_published_under_two_settings_is_one_row_with_a_column_group_per_setting():
+    # PacGAN Table 3: DCGAN with D 1/4 and 1/2 the size of G.
+    published = pd.DataFrame(
+        [
+            {"dataset": "stacked-mnist", "method": "DCGAN", "metric": "classes_covered", "value": value,
+             "spread": spread, "spread_kind": "se", "setting": setting}
+            for setting, value, spread in (("D = 1/4 G", 78.5, 17.56), ("D = 1/2 G", 487.7, 34.59))
+        ]
+    )  # fmt: skip
+    runs = pd.DataFrame(
+        [
+            {"dataset": "stacked-mnist", "model": model, "seed": seed, "status": "completed", "classes_covered": value}
+            for model, values in (("quarter", [60.0, 80.0]), ("half", [900.0, 950.0]))
+            for seed, value in enumerate(values)
+        ]
+    )
+    reproduces = {
+        "quarter": {"method": "DCGAN", "setting": "D = 1/4 G"},
+        "half": {"method": "DCGAN", "setting": "D = 1/2 G"},
+    }
+    table = reproduction_rows(runs, published, reproduces, ["classes_covered"]).set_index("setting")
+    assert table.loc["D = 1/4 G", "ours_mean"] == 70.0 and bool(table.loc["D = 1/4 G", "inside"])
+    assert table.loc["D = 1/2 G", "ours_mean"] == 925.0 and not table.loc["D = 1/2 G", "inside"]
+    assert table.loc["D = 1/2 G", "miss"] == pytest.approx(925.0 - 487.7 - 34.59)
+    page = reproduction_section(table.reset_index(), {"classes_covered": ("modes", "{:.1f}")}, [], "Table 3")
+    assert "<th>stacked-mnist D = 1/4 G modes</th><th>stacked-mnist D = 1/2 G modes</th>" in page
+    assert page.count("<tr><td>DCGAN") == 1 and "quarter, half" in page
