@@ -107,13 +107,17 @@ class ObjectivePair:
 
     discriminator_loss: Callable[[Tensor, Tensor], Tensor]
     generator_loss: Callable[[Tensor], Tensor]
+    # The score at which D's judgement turns from "fake" to "real": 0 for the logistic and hinge losses,
+    # halfway between the targets 0 and 1 for least squares. Diffusion-GAN reads sign(score - threshold)
+    # (genlib.gan.diffusion_gan); a Wasserstein critic has no such point, and 0 is taken by convention.
+    real_threshold: float = 0.0
 
 
 OBJECTIVES: dict[str, ObjectivePair] = {
     "minimax": ObjectivePair(minimax_discriminator_loss, minimax_generator_loss),
     "nonsaturating": ObjectivePair(minimax_discriminator_loss, nonsaturating_generator_loss),
     "wasserstein": ObjectivePair(wasserstein_critic_loss, wasserstein_generator_loss),
-    "least-squares": ObjectivePair(least_squares_discriminator_loss, least_squares_generator_loss),
+    "least-squares": ObjectivePair(least_squares_discriminator_loss, least_squares_generator_loss, real_threshold=0.5),
     "hinge": ObjectivePair(hinge_discriminator_loss, hinge_generator_loss),
 }
 

@@ -77,7 +77,7 @@ def discriminator_step(
         real_scores, fake_scores = score_real_and_fake(nets, real, fake, labels)
         d_loss = nets.objective.discriminator_loss(real_scores, fake_scores)
     if nets.instance_noise is not None:
-        nets.instance_noise.observe(real_scores)
+        nets.instance_noise.observe(real_scores - nets.objective.real_threshold)
     penalty_value = 0.0
     if nets.penalty_weight > 0:
         penalty = gradient_penalty(
@@ -137,7 +137,7 @@ def simultaneous_step(
         d_loss = nets.objective.discriminator_loss(real_scores, fake_scores)
         g_loss = nets.objective.generator_loss(fake_scores)
     if nets.instance_noise is not None:
-        nets.instance_noise.observe(real_scores)
+        nets.instance_noise.observe(real_scores - nets.objective.real_threshold)
     nets.opt_d.zero_grad(set_to_none=True)
     nets.opt_g.zero_grad(set_to_none=True)
     # Each loss's gradient into its own network only (`inputs`), through autograd's accumulation, which
