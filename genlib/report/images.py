@@ -105,8 +105,10 @@ def _published_table(theirs: pd.DataFrame) -> str:
     rows = []
     for _, r in theirs.iterrows():
         spread = "" if pd.isna(r["spread"]) else f" &plusmn; {r['spread']:g} ({html.escape(str(r['spread_kind']))})"
+        setting = str(r["setting"]) if "setting" in r and not pd.isna(r["setting"]) else ""
+        method = f"{r['method']} ({setting})" if setting else r["method"]
         rows.append(
-            f"<tr><td>{html.escape(r['method'])}</td><td>{html.escape(r['metric'])}</td><td>{r['value']:g}{spread}</td>"
+            f"<tr><td>{html.escape(method)}</td><td>{html.escape(r['metric'])}</td><td>{r['value']:g}{spread}</td>"
             f"<td>{html.escape(str(r['backbone']))}</td><td>{html.escape(r['source'])}</td>"
             f"<td class='protocol'>{html.escape(r['protocol'])}</td></tr>"
         )
@@ -131,10 +133,15 @@ def _protocol_notes(these_runs: pd.DataFrame, theirs: pd.DataFrame, backbone: st
         )
         notes.append(
             f"training length: ours {step_range(these_runs)} training steps per run, sized by the config's "
-            "budget; the published runs were trained to convergence (and Lucic et al. report the best FID of a "
-            "hyper-parameter search, not a mean)"
+            "budget; the published runs were trained to their papers' lengths (and Lucic et al. report the best FID "
+            "of a hyper-parameter search, not a mean)"
         )
     notes.append(f"reference set: {protocol['reference']}")
+    if "classifier_accuracy" in protocol:
+        notes.append(
+            f"classifier accuracy on its held-out images: {100 * protocol['classifier_accuracy']:.2f}% (a misread "
+            "digit moves a sample to another class, or another Stacked MNIST triple)"
+        )
     if "inception_resize" in protocol:
         notes.append(f"Inception input: {protocol['inception_resize']}")
     return "<h3>Protocol</h3><ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>"
