@@ -59,8 +59,8 @@ class GANSettings:
     # r_d = E[sign D(real)] = diffusion_target (genlib.gan.diffusion_gan). Defaults: the authors' train.py.
     diffusion_gan: bool = False
     diffusion_target: float = bounded(0.6, exclusive_minimum=0.0, exclusive_maximum=1.0)  # target of r_d
-    diffusion_t_min: int = bounded(10, minimum=1)  # shortest chain (p = 0)
-    diffusion_t_max: int = bounded(1000, minimum=2)  # longest chain (p = 1)
+    diffusion_t_min: int = bounded(10, minimum=2)  # shortest chain (p = 0); priority sampling needs T >= 2
+    diffusion_t_max: int = bounded(1000, minimum=3)  # longest chain (p = 1)
     diffusion_interval: int = bounded(4, minimum=1)  # D steps between adjustments of p (ada_interval)
     # thousands of real samples over which p can move by 1 (ada_kimg): each adjustment moves it by
     # batch_size * interval / (1000 * kimg)
