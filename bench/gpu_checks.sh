@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every GPU figure of the README's benchmark table, in one go (about 5 minutes on one H200).
+# Every GPU figure of the README's benchmark table, in one go (about 6 minutes on one H200).
 # Runs from the repository root with the machine's own torch; genlib is taken from the working tree.
 set -uo pipefail
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
@@ -13,3 +13,5 @@ echo "== sampling 16 MNIST images with a 32-channel U-Net: DDPM T = 1000 against
 $PY bench/sampling_speed.py --device cuda --batch-size 16 --channels 32
 echo "== batched 2-D trainer, PacGAN networks (simultaneous updates, batch 100 packed examples)"
 $PY bench/batched_gan.py --device cuda --runs 1 10 40 80
+echo "== Stacked MNIST: the paper-sized presets' cost per run, projected from measured iterations per second"
+$PY bench/stacked_mnist_cost.py --device cuda --iterations 50 --windows 3
