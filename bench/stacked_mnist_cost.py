@@ -4,8 +4,10 @@ For every GAN variant of config/experiments/stacked-mnist.yaml (PacGAN Table 2) 
 stacked-mnist-small-d.yaml (Table 3), this times training iterations of the preset's own settings
 (networks, widths, packing, batch, generator steps, Diffusion-GAN) as genlib.families.gan runs them,
 prints the median seconds per iteration over timed windows, and projects the time of one run at the
-preset's iteration count and of the whole preset (every variant times its seeds). Evaluation and
-sampling are not included: at 26,000 samples they are minutes per run.
+preset's iteration count and of the whole preset (every variant times its seeds). On the CPU the
+time is the process's CPU time (`--threads 1` makes it the time one core spends, unaffected by other
+jobs on a shared machine); on a GPU it is wall time. Evaluation and sampling are not included: at
+26,000 samples they are minutes per run.
 
     python bench/stacked_mnist_cost.py                    # CPU, every core
     python bench/stacked_mnist_cost.py --device cuda      # GPU: bf16 autocast and channels_last
@@ -36,15 +38,16 @@ def seconds_per_iteration(
 ) -> list[float]:
     """Seconds per iteration of `windows` timed windows of `iterations` iterations (after one warm-up window)."""
     training = AdversarialTraining(settings, data, accelerator)
+    clock = time.perf_counter if accelerator.device.type == "cuda" else time.process_time
     times = []
     for window in range(windows + 1):
-        start = time.perf_counter()
+        start = clock()
         for step in range(iterations):
             training.iteration(step)
         if accelerator.device.type == "cuda":
             torch.cuda.synchronize()
         if window:  # the first window pays for allocation and kernel selection
-            times.append((time.perf_counter() - start) / iterations)
+            times.append((clock() - start) / iterations)
     return times
 
 
@@ -61,7 +64,8 @@ def main() -> None:
     accelerator = Accelerator.choose(args.device)
     images = torch.randint(0, 256, (4096, 3, 28, 28), dtype=torch.uint8)  # the cost does not depend on content
     data = TrainingData(images, DataSpec("images", (3, 28, 28), 1000))
-    print(f"Stacked MNIST training cost, {accelerator.describe()}, torch {torch.__version__}")
+    clock = "wall time" if accelerator.device.type == "cuda" else "CPU time of the process"
+    print(f"Stacked MNIST training cost ({clock}), {accelerator.describe()}, torch {torch.__version__}")
     root = Path(__file__).resolve().parents[1]
     for preset in args.preset:
         config = load_config(root / "config" / "experiments" / f"{preset}.yaml")
