@@ -6,11 +6,13 @@ turns it into a generator, and everything here treats all families alike.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+from tqdm import tqdm
 
 from genlib.families.interface import SamplingModel
 from genlib.families.registry import check_family, family_of_checkpoint, run_identity
@@ -48,13 +50,20 @@ def to_uint8(images: torch.Tensor) -> torch.Tensor:
 
 @torch.no_grad()
 def generate_images(
-    generator: torch.nn.Module, noise: torch.Tensor, labels: torch.Tensor | None, *, batch_size: int = 500
+    generator: torch.nn.Module,
+    noise: torch.Tensor,
+    labels: torch.Tensor | None,
+    *,
+    batch_size: int = 500,
+    progress: bool = False,
 ) -> np.ndarray:
-    """uint8 images (N, C, H, W) of `generator` for the given noise (and labels), in batches."""
+    """uint8 images (N, C, H, W) of `generator` for the given noise (and labels), in batches; `progress`
+    shows a bar (a diffusion sampler on the CPU takes minutes for 26,000 images)."""
     device = next(generator.parameters()).device
     parts = []
     noise = noise.to(torch.float32)
-    for start in range(0, len(noise), batch_size):
+    starts = range(0, len(noise), batch_size)
+    for start in tqdm(starts, desc="sampling", unit="batch", disable=not progress, file=sys.stderr, mininterval=10.0):
         y = None if labels is None else labels[start : start + batch_size].to(device)
         parts.append(to_uint8(generator(noise[start : start + batch_size].to(device), y)).cpu())
     return torch.cat(parts).numpy()
@@ -100,5 +109,5 @@ def draw_samples(
         # One pass: a diffusion sampler's own noise then matches the single batch it was drawn for.
         samples = model.generator(noise.to(device or torch.device("cpu"))).cpu().numpy().astype(np.float32)
     else:
-        samples = generate_images(model.generator, noise, labels)
+        samples = generate_images(model.generator, noise, labels, progress=True)
     return samples, (labels.numpy() if labels is not None else np.full(n_samples, -1, dtype=np.int64)), info
