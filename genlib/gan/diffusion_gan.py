@@ -79,11 +79,10 @@ class DiffusedDiscriminator(nn.Module):
         self.register_buffer("p", torch.zeros((), dtype=torch.float64))
         self.register_buffer("T", torch.tensor(t_min, dtype=torch.int64))
         self.register_buffer("t_table", torch.zeros(TABLE_SIZE, dtype=torch.int64))
-        self.register_buffer(
-            "sign_sum", torch.zeros((), dtype=torch.float64)
-        )  # sum of sign D(real) since the last adjustment
+        # Since the last adjustment: the sum of sign D(real), how many scores it holds, and the D steps they came from.
+        self.register_buffer("sign_sum", torch.zeros((), dtype=torch.float64))
         self.register_buffer("sign_count", torch.zeros((), dtype=torch.int64))
-        self.register_buffer("steps", torch.zeros((), dtype=torch.int64))  # D steps observed since the last adjustment
+        self.register_buffer("steps", torch.zeros((), dtype=torch.int64))
         self._remake_schedule()
         # A loaded state brings its own T: the schedule follows it.
         self.register_load_state_dict_post_hook(lambda module, keys: module._remake_schedule())
@@ -98,7 +97,7 @@ class DiffusedDiscriminator(nn.Module):
         device = self.T.device
         self.sqrt_alpha_bar, self.sqrt_one_minus_alpha_bar = sqrt_ab.to(device), sqrt_one_minus_ab.to(device)
 
-    def _apply(self, fn, recurse=True):  # noqa: ANN001 - nn.Module's signature; keeps the schedule on the buffers' device
+    def _apply(self, fn, recurse=True):  # .to(device) and the like: the schedule follows the buffers
         module = super()._apply(fn, recurse)
         self._remake_schedule()
         return module
@@ -127,18 +126,17 @@ class DiffusedDiscriminator(nn.Module):
 
     @torch.no_grad()
     def adapt(self) -> None:
-        """After an iteration: once `interval` D steps were observed, move p toward the target and remake T."""
-        if int(self.steps) < self.interval:
+        """After an iteration: once `interval` D steps were observed, move p toward the target and remake T.
+
+        p moves by the samples those steps saw: `interval` batches with one D step per iteration, as the
+        authors train; more when n_critic > 1 takes several D steps per iteration."""
+        steps = int(self.steps)
+        if steps < self.interval:
             return
         r_d = float(self.sign_sum / self.sign_count)
         self.p.fill_(
             adjusted_p(
-                float(self.p),
-                r_d,
-                target=self.target,
-                batch_size=self.batch_size,
-                interval=self.interval,
-                kimg=self.kimg,
+                float(self.p), r_d, target=self.target, batch_size=self.batch_size, interval=steps, kimg=self.kimg
             )
         )
         self.sign_sum.zero_()
