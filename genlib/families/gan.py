@@ -1,13 +1,13 @@
 """The GAN family: adversarial training, seeded and resumable, with a per-step loss log.
 
-Each iteration is `n_critic` discriminator steps followed by one generator step (Goodfellow et al.
-2014, Algorithm 1, with k = n_critic as in Arjovsky et al. 2017, Algorithm 1); the steps are in
-genlib.gan.step and the objectives in genlib.gan.objectives. Options that change only what D sees
-are wrappers of D: packing (genlib.networks.pacgan) and Diffusion-GAN's adaptive instance noise
-(genlib.gan.diffusion_gan, adapted after every iteration; its state is part of D's state dict). All randomness (initialisation,
-batches, noise, dropout) comes from the run's seed, and the resumable checkpoint holds every
-random state, so a run interrupted and resumed ends with the same parameters as one trained
-straight through.
+Each iteration is `n_critic` discriminator steps followed by `g_steps` (usually one) generator steps
+(Goodfellow et al. 2014, Algorithm 1, with k = n_critic as in Arjovsky et al. 2017, Algorithm 1);
+the steps are in genlib.gan.step and the objectives in genlib.gan.objectives. Options that change
+only what D sees are wrappers of D: packing (genlib.networks.pacgan) and Diffusion-GAN's adaptive
+instance noise (genlib.gan.diffusion_gan, adapted after every iteration; its state is part of D's
+state dict). All randomness (initialisation, batches, noise, dropout) comes from the run's seed,
+and the resumable checkpoint holds every random state, so a run interrupted and resumed ends with
+the same parameters as one trained straight through.
 """
 
 from __future__ import annotations
