@@ -165,6 +165,7 @@ def cmd_train_group(args: argparse.Namespace) -> int:
 
 def cmd_train_classifier(args: argparse.Namespace) -> int:
     from genlib.data.images import load_image_meta, load_images
+    from genlib.data.stacked import load_digits
     from genlib.io.checkpoint import save_checkpoint
     from genlib.metrics.backbones import train_classifier
 
@@ -175,23 +176,15 @@ def cmd_train_classifier(args: argparse.Namespace) -> int:
             f"{args.data} has no class labels: the classifier backbone needs them; use evaluation.backbone: inception"
         )
     stacked = meta.get("stacked")
-    if stacked:
-        # Stacked digits are read channel by channel: the classifier learns single digits (genlib.data.stacked).
-        from genlib.data.stacked import load_digits
-
-        train, held_out, num_classes = (
-            load_digits(args.data, "train"),
-            load_digits(args.data, "test"),
-            stacked["digit_classes"],
-        )
-    else:
-        train, held_out, num_classes = (
-            load_images(args.data, "train"),
-            load_images(args.data, "test"),
-            meta["num_classes"],
-        )
+    # Stacked digits are read channel by channel: the classifier learns the single digits (genlib.data.stacked).
+    load = load_digits if stacked else load_images
     checkpoint = train_classifier(
-        *train, held_out, num_classes=num_classes, epochs=args.epochs, seed=args.seed, progress=not args.no_progress
+        *load(args.data, "train"),
+        load(args.data, "test"),
+        num_classes=stacked["digit_classes"] if stacked else meta["num_classes"],
+        epochs=args.epochs,
+        seed=args.seed,
+        progress=not args.no_progress,
     )
     if stacked:
         checkpoint["stacked_channels"] = stacked["channels"]

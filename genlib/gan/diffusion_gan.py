@@ -93,14 +93,11 @@ class DiffusedDiscriminator(nn.Module):
         self.update_T()
 
     def _remake_schedule(self) -> None:
+        # Derived from T, so not saved: non-persistent buffers, which follow the module's device.
         sqrt_ab, sqrt_one_minus_ab = sqrt_alpha_bars(int(self.T))
         device = self.T.device
-        self.sqrt_alpha_bar, self.sqrt_one_minus_alpha_bar = sqrt_ab.to(device), sqrt_one_minus_ab.to(device)
-
-    def _apply(self, fn, recurse=True):  # .to(device) and the like: the schedule follows the buffers
-        module = super()._apply(fn, recurse)
-        self._remake_schedule()
-        return module
+        self.register_buffer("sqrt_alpha_bar", sqrt_ab.to(device), persistent=False)
+        self.register_buffer("sqrt_one_minus_alpha_bar", sqrt_one_minus_ab.to(device), persistent=False)
 
     @torch.no_grad()
     def update_T(self) -> None:

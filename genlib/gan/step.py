@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any
 
 import torch
 from torch import nn
 
+from genlib.gan.diffusion_gan import DiffusedDiscriminator
 from genlib.gan.objectives import ObjectivePair, gradient_penalty
 from genlib.training.device import Accelerator
 
@@ -33,7 +33,7 @@ class Adversaries:
     weight_clip: float | None = None  # clip D's weights to [-c, c] after each step (Arjovsky et al. 2017)
     packing: int = 1  # samples per packed example of D (PacGAN, Lin et al. 2018)
     # Diffusion-GAN's D (genlib.gan.diffusion_gan), told every D step's real scores; None: no instance noise
-    instance_noise: Any = None
+    instance_noise: DiffusedDiscriminator | None = None
 
     # Whether real and fake batches may share one forward pass of D (not with batch norm in D).
     joint_batch: bool = dataclasses.field(init=False)
