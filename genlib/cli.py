@@ -350,7 +350,9 @@ def _evaluate_images(args: argparse.Namespace, images, info) -> dict:
         from genlib.io.atomic import write_text
 
         rows = result.get("curve") or []
-        write_text(args.curve, "step,fid\n" + "".join(f"{row['step']},{row['fid']!r}\n" for row in rows))
+        columns = list(dict.fromkeys(["step", "fid", *(key for row in rows for key in row)]))
+        lines = [",".join(columns)] + [",".join(repr(row[column]) for column in columns) for row in rows]
+        write_text(args.curve, "\n".join(lines) + "\n")
     if args.neighbours is not None:
         training, _ = load_images(args.data, "train")
         shown = images[:10] if len(images) else np.full((1, *training.shape[1:]), 255, dtype=np.uint8)

@@ -73,6 +73,9 @@ def test_short_dcgan_run_on_real_digits_lowers_classifier_fid_far_below_the_untr
     untrained, trained = result.curve[0], result.curve[-1]
     assert (untrained["step"], trained["step"]) == (0, 500)
     assert trained["fid"] < 0.25 * untrained["fid"], result.curve
+    # Under the digit classifier the monitor also counts the digits its 500 samples cover.
+    assert untrained["classes_covered"] <= 3 and trained["classes_covered"] == 10, result.curve
+    assert trained["class_kl"] < 0.25 * untrained["class_kl"], result.curve
     # Both networks learnt: every weight tensor moved from its initial value (batch-norm statistics alone,
     # which change in any forward pass in training mode, would not move them).
     torch.manual_seed(settings.seed)

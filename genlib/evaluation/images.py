@@ -23,14 +23,12 @@ from genlib.metrics.precision_recall import precision_recall
 from genlib.sampling.samples import class_labels, generate_images
 
 
-def fid_against(backbone: Backbone, reference: Reference, images: np.ndarray) -> float:
-    """FID of uint8 images against the reference statistics (float64; Heusel et al. 2017, eq. 6)."""
-    features, _ = backbone.embed(images)
-    return frechet_distance(gaussian_stats(features), reference.stats)
-
-
 def fid_monitor(backbone: Backbone, reference: Reference, *, n_samples: int, seed: int) -> Monitor:
-    """FID of `n_samples` images from fixed noise of a generator, for FID-over-training curves."""
+    """FID of `n_samples` images from fixed noise of a generator, for FID-over-training curves.
+
+    Under the dataset's own classifier the row also holds the classes the sample covers and the KL of
+    its class histogram to uniform: the mode count over training (out of at most `n_samples`).
+    """
     fixed: dict[str, Any] = {}
 
     def monitor(model: SamplingModel) -> dict[str, float]:
@@ -39,7 +37,12 @@ def fid_monitor(backbone: Backbone, reference: Reference, *, n_samples: int, see
             fixed["noise"] = torch.randn(n_samples, *model.noise_shape, generator=rng)
             fixed["labels"] = class_labels(n_samples, model.num_classes, rng) if model.num_classes else None
         images = generate_images(model.generator, fixed["noise"], fixed["labels"])
-        return {"fid": fid_against(backbone, reference, images)}
+        features, probabilities = backbone.embed(images)
+        row = {"fid": frechet_distance(gaussian_stats(features), reference.stats)}
+        if backbone.name == "classifier":
+            histogram = class_histogram(probabilities.argmax(1), probabilities.shape[1])
+            row.update(classes_covered=float(histogram.classes_covered), class_kl=histogram.kl_to_uniform)
+        return row
 
     return monitor
 

@@ -49,7 +49,8 @@ def image_dataset_section(dataset: str, runs: pd.DataFrame, summary: pd.DataFram
         ),
         figure_html(
             _fid_curves(dataset, these_runs, backbone),
-            f"{dataset}: {backbone} FID over training on a small fixed-noise sample, one line per seed",
+            f"{dataset}: {backbone} FID over training on a small fixed-noise sample (and, under the dataset's "
+            "classifier, the classes that sample covers), one line per seed",
         ),
         figure_html(
             loss_curves(dataset, these_runs),
@@ -162,25 +163,36 @@ def _metric_bars(dataset: str, ours: pd.DataFrame, backbone: str) -> plt.Figure:
 
 
 def _fid_curves(dataset: str, these_runs: pd.DataFrame, backbone: str) -> plt.Figure:
-    figure, axis = plt.subplots(figsize=(7, 3.6))
-    colours = dict(zip(dict.fromkeys(these_runs["model"]), plt.rcParams["axes.prop_cycle"].by_key()["color"] * 3))
-    plotted = set()
+    """FID over training per run; beside it the classes its small sample covers, where the monitor counted them."""
+    curves = {}
     for _, run in these_runs.iterrows():
         curve = pd.DataFrame(read_json(paths.run_at(run["run_dir"]).metrics).get("curve") or [])
-        if curve.empty or "fid" not in curve:
-            continue
-        label = run["model"] if run["model"] not in plotted else None
-        plotted.add(run["model"])
-        axis.plot(curve["step"], curve["fid"], color=colours[run["model"]], lw=1, alpha=0.8, label=label, marker=".")
-    axis.set_xlabel("generator step", fontsize=8)
-    axis.set_ylabel(f"{backbone} FID (small sample)", fontsize=8)
-    axis.set_yscale("log")
-    axis.set_title(
+        if not curve.empty and "fid" in curve:
+            curves[run["run_dir"]] = (run["model"], curve)
+    with_modes = any("classes_covered" in curve for _, curve in curves.values())
+    figure, axes = plt.subplots(1, 2 if with_modes else 1, figsize=(11 if with_modes else 7, 3.6), squeeze=False)
+    colours = dict(zip(dict.fromkeys(these_runs["model"]), plt.rcParams["axes.prop_cycle"].by_key()["color"] * 3))
+    plotted = set()
+    for model, curve in curves.values():
+        label = model if model not in plotted else None
+        plotted.add(model)
+        style = {"color": colours[model], "lw": 1, "alpha": 0.8, "label": label, "marker": "."}
+        axes[0, 0].plot(curve["step"], curve["fid"], **style)
+        if with_modes and "classes_covered" in curve:
+            axes[0, 1].plot(curve["step"], curve["classes_covered"], **style)
+    axes[0, 0].set_ylabel(f"{backbone} FID (small sample)", fontsize=8)
+    axes[0, 0].set_yscale("log")
+    axes[0, 0].set_title(
         f"{dataset}: FID over training" if plotted else f"{dataset}: no FID monitor in this config (monitor_every: 0)",
         fontsize=9,
     )
-    if plotted:
-        axis.legend(fontsize=7)
+    if with_modes:
+        axes[0, 1].set_ylabel("classes covered by the small sample", fontsize=8)
+        axes[0, 1].set_title(f"{dataset}: modes over training", fontsize=9)
+    for axis in axes[0]:
+        axis.set_xlabel("generator step", fontsize=8)
+        if plotted:
+            axis.legend(fontsize=7)
     figure.tight_layout()
     return figure
 
