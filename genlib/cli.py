@@ -49,14 +49,18 @@ def cmd_write_settings(args: argparse.Namespace) -> int:
 
 
 def cmd_prepare(args: argparse.Namespace) -> int:
-    from genlib.config.catalogue import data_kind
-    from genlib.config.settings import ImageDatasetSettings, MixtureSettings, from_dict
+    from genlib.config.catalogue import TRANSLATION_SOURCES, data_kind
+    from genlib.config.settings import ImageDatasetSettings, MixtureSettings, TranslationDatasetSettings, from_dict
 
     values = read_json(args.settings)
     if data_kind(values.get("name", "")) == "points":
         from genlib.data.mixtures import prepare_mixture
 
         prepare_mixture(from_dict(MixtureSettings, values, where=str(args.settings)), args.out_dir)
+    elif values.get("source") in TRANSLATION_SOURCES:
+        from genlib.data.translation import prepare_translation
+
+        prepare_translation(from_dict(TranslationDatasetSettings, values, where=str(args.settings)), args.out_dir)
     else:
         from genlib.data.images import prepare_images
         from genlib.data.stacked import prepare_stacked_mnist

@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-DataKind = Literal["points", "images"]
+# points: 2-D mixtures; images: one image set; paired / unpaired: two image domains, A (inputs) and B (targets),
+# with aligned pairs or without (image-to-image translation)
+DataKind = Literal["points", "images", "paired", "unpaired"]
 
 MIXTURE_NAMES: tuple[str, ...] = ("ring8", "grid25")  # the 2-D Gaussian mixtures of genlib.data.mixtures
 # Image datasets known by name; any other name is an image folder (`source: image-folder`, `folder: ...`).
@@ -45,6 +47,18 @@ CLASS_NAMES: dict[str, tuple[str, ...]] = {
 }
 IMAGE_SIZES: tuple[int, ...] = (28, 32, 64)  # square sizes the image networks are built for
 FOLDER_IMAGE_SIZES: tuple[int, ...] = (32, 64)  # sizes an image folder may be resized to
+# Image-to-image sets (genlib.data.translation), by source; the paired ones hold aligned (A, B) images.
+TRANSLATION_SOURCES: tuple[str, ...] = (
+    "mnist-edges",
+    "mnist-downscaled",
+    "downscaled-folder",
+    "paired-folder",
+    "mnist-thick",
+    "mnist-inverted",
+    "unpaired-folder",
+)
+PAIRED_SOURCES: tuple[str, ...] = TRANSLATION_SOURCES[:4]
+TRANSLATION_FOLDER_SIZES: tuple[int, ...] = (32, 64, 128, 256)  # sizes a translation folder may be resized to
 POINT_SHAPE: tuple[int] = (2,)  # one sample of a 2-D mixture
 
 # torch-fidelity's InceptionV3 weights (the TF Inception of published FIDs, ported), as torch hub names it.
@@ -55,18 +69,28 @@ INCEPTION_FILE = "weights-inception-2015-12-05-6726825d.pth"
 class DataSpec:
     """What a family and its networks need to know of a dataset: its kind, one sample's shape, its classes."""
 
-    kind: DataKind  # "points" (2-D mixtures) or "images"
-    shape: tuple[int, ...]  # (2,) for points, (C, H, W) for images
+    kind: DataKind  # "points" (2-D mixtures), "images", or "paired" / "unpaired" image domains A -> B
+    shape: tuple[int, ...]  # (2,) for points, (C, H, W) for images and for the B (target) images of a translation
     num_classes: int = 0  # 0: no labels
+    input_shape: tuple[int, ...] | None = None  # paired / unpaired: (C, h, w) of the A (input) images
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form, as checkpoints store it."""
-        return {"kind": self.kind, "shape": list(self.shape), "num_classes": self.num_classes}
+        values = {"kind": self.kind, "shape": list(self.shape), "num_classes": self.num_classes}
+        if self.input_shape is not None:
+            values["input_shape"] = list(self.input_shape)
+        return values
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> DataSpec:
         """The spec a checkpoint or meta.json stored."""
-        return cls(kind=values["kind"], shape=tuple(values["shape"]), num_classes=int(values["num_classes"]))
+        input_shape = values.get("input_shape")
+        return cls(
+            kind=values["kind"],
+            shape=tuple(values["shape"]),
+            num_classes=int(values["num_classes"]),
+            input_shape=None if input_shape is None else tuple(input_shape),
+        )
 
 
 class ImageDatasetFacts(Protocol):
@@ -93,6 +117,24 @@ def prepared_shape(settings: ImageDatasetFacts) -> tuple[int, int, int]:
 def class_count(settings: ImageDatasetFacts) -> int:
     """Number of classes of the dataset (0 for an unlabelled image folder)."""
     return 0 if settings.source == "image-folder" else len(CLASS_NAMES[settings.source])
+
+
+class TranslationDatasetFacts(Protocol):
+    """What the facts below read of an image-to-image dataset's settings (TranslationDatasetSettings)."""
+
+    source: str
+    kind: DataKind
+    target_size: int
+    upscale: int
+
+
+def translation_spec(settings: TranslationDatasetFacts) -> DataSpec:
+    """The spec of the domains `prepare_translation` writes: B's shape, A's as input_shape, the digit classes."""
+    channels = 3 if settings.source.endswith("-folder") else 1
+    side = settings.target_size
+    input_side = side // settings.upscale if "downscaled" in settings.source else side
+    classes = 0 if settings.source.endswith("-folder") else len(CLASS_NAMES["mnist"])
+    return DataSpec(settings.kind, (channels, side, side), classes, (channels, input_side, input_side))
 
 
 def point_spec() -> DataSpec:

@@ -1,4 +1,4 @@
-"""Settings of the datasets: 2-D Gaussian mixtures and image sets (torch-free)."""
+"""Settings of the datasets: 2-D Gaussian mixtures, image sets and image-to-image sets (torch-free)."""
 
 from __future__ import annotations
 
@@ -11,15 +11,30 @@ from genlib.config.catalogue import (
     IMAGE_SIZES,
     MIXTURE_NAMES,
     NAMED_IMAGE_DATASETS,
+    PAIRED_SOURCES,
     STACKED_CHANNELS,
+    TRANSLATION_FOLDER_SIZES,
+    TRANSLATION_SOURCES,
+    DataKind,
 )
 from genlib.config.validation import SettingsError, bounded, check_bounds
 
 MixtureName = Literal["ring8", "grid25"]
 ImageSource = Literal["mnist", "fashion-mnist", "cifar10", "stacked-mnist", "image-folder"]
 
+TranslationSource = Literal[
+    "mnist-edges",
+    "mnist-downscaled",
+    "downscaled-folder",
+    "paired-folder",
+    "mnist-thick",
+    "mnist-inverted",
+    "unpaired-folder",
+]
+
 IMAGE_SOURCES: tuple[str, ...] = get_args(ImageSource)
 assert get_args(MixtureName) == MIXTURE_NAMES, "MixtureName must list the catalogue's mixtures"
+assert get_args(TranslationSource) == TRANSLATION_SOURCES, "TranslationSource must list the catalogue's sources"
 
 
 @dataclass(frozen=True)
@@ -99,5 +114,64 @@ class ImageDatasetSettings:
         check_bounds(self)
 
 
+@dataclass(frozen=True)
+class TranslationDatasetSettings:
+    """An image-to-image dataset (genlib.data.translation): domain A (inputs) and domain B (targets).
+
+    Paired sets hold aligned (A, B) images, unpaired sets two image sets with no pairs. The MNIST
+    tasks read the digits like `ImageDatasetSettings` (split, holdout, mirror) and keep each source
+    digit's label for evaluation.
+    """
+
+    name: str  # the dataset's name in the config; also its folder under data/
+    source: TranslationSource  # the task: mnist-edges (Sobel edges -> digit), mnist-downscaled (low-res -> digit),
+    # downscaled-folder (low-res -> a folder's images), paired-folder (A|B side by side), mnist-thick and
+    # mnist-inverted (digit <-> thickened / inverted digit, unpaired), unpaired-folder (trainA/, trainB/, ...)
+    split: Literal["train", "test"] = "train"  # MNIST tasks: original split whose digits make the training set
+    holdout: int = bounded(0, minimum=0)  # MNIST tasks: digits of `split` held out as the test set; 0: other split
+    mirror: str | None = None  # MNIST tasks: folder already holding the raw MNIST files
+    resources: str = "resources"  # MNIST tasks: downloads land in {resources}/mnist/
+    download: bool = True  # MNIST tasks: download missing raw files; false: fail and say what to put where
+    folder: str | None = None  # folder tasks: root holding train/ and test/ (paired) or trainA/ ... testB/ (unpaired)
+    image_size: int | None = None  # folder tasks: square side of the B images after resizing
+    direction: Literal["AtoB", "BtoA"] = "AtoB"  # paired-folder: AtoB takes the left half as the input
+    upscale: int = bounded(4, minimum=2)  # downscaled tasks: B's side over A's (4: 7 x 7 -> 28 x 28)
+    max_train: int | None = bounded(None, minimum=1)  # keep at most this many training pairs (or images per domain)
+    seed: int = bounded(0, minimum=0)  # seed of the holdout, the subset and the split of unpaired domains
+
+    @property
+    def kind(self) -> DataKind:
+        """ "paired" or "unpaired": decided by the source."""
+        return "paired" if self.source in PAIRED_SOURCES else "unpaired"
+
+    @property
+    def target_size(self) -> int:
+        """Side of the B images in pixels."""
+        return self.image_size if self.source.endswith("-folder") else 28
+
+    def __post_init__(self) -> None:
+        where = f"data.{self.name}"
+        if self.source.endswith("-folder"):
+            if not self.folder:
+                raise SettingsError(f"{where}: source {self.source} needs folder: <path>")
+            if self.image_size not in TRANSLATION_FOLDER_SIZES:
+                raise SettingsError(
+                    f"{where}.image_size of source {self.source} must be one of "
+                    f"{', '.join(map(str, TRANSLATION_FOLDER_SIZES))}, got {self.image_size!r}"
+                )
+        else:
+            for key in ("folder", "image_size"):
+                if getattr(self, key) is not None:
+                    raise SettingsError(f"{where}.{key} applies to the folder sources only; remove it")
+        if self.source in ("mnist-downscaled", "downscaled-folder") and self.target_size % self.upscale:
+            sides = [f for f in range(2, self.target_size) if self.target_size % f == 0]
+            raise SettingsError(
+                f"{where}.upscale {self.upscale} does not divide the {self.target_size}-pixel images; "
+                f"allowed values: {', '.join(map(str, sides))}"
+            )
+        check_bounds(self)
+
+
 MIXTURE_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(MixtureSettings))
 IMAGE_DATASET_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(ImageDatasetSettings))
+TRANSLATION_DATASET_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(TranslationDatasetSettings))

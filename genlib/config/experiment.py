@@ -25,10 +25,12 @@ from genlib.config.catalogue import (
     MIXTURE_NAMES,
     MODEL_CATALOGUE,
     NAMED_IMAGE_DATASETS,
+    TRANSLATION_SOURCES,
     DataSpec,
     data_kind,
     image_spec,
     point_spec,
+    translation_spec,
 )
 from genlib.config.schema import config_schema
 from genlib.config.settings import (
@@ -38,6 +40,7 @@ from genlib.config.settings import (
     MixtureSettings,
     SettingsError,
     SweepPoint,
+    TranslationDatasetSettings,
     family_fields,
     from_dict,
     to_dict,
@@ -130,16 +133,23 @@ def is_image_dataset(name: str) -> bool:
     return data_kind(name) == "images"
 
 
-def dataset_settings(config: dict[str, Any], name: str) -> MixtureSettings | ImageDatasetSettings:
+DatasetSettings = MixtureSettings | ImageDatasetSettings | TranslationDatasetSettings
+
+
+def dataset_settings(config: dict[str, Any], name: str) -> DatasetSettings:
     """Settings of one dataset: the config's `data.<name>` section over the defaults."""
     values = {"name": name, **((config.get("data") or {}).get(name) or {})}
     if is_image_dataset(name) and name not in NAMED_IMAGE_DATASETS and "source" not in values:
         known = ", ".join(MIXTURE_NAMES + NAMED_IMAGE_DATASETS)
         raise SettingsError(
-            f"datasets: unknown dataset {name!r}; allowed values: {known}, or a folder of images "
-            f"(set data.{name}.source: image-folder and data.{name}.folder: <path>)"
+            f"datasets: unknown dataset {name!r}; allowed values: {known}, a folder of images "
+            f"(set data.{name}.source: image-folder and data.{name}.folder: <path>), or an image-to-image set "
+            f"(data.{name}.source: one of {', '.join(TRANSLATION_SOURCES)})"
         )
-    cls = ImageDatasetSettings if is_image_dataset(name) else MixtureSettings
+    if not is_image_dataset(name):
+        cls = MixtureSettings
+    else:
+        cls = TranslationDatasetSettings if values.get("source") in TRANSLATION_SOURCES else ImageDatasetSettings
     return from_dict(cls, values, where=f"data.{name}")
 
 
@@ -249,8 +259,10 @@ def sweep_runs(config: dict[str, Any]) -> list[RunKey]:
     ]
 
 
-def dataset_spec(settings: MixtureSettings | ImageDatasetSettings) -> DataSpec:
+def dataset_spec(settings: DatasetSettings) -> DataSpec:
     """Kind, sample shape and classes of a dataset, known from its settings before any file is read."""
+    if isinstance(settings, TranslationDatasetSettings):
+        return translation_spec(settings)
     return image_spec(settings) if isinstance(settings, ImageDatasetSettings) else point_spec()
 
 
@@ -359,28 +371,49 @@ def _settings_problems(config: dict[str, Any]) -> list[str]:
             problems.append(f"dataset {key.dataset}: {error}")
             continue
         if key.dataset in datasets:
-            problem = settings.data_problem(dataset_spec(datasets[key.dataset]))
+            spec = dataset_spec(datasets[key.dataset])
+            problem = _kind_problem(settings, spec) or settings.data_problem(spec)
             if problem:
                 problems.append(f"model {key.model} on {key.dataset}: {problem}")
     return problems
 
 
-def _digit_source_problem(settings: MixtureSettings | ImageDatasetSettings) -> str | None:
-    """Why a stacked MNIST dataset has no MNIST files to draw its digits from, or None."""
-    if getattr(settings, "source", None) != "stacked-mnist":
+KIND_WORDS = {
+    "points": "2-D points",
+    "images": "one set of images",
+    "paired": "paired image domains (A -> B)",
+    "unpaired": "unpaired image domains (A <-> B)",
+}
+
+
+def _kind_problem(settings: Any, spec: DataSpec) -> str | None:
+    """Why a run's family cannot train on a dataset of another kind (a GAN on paired domains, CycleGAN on pairs)."""
+    if settings.data_kind == spec.kind:
         return None
+    return (
+        f"a model of family {settings.family} ({settings.data_kind}) trains on {KIND_WORDS[settings.data_kind]}, but "
+        f"{settings.dataset} holds {KIND_WORDS[spec.kind]}; pick a model made for that kind of data, or another dataset"
+    )
+
+
+def _digit_source_problem(settings: DatasetSettings) -> str | None:
+    """Why a dataset made from MNIST digits (stacked MNIST, the digit translation tasks) has no MNIST files, or None."""
+    source = getattr(settings, "source", None) or ""
+    if source != "stacked-mnist" and not source.startswith("mnist-"):
+        return None
+    what = "stacked MNIST" if source == "stacked-mnist" else f"the {source} task"
     where = f"data.{settings.name}"
     if settings.mirror:
         if not Path(settings.mirror).is_dir():
             return (
-                f"{where}.mirror: {settings.mirror} is not a folder; stacked MNIST draws its digits from the MNIST "
+                f"{where}.mirror: {settings.mirror} is not a folder; {what} draws its digits from the MNIST "
                 "files: point mirror at a folder holding them, or remove mirror and set download: true"
             )
         return None
     local = Path(settings.resources) / "mnist"
     if not settings.download and not local.is_dir():
         return (
-            f"{where}: stacked MNIST needs an MNIST source, and there is none: {local} does not exist and download "
+            f"{where}: {what} needs an MNIST source, and there is none: {local} does not exist and download "
             f"is false; set {where}.mirror to a folder holding the MNIST files, or set {where}.download: true"
         )
     return None

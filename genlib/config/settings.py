@@ -18,6 +18,7 @@ from genlib.config.data_settings import (
     ImageSource,
     MixtureName,
     MixtureSettings,
+    TranslationDatasetSettings,
 )
 from genlib.config.diffusion_settings import DiffusionSettings
 from genlib.config.evaluation_settings import EvaluationSettings, SweepPoint
@@ -44,6 +45,7 @@ __all__ = [
     "Optimizer",
     "SettingsError",
     "SweepPoint",
+    "TranslationDatasetSettings",
     "bounded",
     "check_bounds",
     "family_fields",

@@ -178,35 +178,55 @@ def _read_split(settings: ImageDatasetSettings, split: str, paths: dict[str, Pat
 
 def _read_folder(settings: ImageDatasetSettings) -> np.ndarray:
     """Every image under settings.folder, centre-cropped square and resized: (N, 3, S, S) uint8."""
-    from PIL import Image  # imported here: only image folders need it
-
     root = Path(settings.folder)
     if not root.is_dir():
         raise FileNotFoundError(
             f"image folder {root} does not exist; set data.{settings.name}.folder to a folder of images"
         )
-    # Sorted relative paths make the order, and so the seeded split, independent of the file system.
-    paths = sorted(
+    return read_image_files(image_files(root), settings.image_size)
+
+
+def image_files(root: Path) -> list[Path]:
+    """The image files under `root` (searched recursively), sorted by relative path; an error when there are none."""
+    # Sorted relative paths make the order, and so a seeded split, independent of the file system.
+    found = sorted(
         (p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()),
         key=lambda p: p.relative_to(root).as_posix(),
     )
-    if not paths:
+    if not found:
         raise FileNotFoundError(f"no {'/'.join(IMAGE_SUFFIXES)} files under {root}; put the images there")
-    size = settings.image_size
-    out = np.empty((len(paths), 3, size, size), dtype=np.uint8)
-    for i, path in enumerate(paths):
-        try:
-            with Image.open(path) as image:
-                image = image.convert("RGB")
-        except OSError as error:
-            raise ValueError(f"cannot read image {path}: {error}; delete or replace it") from error
-        width, height = image.size
-        side = min(width, height)
-        left, top = (width - side) // 2, (height - side) // 2
-        image = image.crop((left, top, left + side, top + side))
-        # Pillow's bilinear filter widens its support when shrinking, i.e. it antialiases.
-        image = image.resize((size, size), Image.Resampling.BILINEAR)
-        out[i] = np.asarray(image, dtype=np.uint8).transpose(2, 0, 1)
+    return found
+
+
+def open_rgb(path: Path):
+    """The image file at `path` as an RGB Pillow image; an error naming the file when it cannot be read."""
+    from PIL import Image  # imported here: only image folders need it
+
+    try:
+        with Image.open(path) as image:
+            return image.convert("RGB")
+    except OSError as error:
+        raise ValueError(f"cannot read image {path}: {error}; delete or replace it") from error
+
+
+def square_resized(image, size: int) -> np.ndarray:
+    """A Pillow image centre-cropped square and resized to size x size: uint8 (3, size, size)."""
+    from PIL import Image
+
+    width, height = image.size
+    side = min(width, height)
+    left, top = (width - side) // 2, (height - side) // 2
+    image = image.crop((left, top, left + side, top + side))
+    # Pillow's bilinear filter widens its support when shrinking, i.e. it antialiases.
+    image = image.resize((size, size), Image.Resampling.BILINEAR)
+    return np.asarray(image, dtype=np.uint8).transpose(2, 0, 1)
+
+
+def read_image_files(files: list[Path], size: int) -> np.ndarray:
+    """Image files centre-cropped square and resized: (N, 3, size, size) uint8."""
+    out = np.empty((len(files), 3, size, size), dtype=np.uint8)
+    for i, path in enumerate(files):
+        out[i] = square_resized(open_rgb(path), size)
     return out
 
 
