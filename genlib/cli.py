@@ -239,25 +239,30 @@ def cmd_sample(args: argparse.Namespace) -> int:
     }
     device = Accelerator.choose(args.device).device
     run_settings = read_json(args.settings) if args.settings is not None else None
-    samples, labels, info = draw_samples(
-        args.checkpoint, args.n_samples, args.seed, device=device, sampler=sampler, run_settings=run_settings
+    samples, labels, info, targets = draw_samples(
+        args.checkpoint,
+        args.n_samples,
+        args.seed,
+        device=device,
+        sampler=sampler,
+        run_settings=run_settings,
+        data_dir=args.data,
     )
-    write_samples(args.out, samples, info, labels=labels)
+    write_samples(args.out, samples, info, labels=labels, targets=targets)
     if args.pictures is not None:
         from genlib.sampling.pictures import draw_run_pictures
 
-        draw_run_pictures(args.checkpoint, args.pictures, grid_size=args.grid_size, device=device)
+        draw_run_pictures(args.checkpoint, args.pictures, grid_size=args.grid_size, device=device, data_dir=args.data)
     return 0
 
 
 def cmd_picture(args: argparse.Namespace) -> int:
-    from genlib.data.images import load_images
     from genlib.sampling.pictures import draw_family_picture
     from genlib.training.device import Accelerator
 
     _set_threads(args.threads)
     device = Accelerator.choose(args.device).device
-    draw_family_picture(args.name, args.checkpoint, load_images(args.data, "train")[0], args.out, device=device)
+    draw_family_picture(args.name, args.checkpoint, args.data, args.out, device=device)
     return 0
 
 
@@ -490,6 +495,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, required=True, help="seed of the noise")
     p.add_argument("--out", type=Path, required=True, help="samples .npz to write")
     p.add_argument("--settings", type=Path, help="the run's settings JSON: its family must be the checkpoint's")
+    p.add_argument("--data", type=Path, help="the prepared dataset: a translator maps its held-out inputs")
     p.add_argument("--pictures", type=Path, help="images: folder for grid.png, classes.png, interpolation.png")
     p.add_argument("--grid-size", type=int, default=64, help="images in the fixed-noise grid (a square number)")
     p.add_argument("--sampler", choices=("ddpm", "ddim"), help="diffusion: sampler instead of the model's own")

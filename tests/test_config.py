@@ -141,7 +141,7 @@ def test_schema_run_fields_are_every_family_settings_field():
     schema = config_schema(SCHEMA)
     # `family` names the model family (gan when absent); every other key is a settings field.
     assert set(schema["$defs"]["runFields"]["properties"]) == set(tunable_run_fields()) | {"family"}
-    assert schema["$defs"]["runFields"]["properties"]["family"] == {"enum": ["gan", "diffusion"]}
+    assert schema["$defs"]["runFields"]["properties"]["family"] == {"enum": ["gan", "diffusion", "translation"]}
 
 
 def test_schema_evaluation_fields_are_the_settings_dataclass_fields():

@@ -37,9 +37,9 @@ def train_tiny(tmp_path, model="gan-nonsaturating"):
 
 def test_sampling_is_deterministic_in_its_seed_and_round_trips_through_the_archive(tmp_path):
     checkpoint = train_tiny(tmp_path)
-    a, _labels, info = draw_samples(checkpoint, 100, seed=1)
-    b, _labels, _ = draw_samples(checkpoint, 100, seed=1)
-    c, _labels, _ = draw_samples(checkpoint, 100, seed=2)
+    a, _labels, info, _ = draw_samples(checkpoint, 100, seed=1)
+    b, _labels, _, _ = draw_samples(checkpoint, 100, seed=1)
+    c, _labels, _, _ = draw_samples(checkpoint, 100, seed=2)
     assert a.shape == (100, 2) and np.array_equal(a, b) and not np.array_equal(a, c)
     write_samples(tmp_path / "s.npz", a, info)
     back, back_info = read_samples(tmp_path / "s.npz")
@@ -81,7 +81,7 @@ def test_diverged_run_flows_through_sampling_and_evaluation_as_a_result(tmp_path
     pair = objectives.ObjectivePair(objectives.minimax_discriminator_loss, lambda fake: fake.mean() * float("inf"))
     monkeypatch.setitem(objectives.OBJECTIVES, "nonsaturating", pair)
     checkpoint = train_tiny(tmp_path)
-    samples, _labels, info = draw_samples(checkpoint, 100, seed=1)
+    samples, _labels, info, _ = draw_samples(checkpoint, 100, seed=1)
     assert samples.shape == (0, 2) and info["status"] == "diverged" and info["diverged_at_step"] == 1
     dist = ring8()
     result = evaluate_mixture_samples(samples, info, dist, dist.sample(100, np.random.default_rng(0)))
@@ -143,7 +143,7 @@ def test_the_sample_job_records_the_runs_identity_and_scoring_2d_samples_imports
     from genlib.families.registry import run_identity
 
     checkpoint = train_tiny(tmp_path)
-    samples, _, info = draw_samples(checkpoint, 50, seed=1)
+    samples, _, info, _ = draw_samples(checkpoint, 50, seed=1)
     identity = info["identity"]
     assert identity == run_identity(info) and identity["family"] == "gan" and identity["model"] == "gan-nonsaturating"
     result = evaluate_mixture_samples(

@@ -93,7 +93,9 @@ class ConstantFamily:
     def settings_of(self, checkpoint: dict[str, Any]) -> ConstantSettings:
         return from_dict(ConstantSettings, checkpoint["settings"])
 
-    def sampling_model(self, checkpoint: dict[str, Any], overrides: dict[str, Any] | None = None) -> SamplingModel:
+    def sampling_model(
+        self, checkpoint: dict[str, Any], overrides: dict[str, Any] | None = None, *, data_dir=None
+    ) -> SamplingModel:
         return SamplingModel(ConstantGenerator(checkpoint["mean"]), (1,), 0)
 
     def describe(self, settings: dict[str, Any]) -> str:
@@ -102,7 +104,7 @@ class ConstantFamily:
     def identity(self, settings: dict[str, Any]) -> dict[str, Any]:
         return {"network": "none", "conditioning": "none"}
 
-    def draw_picture(self, name, checkpoint, real, out, *, device) -> None:
+    def draw_picture(self, name, checkpoint, data_dir, out, *, device) -> None:
         raise ValueError(f"no picture {name!r}")
 
 
@@ -174,7 +176,7 @@ def test_a_family_added_through_the_registry_trains_samples_is_scored_and_report
         assert cli.main(argv) == 0, argv
 
     training_mean = np.load(data.split("train", "points")).mean(0)
-    samples, labels, info = draw_samples(run.checkpoint, 5, seed=0)
+    samples, labels, info, _ = draw_samples(run.checkpoint, 5, seed=0)
     assert np.allclose(samples, training_mean, atol=1e-6) and (labels == -1).all()
     metrics = pd.read_json(run.metrics, typ="series")
     assert metrics["family"] == "constant" and metrics["data_kind"] == "points"

@@ -46,7 +46,7 @@ def test_patch_receptive_field_matches_the_input_pixels_one_output_depends_on(la
 
 def test_the_unet_pads_a_28_px_image_and_each_output_pixel_sees_the_whole_input_through_its_bottleneck():
     torch.manual_seed(0)
-    unet = UNetGenerator(in_channels=1, out_channels=1, size=28, width=4, dropout=False).eval()
+    unet = UNetGenerator(in_channels=1, out_channels=1, size=28, width=4, dropout=0.0).eval()
     x = torch.randn(1, 1, 28, 28, requires_grad=True)
     unet(x)[0, 0, 0, 0].backward()
     assert (x.grad != 0).all()  # down to 1 x 1: a corner output depends on every input pixel

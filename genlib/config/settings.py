@@ -23,6 +23,7 @@ from genlib.config.data_settings import (
 from genlib.config.diffusion_settings import DiffusionSettings
 from genlib.config.evaluation_settings import EvaluationSettings, SweepPoint
 from genlib.config.gan_settings import OBJECTIVE_NAMES, Conditioning, GANSettings, Network, Objective, Optimizer
+from genlib.config.translation_settings import TranslationSettings
 from genlib.config.validation import Bounds, SettingsError, bounded, check_bounds, from_dict, to_dict
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "SettingsError",
     "SweepPoint",
     "TranslationDatasetSettings",
+    "TranslationSettings",
     "bounded",
     "check_bounds",
     "family_fields",
@@ -57,7 +59,11 @@ __all__ = [
 
 # The settings class of each model family, by the `family` key of a model variant. A family's
 # behaviour (train, load, sample) is in genlib.families, whose registry uses the same names.
-FAMILY_SETTINGS: dict[str, type] = {"gan": GANSettings, "diffusion": DiffusionSettings}
+FAMILY_SETTINGS: dict[str, type] = {
+    "gan": GANSettings,
+    "diffusion": DiffusionSettings,
+    "translation": TranslationSettings,
+}
 
 
 def family_fields(family: str) -> tuple[str, ...]:

@@ -20,7 +20,7 @@ from genlib.metrics.classifier_score import class_histogram, classifier_score
 from genlib.metrics.frechet import frechet_distance, gaussian_stats
 from genlib.metrics.kid import kernel_inception_distance
 from genlib.metrics.precision_recall import precision_recall
-from genlib.sampling.samples import class_labels, generate_images
+from genlib.sampling.samples import generate_images
 
 
 def fid_monitor(backbone: Backbone, reference: Reference, *, n_samples: int, seed: int) -> Monitor:
@@ -33,9 +33,7 @@ def fid_monitor(backbone: Backbone, reference: Reference, *, n_samples: int, see
 
     def monitor(model: SamplingModel) -> dict[str, float]:
         if not fixed:  # the noise's shape is the generator's: drawn once, on first use
-            rng = torch.Generator().manual_seed(seed)
-            fixed["noise"] = torch.randn(n_samples, *model.noise_shape, generator=rng)
-            fixed["labels"] = class_labels(n_samples, model.num_classes, rng) if model.num_classes else None
+            fixed["noise"], fixed["labels"] = model.draw(n_samples, torch.Generator().manual_seed(seed))
         images = generate_images(model.generator, fixed["noise"], fixed["labels"])
         features, probabilities = backbone.embed(images)
         row = {"fid": frechet_distance(gaussian_stats(features), reference.stats)}

@@ -181,7 +181,12 @@ class DiffusionFamily:
         return from_dict(DiffusionSettings, checkpoint["settings"], where="checkpoint settings")
 
     def sampling_model(
-        self, checkpoint: dict[str, Any], overrides: dict[str, Any] | None = None, *, use_ema: bool = True
+        self,
+        checkpoint: dict[str, Any],
+        overrides: dict[str, Any] | None = None,
+        *,
+        data_dir: Path | None = None,
+        use_ema: bool = True,
     ) -> SamplingModel:
         settings, spec = self.settings_of(checkpoint), DataSpec.from_dict(checkpoint["data_spec"])
         denoiser = build_denoiser(settings, spec)
@@ -212,21 +217,24 @@ class DiffusionFamily:
         self,
         name: str,
         checkpoint: dict[str, Any],
-        real: np.ndarray,
+        data_dir: Path,
         out: Path,
         *,
         device: torch.device,
         rows: int = 4,
         columns: int = 10,
     ) -> None:
-        """forward: real images noised from x_0 to x_T (q(x_t | x_0), left to right); trajectory: the
+        """forward: training images noised from x_0 to x_T (q(x_t | x_0), left to right); trajectory: the
         sampler's states from x_T to x_0 for a few noise draws, as in the lecture's figures."""
+        from genlib.data.images import load_images
+
         model = self.sampling_model(checkpoint).to(device)
         sampler = model.generator
         schedule, settings = sampler.schedule, sampler.settings
         if name == "forward":
             steps = torch.linspace(0, schedule.timesteps - 1, columns).round().long()
-            x0 = torch.from_numpy(real[:rows]).float().div(127.5).sub(1.0)  # (rows, C, H, W)
+            real = load_images(data_dir, "train")[0][:rows]
+            x0 = torch.from_numpy(real).float().div(127.5).sub(1.0)  # (rows, C, H, W)
             noise = torch.randn(x0.shape, generator=torch.Generator().manual_seed(3))
             strip = [q_sample(schedule, x0, torch.full((rows,), int(t)), noise) for t in steps]  # each (rows, C, H, W)
             save_png(tile(_to_pixels(torch.stack(strip, 1).flatten(0, 1)), columns), out)

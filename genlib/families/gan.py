@@ -20,7 +20,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 from tqdm import tqdm
 
@@ -464,7 +463,12 @@ class GANFamily:
         return from_dict(GANSettings, checkpoint["settings"], where="checkpoint settings")
 
     def sampling_model(
-        self, checkpoint: dict[str, Any], overrides: dict[str, Any] | None = None, *, use_ema: bool = True
+        self,
+        checkpoint: dict[str, Any],
+        overrides: dict[str, Any] | None = None,
+        *,
+        data_dir: Path | None = None,
+        use_ema: bool = True,
     ) -> SamplingModel:
         if overrides:
             raise ValueError(
@@ -483,7 +487,7 @@ class GANFamily:
         return {"network": settings["network"], "conditioning": settings["conditioning"]}
 
     def draw_picture(
-        self, name: str, checkpoint: dict[str, Any], real: np.ndarray, out: Path, *, device: torch.device
+        self, name: str, checkpoint: dict[str, Any], data_dir: Path, out: Path, *, device: torch.device
     ) -> None:
         raise ValueError(f"the gan family draws no picture {name!r}")
 

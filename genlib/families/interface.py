@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -24,12 +23,18 @@ from genlib.training.resumable import TrainResult
 
 @dataclass(frozen=True)
 class TrainingData:
-    """Training samples of one dataset with its spec: float points (N, 2), or uint8 images (N, C, H, W)."""
+    """Training samples of one dataset with its spec: float points (N, 2), or uint8 images (N, C, H, W).
+
+    Image-to-image data (kinds paired and unpaired) holds domain A in `samples` and domain B in
+    `targets`; for paired data targets[i] is the translation of samples[i].
+    """
 
     samples: torch.Tensor
     spec: DataSpec
     labels: torch.Tensor | None = None  # (N,) int64 class labels; None: unlabelled
     sha256: str | None = None  # of the prepared split the samples were read from: recorded in the checkpoint
+    targets: torch.Tensor | None = None  # paired / unpaired: domain B, uint8 (M, C, H, W)
+    target_labels: torch.Tensor | None = None  # (M,) int64 labels of the targets
 
     @property
     def num_classes(self) -> int:
@@ -46,18 +51,47 @@ class TrainingData:
 
 @dataclass
 class SamplingModel:
-    """A trained model as a generator: `generator(noise, labels)` returns samples in the data's range.
+    """A trained model as a generator: `generator(x, labels)` returns samples in the data's range.
 
-    Noise has shape (N, *noise_shape); labels are (N,) class indices when `num_classes` > 0, else None.
+    A generative model draws from noise x of shape (N, *noise_shape), with (N,) class labels when
+    `num_classes` > 0. A translator maps fixed held-out inputs (`inputs`, domain A in [-1, 1]) and
+    the labels it draws are their source labels, so that a classifier can check that an output kept
+    its input's class; for paired data `targets` holds the true translation of each input. `draw`
+    gives whichever the model takes, so sampling and evaluation treat every family alike.
     """
 
     generator: nn.Module
     noise_shape: tuple[int, ...]  # one noise sample: (latent_dim,) for a GAN, the data's shape for diffusion
     num_classes: int  # classes the generator is conditioned on; 0: unconditional
+    inputs: torch.Tensor | None = None  # a translator's held-out inputs (M, C, h, w) in [-1, 1]
+    input_labels: torch.Tensor | None = None  # (M,) their labels (-1: unlabelled)
+    targets: torch.Tensor | None = None  # paired: uint8 (M, C, H, W), the true output for each input
 
     def to(self, device: torch.device) -> SamplingModel:
         self.generator = self.generator.to(device)
         return self
+
+    def draw(self, n: int, rng: torch.Generator) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Generator inputs of n samples and the labels they are drawn for (None: unconditional).
+
+        Noise and balanced class labels from `rng`, or the held-out inputs in order, cycled to n.
+        """
+        if self.inputs is not None:
+            index = self.cycled(n)
+            labels = None if self.input_labels is None else self.input_labels[index]
+            return self.inputs[index], labels
+        noise = torch.randn(n, *self.noise_shape, generator=rng)
+        if not self.num_classes:
+            return noise, None
+        labels = torch.arange(n) % self.num_classes  # each class n / K times, in seeded order
+        return noise, labels[torch.randperm(n, generator=rng)]
+
+    def drawn_targets(self, n: int) -> torch.Tensor | None:
+        """The true outputs of the first n drawn inputs (paired translators), else None."""
+        return None if self.targets is None else self.targets[self.cycled(n)]
+
+    def cycled(self, n: int) -> torch.Tensor:
+        return torch.arange(n) % len(self.inputs)
 
 
 def sampled_weights(checkpoint: dict[str, Any], trained: str, *, use_ema: bool = True) -> dict[str, torch.Tensor]:
@@ -96,11 +130,14 @@ class Family(Protocol):
         """The settings dataclass stored in a checkpoint of this family."""
         ...
 
-    def sampling_model(self, checkpoint: dict[str, Any], overrides: dict[str, Any] | None = None) -> SamplingModel:
+    def sampling_model(
+        self, checkpoint: dict[str, Any], overrides: dict[str, Any] | None = None, *, data_dir: Path | None = None
+    ) -> SamplingModel:
         """The checkpoint's trained model as a generator (its EMA copy when there is one), in eval mode.
 
         `overrides` replaces settings that only affect sampling (a diffusion model's sampler); a family
-        without such settings refuses them.
+        without such settings refuses them. `data_dir` is the prepared dataset the run trained on: a
+        family whose samples start from held-out data (a translator's test inputs) reads them there.
         """
         ...
 
@@ -113,7 +150,7 @@ class Family(Protocol):
         ...
 
     def draw_picture(
-        self, name: str, checkpoint: dict[str, Any], real: np.ndarray, out: Path, *, device: torch.device
+        self, name: str, checkpoint: dict[str, Any], data_dir: Path, out: Path, *, device: torch.device
     ) -> None:
-        """Draw the extra picture `name` (a key of `extra_pictures`) from a checkpoint and real images."""
+        """Draw the extra picture `name` (a key of `extra_pictures`) from a checkpoint and its prepared dataset."""
         ...

@@ -65,7 +65,7 @@ class UNetBlock(nn.Module):
         outermost: bool = False,
         innermost: bool = False,
         norm: Norm = "batch",
-        dropout: bool = False,
+        dropout: float = 0.0,
     ):
         super().__init__()
         self.outermost = outermost
@@ -80,7 +80,7 @@ class UNetBlock(nn.Module):
         else:
             up = nn.ConvTranspose2d(inner * 2, outer, 4, stride=2, padding=1, bias=bias)
             layers = [nn.LeakyReLU(0.2, True), down_conv, norm_layer(norm, inner), submodule]
-            layers += [nn.ReLU(True), up, norm_layer(norm, outer)] + ([nn.Dropout(0.5)] if dropout else [])
+            layers += [nn.ReLU(True), up, norm_layer(norm, outer)] + ([nn.Dropout(dropout)] if dropout else [])
         self.model = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -9,11 +9,12 @@ import numpy as np
 import torch
 
 from genlib.config import paths
+from genlib.families.interface import SamplingModel
 from genlib.families.registry import family_of_checkpoint
 from genlib.io.checkpoint import load_checkpoint
 from genlib.io.figures import plt, save_figure
 from genlib.io.mosaic import save_png, tile
-from genlib.sampling.samples import generate_images, load_sampling_model
+from genlib.sampling.samples import generate_images, load_sampling_model, to_uint8
 
 
 def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
@@ -70,9 +71,18 @@ def save_neighbour_panel(samples: np.ndarray, training: np.ndarray, title: str, 
 
 
 def draw_run_pictures(
-    checkpoint_path: str | Path, out_dir: str | Path, *, grid_size: int, device: torch.device
+    checkpoint_path: str | Path,
+    out_dir: str | Path,
+    *,
+    grid_size: int,
+    device: torch.device,
+    data_dir: str | Path | None = None,
 ) -> None:
-    """grid.png (fixed noise), classes.png (one row per class; blank when unconditional) and interpolation.png of a run."""
+    """grid.png (fixed noise), classes.png (one row per class; blank when unconditional) and interpolation.png of a run.
+
+    A translator's grid shows input | output | target triples of its first held-out inputs, and its
+    interpolation walks in input space between pairs of them.
+    """
     checkpoint = load_checkpoint(checkpoint_path)
     out = paths.run_at(out_dir)
     blank = np.full((1, *checkpoint["data_spec"]["shape"]), 255, dtype=np.uint8)
@@ -80,7 +90,10 @@ def draw_run_pictures(
         for name in paths.RUN_PICTURES:
             save_png(tile(blank, 1), out.picture(name))
         return
-    model = load_sampling_model(checkpoint, path=checkpoint_path).to(device)
+    model = load_sampling_model(checkpoint, path=checkpoint_path, data_dir=data_dir).to(device)
+    if model.inputs is not None:
+        _draw_translator_pictures(model, out, grid_size, blank)
+        return
     generator, shape, num_classes = model.generator, model.noise_shape, model.num_classes
     # The same noise (seed 0) for every run and step: grids are comparable across runs.
     noise = torch.randn(grid_size, *shape, generator=torch.Generator().manual_seed(0))
@@ -101,8 +114,33 @@ def draw_run_pictures(
     save_png(tile(generate_images(generator, noise, labels), per_class), out.picture("classes"))
 
 
+def _draw_translator_pictures(model: SamplingModel, out: paths.RunPaths, grid_size: int, blank: np.ndarray) -> None:
+    """grid: columns of (input, output, target) triples; interpolation: outputs along straight lines between inputs."""
+    count = max(grid_size // 3, 1)
+    inputs, labels = model.draw(count, torch.Generator())
+    outputs = generate_images(model.generator, inputs, labels)
+    shown = [as_output_size(to_uint8(inputs), outputs.shape[-1]), outputs]
+    targets = model.drawn_targets(count)
+    if targets is not None:
+        shown.append(targets.numpy())
+    columns = 8 // len(shown) * len(shown)  # whole triples per row
+    save_png(tile(np.stack(shown, 1).reshape(-1, *outputs.shape[1:]), columns), out.picture("grid"))
+    steps, rows = 10, 6
+    ends, _ = model.draw(2 * rows, torch.Generator())
+    t = torch.linspace(0, 1, steps)[None, :, None, None, None]
+    path = ((1 - t) * ends[0::2, None] + t * ends[1::2, None]).reshape(rows * steps, *ends.shape[1:])
+    save_png(tile(generate_images(model.generator, path, None), steps), out.picture("interpolation"))
+    save_png(tile(blank, 1), out.picture("classes"))
+
+
+def as_output_size(images: torch.Tensor, size: int) -> np.ndarray:
+    """uint8 images (N, C, h, w) enlarged to size x size by pixel repetition (a low-resolution input shown as it is)."""
+    factor = size // images.shape[-1]
+    return images.repeat_interleave(factor, -2).repeat_interleave(factor, -1).numpy()
+
+
 def draw_family_picture(
-    name: str, checkpoint_path: str | Path, real: np.ndarray, out: str | Path, *, device: torch.device
+    name: str, checkpoint_path: str | Path, data_dir: str | Path, out: str | Path, *, device: torch.device
 ) -> None:
     """A picture only some families draw (e.g. a diffusion model's denoising trajectory); blank for a diverged run."""
     checkpoint = load_checkpoint(checkpoint_path)
@@ -114,4 +152,4 @@ def draw_family_picture(
     if checkpoint["status"] == "diverged":
         save_png(tile(np.full((1, *checkpoint["data_spec"]["shape"]), 255, dtype=np.uint8), 1), out)
         return
-    family.draw_picture(name, checkpoint, real, Path(out), device=device)
+    family.draw_picture(name, checkpoint, Path(data_dir), Path(out), device=device)

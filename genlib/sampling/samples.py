@@ -21,10 +21,16 @@ from genlib.io.provenance import file_sha256
 
 
 def load_sampling_model(
-    checkpoint: dict[str, Any], sampler: dict[str, Any] | None = None, path: Any = "checkpoint"
+    checkpoint: dict[str, Any],
+    sampler: dict[str, Any] | None = None,
+    path: Any = "checkpoint",
+    *,
+    data_dir: str | Path | None = None,
 ) -> SamplingModel:
-    """The checkpoint's model as a generator; `sampler` replaces a diffusion model's sampling settings."""
-    return family_of_checkpoint(checkpoint, path).sampling_model(checkpoint, sampler)
+    """The checkpoint's model as a generator; `sampler` replaces a diffusion model's sampling settings and
+    `data_dir` is the prepared dataset whose held-out inputs a translator maps."""
+    family = family_of_checkpoint(checkpoint, path)
+    return family.sampling_model(checkpoint, sampler, data_dir=None if data_dir is None else Path(data_dir))
 
 
 def checkpoint_info(checkpoint: dict[str, Any], sampler: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -69,12 +75,6 @@ def generate_images(
     return torch.cat(parts).numpy()
 
 
-def class_labels(n: int, num_classes: int, generator: torch.Generator) -> torch.Tensor:
-    """Balanced class labels for conditional sampling: each class n / K times, in seeded order."""
-    labels = torch.arange(n) % num_classes
-    return labels[torch.randperm(n, generator=generator)]
-
-
 @torch.no_grad()
 def draw_samples(
     checkpoint_path: str | Path,
@@ -84,30 +84,34 @@ def draw_samples(
     device: torch.device | None = None,
     sampler: dict[str, Any] | None = None,
     run_settings: dict[str, Any] | None = None,
-) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
-    """`n_samples` samples of a checkpoint's model (EMA when present), their labels (-1: none), and info.
+    data_dir: str | Path | None = None,
+) -> tuple[np.ndarray, np.ndarray, dict[str, Any], np.ndarray | None]:
+    """`n_samples` samples of a checkpoint's model (EMA when present), their labels (-1: none), info, and
+    for a paired translator the true output of each sample's input (else None).
 
     Points come back as float32 (N, 2), images as uint8 (N, C, H, W). A diverged run gives no
     samples. `sampler` replaces a diffusion model's sampling settings; `run_settings` (the config's
-    settings of the run) is checked against the family the checkpoint records.
+    settings of the run) is checked against the family the checkpoint records; `data_dir` is the
+    prepared dataset (a translator maps its held-out inputs).
     """
     checkpoint = load_checkpoint(checkpoint_path)
     if run_settings is not None:
         check_family(checkpoint, run_settings, checkpoint_path)
-    model = load_sampling_model(checkpoint, sampler, checkpoint_path)
+    model = load_sampling_model(checkpoint, sampler, checkpoint_path, data_dir=data_dir)
     info = {**checkpoint_info(checkpoint, sampler), "checkpoint_sha256": file_sha256(checkpoint_path)}
     info["identity"] = run_identity(info)  # evaluation reads it from the archive, without the family's code
     shape, kind = tuple(checkpoint["data_spec"]["shape"]), checkpoint["data_kind"]
     if checkpoint["status"] == "diverged":
         empty = np.zeros((0, *shape), dtype=np.float32 if kind == "points" else np.uint8)
-        return empty, np.zeros(0, dtype=np.int64), info
+        return empty, np.zeros(0, dtype=np.int64), info, None
     model.to(device or torch.device("cpu"))
     rng = torch.Generator().manual_seed(seed)
-    noise = torch.randn(n_samples, *model.noise_shape, generator=rng)
-    labels = class_labels(n_samples, model.num_classes, rng) if model.num_classes else None
+    noise, labels = model.draw(n_samples, rng)
     if kind == "points":
         # One pass: a diffusion sampler's own noise then matches the single batch it was drawn for.
         samples = model.generator(noise.to(device or torch.device("cpu"))).cpu().numpy().astype(np.float32)
     else:
         samples = generate_images(model.generator, noise, labels, progress=True)
-    return samples, (labels.numpy() if labels is not None else np.full(n_samples, -1, dtype=np.int64)), info
+    labels_out = labels.numpy() if labels is not None else np.full(n_samples, -1, dtype=np.int64)
+    targets = model.drawn_targets(n_samples)
+    return samples, labels_out, info, None if targets is None else targets.numpy()

@@ -25,6 +25,7 @@ rule sample_images:
     input:
         checkpoint=RUN.checkpoint,
         settings=RUN.settings,
+        test=DATA.split("test", "images"),  # a translator maps its held-out inputs
     output:
         samples=RUN.samples,
         grid=report(
@@ -54,8 +55,9 @@ rule sample_images:
         seed=EVALUATION.sample_seed,
         grid_size=EVALUATION.grid_size,
         run_dir=lambda w: paths.run(w.experiment, w.dataset, w.model, w.seed).folder,
+        data=data_folder,
     shell:
-        "{PYTHON} -m genlib sample --checkpoint {input.checkpoint} --settings {input.settings}"
+        "{PYTHON} -m genlib sample --checkpoint {input.checkpoint} --settings {input.settings} --data {params.data}"
         " --n-samples {params.n_samples} --seed {params.seed} --out {output.samples} --pictures {params.run_dir}"
         " --grid-size {params.grid_size} --threads {threads} --device {DEVICE} > {log} 2>&1"
 
