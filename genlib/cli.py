@@ -95,6 +95,24 @@ def _training_data(settings, data_dir: Path):
         from genlib.data.mixtures import load_points
 
         return TrainingData(torch.from_numpy(load_points(data_dir, "train")), point_spec(), sha256=sha256)
+    if settings.data_kind in ("paired", "unpaired"):
+        from genlib.data.translation import load_translation, load_translation_meta
+
+        split, meta = load_translation(data_dir, "train"), load_translation_meta(data_dir)
+        if meta["kind"] != settings.data_kind:
+            raise ValueError(
+                f"{data_dir} holds {meta['kind']} image domains, but method {settings.method} trains on "
+                f"{settings.data_kind} ones; prepare the dataset again or pick the method for that data"
+            )
+        spec = DataSpec(meta["kind"], tuple(meta["image_shape"]), meta["num_classes"], tuple(meta["input_shape"]))
+        return TrainingData(
+            torch.from_numpy(split.a),
+            spec,
+            torch.from_numpy(split.labels_a),
+            sha256=sha256,
+            targets=torch.from_numpy(split.b),
+            target_labels=torch.from_numpy(split.labels_b),
+        )
     from genlib.data.images import load_image_meta, load_images
 
     images, labels = load_images(data_dir, "train")
@@ -121,6 +139,15 @@ def cmd_train(args: argparse.Namespace) -> int:
         backbone = load_backbone(args.backbone, args.backbone_weights, device=accelerator.device)
         reference = read_reference(args.reference, source_sha256=recorded_split_sha256(args.data, "test", "images"))
         monitor = fid_monitor(backbone, reference, n_samples=settings.monitor_samples, seed=args.monitor_seed)
+    options = {}  # what only some runs take: a checkpoint to start from, a feature network for a content loss
+    if args.init_checkpoint is not None:
+        options["init_checkpoint"] = args.init_checkpoint
+    if args.content_network is not None:
+        from genlib.metrics.backbones import load_backbone
+
+        classifier = load_backbone("classifier", args.content_network, device=accelerator.device).module
+        # the maps of its last convolution stage, before pooling: the analogue of SRGAN's VGG54 (Ledig et al. 2017, eq. 5)
+        options["content_network"] = classifier.body[:-2]
     print(f"training on {accelerator.describe()}", flush=True)
     with RunLock(paths.run_at(Path(args.checkpoint).parent).train_lock, wait_seconds=args.lock_wait):
         result = family(settings.family).train(
@@ -131,6 +158,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             accelerator=accelerator,
             monitor=monitor,
             progress=not args.no_progress,
+            **options,
         )
     print(f"{args.checkpoint}: {result.status} after {result.step} steps (resumed from step {result.resumed_from})")
     return 0
@@ -445,6 +473,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--backbone-weights", type=Path, help="its weights (classifier.pt or the Inception file)")
     p.add_argument("--reference", type=Path, help="reference statistics .npz of the monitor")
     p.add_argument("--monitor-seed", type=int, default=0, help="seed of the monitor's fixed noise")
+    p.add_argument("--init-checkpoint", type=Path, help="translation: the checkpoint whose generator starts the run")
+    p.add_argument("--content-network", type=Path, help="translation: classifier whose features make the content loss")
     p.add_argument(
         "--lock-wait",
         type=float,

@@ -17,7 +17,9 @@ ALLOWED = {
     "training": {"io", "config"},
     "gan": {"training", "config"},
     "diffusion": {"config"},
-    "families": {"gan", "diffusion", "training", "networks", "io", "config"},
+    "translation": {"gan", "training", "config"},
+    # a family reads held-out data where its samples start from it (a translator's test inputs)
+    "families": {"gan", "diffusion", "translation", "training", "networks", "data", "io", "config"},
     "sampling": {"families", "io", "config"},
     "evaluation": {"sampling", "families", "metrics", "data", "io", "config"},
     "report": {"io", "config"},

@@ -71,6 +71,8 @@ class TranslationSettings:
     # share of the steps on (CycleGAN: 0.5, "over the second half"); None: constant
     checkpoint_every: int = bounded(500, minimum=1)  # steps between resumable states
     log_every: int = bounded(10, minimum=1)  # steps between rows of the loss log
+    divergence_bound: float | None = bounded(1e6, exclusive_minimum=0.0)  # a loss beyond it marks the run
+    # diverged (as for the GANs); None: only non-finite losses do
 
     def __post_init__(self) -> None:
         defaults = METHOD_DEFAULTS[self.method]
@@ -93,6 +95,11 @@ class TranslationSettings:
             raise SettingsError("cyclegan with adversarial_weight 0 and no cycle term has no loss; turn one on")
         if self.init_from is not None and self.method != "srgan":
             raise SettingsError(f"init_from applies to method srgan (SRGAN starts from SRResNet), not {self.method}")
+
+    @property
+    def monitor_every(self) -> int:
+        """No FID-over-training curve: a translator's samples come from held-out data the trainer does not read."""
+        return 0
 
     @property
     def data_kind(self) -> DataKind:

@@ -10,12 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from genlib.config.settings import FAMILY_SETTINGS
-from genlib.families import diffusion, gan
+from genlib.families import diffusion, gan, translation
 from genlib.families.interface import Family
 
 FAMILIES: dict[str, Family] = {
     "gan": gan.FAMILY,  # adversarial training, every objective (genlib.gan)
     "diffusion": diffusion.FAMILY,  # DDPM training, DDPM/DDIM sampling (genlib.diffusion)
+    "translation": translation.FAMILY,  # pix2pix, CycleGAN, SRGAN (genlib.translation)
 }
 
 

@@ -1,11 +1,11 @@
-"""Networks of every family (GAN pairs, diffusion denoisers), built from a run's settings and the spec of its data."""
+"""Networks of every family (GAN pairs, diffusion denoisers, translators), built from a run's settings and its data's spec."""
 
 from __future__ import annotations
 
 from torch import nn
 
 from genlib.config.catalogue import DataSpec
-from genlib.config.settings import DiffusionSettings, GANSettings
+from genlib.config.settings import DiffusionSettings, GANSettings, TranslationSettings
 from genlib.networks.dcgan import DCGANDiscriminator, DCGANGenerator
 from genlib.networks.mlp import MLPDiscriminator2D, MLPGenerator2D, MLPImageDiscriminator, MLPImageGenerator
 from genlib.networks.pacgan import MaxoutDiscriminator2D, PacGANGenerator2D, PackedDiscriminator
@@ -14,6 +14,13 @@ from genlib.networks.stacked_mnist import (
     UnrolledDCGANGenerator,
     VEEGANDCGANDiscriminator,
     VEEGANDCGANGenerator,
+)
+from genlib.networks.translation import (
+    PatchDiscriminator,
+    ResNetGenerator,
+    SRGANDiscriminator,
+    SRResNet,
+    UNetGenerator,
 )
 from genlib.networks.unet import MLPDenoiser, UNet
 
@@ -121,4 +128,45 @@ def build_denoiser(settings: DiffusionSettings, spec: DataSpec) -> nn.Module:
         dropout=settings.dropout,
         attention=settings.attention,
         num_classes=spec.num_classes if settings.conditional else 0,
+    )
+
+
+def build_translator(settings: TranslationSettings, spec: DataSpec, *, reverse: bool = False) -> nn.Module:
+    """The generator mapping domain A to B (`reverse`: B to A, CycleGAN's F) for data of `spec`."""
+    problem = settings.data_problem(spec)
+    if problem:
+        raise ValueError(problem)
+    source, target = (spec.shape, spec.input_shape) if reverse else (spec.input_shape, spec.shape)
+    if settings.generator == "srresnet":
+        return SRResNet(
+            channels=target[0], scale=target[-1] // source[-1], width=settings.g_channels, blocks=settings.sr_blocks
+        )
+    if settings.generator == "unet":
+        return UNetGenerator(
+            in_channels=source[0],
+            out_channels=target[0],
+            size=target[-1],
+            width=settings.g_channels,
+            norm=settings.norm,
+            dropout=settings.dropout,
+        )
+    return ResNetGenerator(
+        in_channels=source[0],
+        out_channels=target[0],
+        width=settings.g_channels,
+        blocks=settings.resnet_blocks,
+        norm=settings.norm,
+    )
+
+
+def build_critic(settings: TranslationSettings, spec: DataSpec, *, domain: str = "b") -> nn.Module:
+    """The discriminator of a translator: pix2pix's judges (input, output) pairs, CycleGAN's one domain
+    (`domain` "a" or "b"), SRGAN's high-resolution images."""
+    channels, size = (spec.input_shape if domain == "a" else spec.shape)[0], spec.shape[-1]
+    if settings.method == "srgan":
+        return SRGANDiscriminator(channels=channels, size=size, width=settings.d_channels)
+    if settings.method == "pix2pix":
+        channels = spec.input_shape[0] + spec.shape[0]  # the conditional D sees input and output stacked
+    return PatchDiscriminator(
+        in_channels=channels, width=settings.d_channels, layers=settings.patch_layers_for(size), norm=settings.norm
     )
