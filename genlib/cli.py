@@ -196,8 +196,9 @@ def cmd_train_group(args: argparse.Namespace) -> int:
 
 
 def cmd_train_classifier(args: argparse.Namespace) -> int:
-    from genlib.data.images import load_image_meta, load_images
+    from genlib.data.images import load_image_meta
     from genlib.data.stacked import load_digits
+    from genlib.data.translation import load_target_images
     from genlib.io.checkpoint import save_checkpoint
     from genlib.metrics.backbones import train_classifier
 
@@ -209,7 +210,7 @@ def cmd_train_classifier(args: argparse.Namespace) -> int:
         )
     stacked = meta.get("stacked")
     # Stacked digits are read channel by channel: the classifier learns the single digits (genlib.data.stacked).
-    load = load_digits if stacked else load_images
+    load = load_digits if stacked else load_target_images
     checkpoint = train_classifier(
         *load(args.data, "train"),
         load(args.data, "test"),
@@ -233,8 +234,8 @@ def cmd_fetch_inception(args: argparse.Namespace) -> int:
 
 
 def cmd_reference(args: argparse.Namespace) -> int:
-    from genlib.data.images import load_images
     from genlib.data.integrity import recorded_split_sha256
+    from genlib.data.translation import load_target_images
     from genlib.metrics.backbones import load_backbone, write_reference
     from genlib.training.device import Accelerator
 
@@ -242,7 +243,7 @@ def cmd_reference(args: argparse.Namespace) -> int:
     backbone = load_backbone(
         args.backbone, args.weights, device=Accelerator.choose(args.device).device, antialias=args.antialias
     )
-    images, labels = load_images(args.data, "test")
+    images, labels = load_target_images(args.data, "test")
     write_reference(
         args.out, backbone, images, labels, source_sha256=recorded_split_sha256(args.data, "test", "images")
     )
@@ -267,7 +268,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
     }
     device = Accelerator.choose(args.device).device
     run_settings = read_json(args.settings) if args.settings is not None else None
-    samples, labels, info, targets = draw_samples(
+    samples, labels, info, extras = draw_samples(
         args.checkpoint,
         args.n_samples,
         args.seed,
@@ -276,7 +277,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
         run_settings=run_settings,
         data_dir=args.data,
     )
-    write_samples(args.out, samples, info, labels=labels, targets=targets)
+    write_samples(args.out, samples, info, labels=labels, extras=extras)
     if args.pictures is not None:
         from genlib.sampling.pictures import draw_run_pictures
 
@@ -313,7 +314,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     samples, info = read_samples(args.samples)
     if args.checkpoint is not None:
         _check_drawn_from(args.samples, info, args.checkpoint)
-    if info["data_kind"] == "images":
+    if info["data_kind"] != "points":  # images, and the outputs of image-to-image translators
         write_json(args.metrics, _evaluate_images(args, samples, info))
         return 0
     from genlib.data.mixtures import load_mixture, load_points
@@ -353,11 +354,12 @@ def _config_sha256(path: Path | None) -> str | None:
 
 def _evaluate_images(args: argparse.Namespace, images, info) -> dict:
     from genlib.config.settings import EvaluationSettings, from_dict
-    from genlib.data.images import load_image_meta, load_images
+    from genlib.data.images import load_image_meta
     from genlib.data.integrity import recorded_split_sha256
+    from genlib.data.translation import load_target_images
     from genlib.evaluation.images import evaluate_image_samples
     from genlib.io.provenance import provenance
-    from genlib.io.sample_archive import read_labels
+    from genlib.io.sample_archive import read_extras, read_labels
     from genlib.metrics.backbones import load_backbone, read_reference
     from genlib.sampling.pictures import save_neighbour_panel
     from genlib.training.device import Accelerator
@@ -368,6 +370,7 @@ def _evaluate_images(args: argparse.Namespace, images, info) -> dict:
     device = accelerator.device
     backbone = load_backbone(args.backbone, args.weights, device=device, antialias=settings.inception_antialias)
     meta = load_image_meta(args.data)
+    extras = read_extras(args.samples)
     result = evaluate_image_samples(
         images,
         read_labels(args.samples),
@@ -376,6 +379,8 @@ def _evaluate_images(args: argparse.Namespace, images, info) -> dict:
         read_reference(args.reference, source_sha256=recorded_split_sha256(args.data, "test", "images")),
         settings,
         meta["reference"],
+        targets=extras.get("targets"),
+        round_trip=(extras["inputs"], extras["reconstructions"]) if "reconstructions" in extras else None,
     )
     result["provenance"] = provenance(
         config_sha256=_config_sha256(args.config),
@@ -391,7 +396,7 @@ def _evaluate_images(args: argparse.Namespace, images, info) -> dict:
         lines = [",".join(columns)] + [",".join(repr(row[column]) for column in columns) for row in rows]
         write_text(args.curve, "\n".join(lines) + "\n")
     if args.neighbours is not None:
-        training, _ = load_images(args.data, "train")
+        training, _ = load_target_images(args.data, "train")
         shown = images[:10] if len(images) else np.full((1, *training.shape[1:]), 255, dtype=np.uint8)
         title = f"{result['dataset']} / {result['model']} / seed {result['seed']}: samples and their nearest training images (pixel L2)"
         save_neighbour_panel(shown, training, title, args.neighbours)

@@ -194,6 +194,22 @@ def run_settings(config: dict[str, Any], key: RunKey) -> Any:
     return from_dict(cls, values, where=f"model {key.model}")
 
 
+def training_inputs(config: dict[str, Any], key: RunKey) -> dict[str, str]:
+    """Files a run's training reads besides its data: the checkpoint of the run it starts from (`init_from`,
+    SRGAN from SRResNet) and the feature network of a feature content loss (the dataset's classifier unless
+    `content_network` names one)."""
+    from genlib.config import paths
+
+    settings, inputs = run_settings(config, key), {}
+    if getattr(settings, "init_from", None):
+        inputs["init_checkpoint"] = paths.run(
+            config["experiment"], key.dataset, settings.init_from, key.seed
+        ).checkpoint
+    if getattr(settings, "content_loss", None) == "features":
+        inputs["content_network"] = settings.content_network or paths.dataset(key.dataset).classifier
+    return inputs
+
+
 def group_problem(settings_list: list[Any]) -> str | None:
     """Why these runs cannot be trained as one batched group (None when they can)."""
     first = settings_list[0]
@@ -372,10 +388,35 @@ def _settings_problems(config: dict[str, Any]) -> list[str]:
             continue
         if key.dataset in datasets:
             spec = dataset_spec(datasets[key.dataset])
-            problem = _kind_problem(settings, spec) or settings.data_problem(spec)
+            problem = (
+                _kind_problem(settings, spec) or settings.data_problem(spec) or _start_problem(config, settings, spec)
+            )
             if problem:
                 problems.append(f"model {key.model} on {key.dataset}: {problem}")
     return problems
+
+
+def _start_problem(config: dict[str, Any], settings: Any, spec: DataSpec) -> str | None:
+    """Why a run cannot find what it starts from: the model of `init_from`, or its content loss's feature network."""
+    start = getattr(settings, "init_from", None)
+    if start is not None:
+        if start not in config["models"]:
+            return f"init_from {start!r} is not a model of this config; models: {', '.join(config['models'])}"
+        if start == settings.model:
+            return "init_from names the model itself; name the model whose generator starts this one (e.g. srresnet)"
+    if getattr(settings, "content_loss", None) == "features":
+        network = settings.content_network
+        if network is not None and not Path(network).is_file():
+            return (
+                f"content_network {network} does not exist: the feature content loss needs its network; give the "
+                "path of a classifier checkpoint (python -m genlib train-classifier), or set content_loss: pixel"
+            )
+        if network is None and spec.num_classes < 2:
+            return (
+                f"content_loss features reads the dataset's digit classifier, but {settings.dataset} has no class "
+                "labels to train one; set content_network to a classifier checkpoint, or content_loss: pixel"
+            )
+    return None
 
 
 KIND_WORDS = {

@@ -14,8 +14,8 @@ from typing import Literal
 from genlib.config.catalogue import DataKind, DataSpec
 from genlib.config.validation import SettingsError, bounded, check_bounds
 
-Method = Literal["pix2pix", "cyclegan", "srgan"]
-Translator = Literal["unet", "resnet", "srresnet"]
+Method = Literal["pix2pix", "cyclegan", "srgan", "bicubic"]
+Translator = Literal["unet", "resnet", "srresnet", "bicubic"]
 NormKind = Literal["batch", "instance"]
 AdversarialObjective = Literal["nonsaturating", "least-squares"]
 ContentLoss = Literal["pixel", "features"]
@@ -28,6 +28,8 @@ METHOD_DEFAULTS: dict[str, dict[str, object]] = {
     "cyclegan": {"data_kind": "unpaired", "generator": "resnet", "norm": "instance", "gan_objective": "least-squares"},
     # Ledig et al. 2017: SRResNet, its own discriminator, the standard GAN loss
     "srgan": {"data_kind": "paired", "generator": "srresnet", "norm": "batch", "gan_objective": "nonsaturating"},
+    # the super-resolution baseline of every SR table: bicubic upscaling, nothing to learn
+    "bicubic": {"data_kind": "paired", "generator": "bicubic", "norm": "batch", "gan_objective": "nonsaturating"},
 }
 
 
@@ -38,7 +40,7 @@ class TranslationSettings:
     dataset: str  # prepared image-to-image dataset (genlib.data.translation)
     model: str  # name of the model variant
     seed: int  # seed of initialisation, batches, dropout and the history pool
-    method: Method  # pix2pix (paired), cyclegan (unpaired), srgan (paired super-resolution)
+    method: Method  # pix2pix (paired), cyclegan (unpaired), srgan (paired super-resolution), bicubic (its baseline)
     family: Literal["translation"] = "translation"
     generator: Translator | None = None  # None: unet (pix2pix), resnet (cyclegan), srresnet (srgan)
     g_channels: int = bounded(64, minimum=1)  # channels of G's first stage (the authors' ngf)
@@ -80,7 +82,12 @@ class TranslationSettings:
             if getattr(self, key) is None:
                 object.__setattr__(self, key, defaults[key])
         check_bounds(self)
-        wanted = {"pix2pix": ("unet", "resnet"), "cyclegan": ("resnet", "unet"), "srgan": ("srresnet",)}[self.method]
+        wanted = {
+            "pix2pix": ("unet", "resnet"),
+            "cyclegan": ("resnet", "unet"),
+            "srgan": ("srresnet",),
+            "bicubic": ("bicubic",),
+        }[self.method]
         if self.generator not in wanted:
             raise SettingsError(
                 f"generator {self.generator!r} does not fit method {self.method}; allowed values: {', '.join(wanted)}"
@@ -117,12 +124,15 @@ class TranslationSettings:
         if spec.input_shape is None:
             return f"method {self.method} translates images, but {self.dataset} holds {spec.kind}"
         side, input_side = spec.shape[-1], spec.input_shape[-1]
-        if self.method == "srgan":
+        if self.method == "bicubic":
+            if side % input_side or side == input_side:
+                return f"bicubic upscaling needs an integer scale above 1; {self.dataset} goes from {input_side} to {side} px"
+        elif self.method == "srgan":
             scale = side // input_side
             if input_side * scale != side or scale < 2 or scale & (scale - 1):
                 return (
-                    f"SRResNet upsamples by powers of two; {self.dataset} goes from {input_side} to {side} px: "
-                    f"set data.{self.dataset}.upscale to 2 or 4"
+                    f"SRResNet upsamples by powers of two; {self.dataset} goes from {input_side} to {side} px: use a "
+                    "super-resolution dataset (source mnist-downscaled or downscaled-folder) with upscale 2 or 4"
                 )
         elif input_side != side:
             return (

@@ -282,3 +282,14 @@ def load_translation(data_dir: str | Path, split: str) -> TranslationSplit:
 def load_translation_meta(data_dir: str | Path) -> dict:
     """The meta.json of a prepared image-to-image dataset."""
     return read_json(paths.dataset_at(data_dir).meta)
+
+
+def load_target_images(data_dir: str | Path, split: str) -> tuple[np.ndarray, np.ndarray]:
+    """The images a dataset's samples are scored against, with their labels: an image set's own images, or
+    the target domain B of an image-to-image set (the classifier learns it and FID compares with it)."""
+    from genlib.data.images import load_images
+
+    if read_json(paths.dataset_at(data_dir).meta).get("kind") in ("paired", "unpaired"):
+        split_data = load_translation(data_dir, split)
+        return split_data.b, split_data.labels_b
+    return load_images(data_dir, split)

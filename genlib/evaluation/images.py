@@ -17,10 +17,13 @@ from genlib.evaluation.points import run_identity
 from genlib.families.interface import Monitor, SamplingModel
 from genlib.metrics.backbones import Backbone, Reference
 from genlib.metrics.classifier_score import class_histogram, classifier_score
+from genlib.metrics.fidelity import BORDER, psnr, ssim
 from genlib.metrics.frechet import frechet_distance, gaussian_stats
 from genlib.metrics.kid import kernel_inception_distance
 from genlib.metrics.precision_recall import precision_recall
 from genlib.sampling.samples import generate_images
+
+RoundTrip = tuple[np.ndarray, np.ndarray]  # uint8 inputs and their reconstructions F(G(a)), (N, C, H, W) each
 
 
 def fid_monitor(backbone: Backbone, reference: Reference, *, n_samples: int, seed: int) -> Monitor:
@@ -53,8 +56,15 @@ def evaluate_image_samples(
     reference: Reference,
     settings: EvaluationSettings,
     reference_description: str,
+    *,
+    round_trip: RoundTrip | None = None,
+    targets: np.ndarray | None = None,
 ) -> dict[str, Any]:
-    """Metrics of uint8 images (N, C, H, W) generated for `labels` (-1 or None: unconditional)."""
+    """Metrics of uint8 images (N, C, H, W) generated for `labels` (-1 or None: unconditional).
+
+    A translator's samples also come with `targets` (paired data: the true output of each sample's
+    input; PSNR and SSIM then score them) and, for CycleGAN, a `round_trip` (the inputs and their
+    reconstructions F(G(a)); the cycle error scores them)."""
     if reference.backbone != backbone.name or reference.weights_sha256 != backbone.weights_sha256:
         raise ValueError(
             f"reference statistics were computed with {reference.backbone} ({reference.weights_sha256[:12]}), "
@@ -129,7 +139,18 @@ def evaluate_image_samples(
             class_counts=histogram.counts,
         )
         if labels is not None and (labels >= 0).all():
-            # Conditional models: how often the classifier reads the class the sample was generated for.
+            # Conditional models: how often the classifier reads the class the sample was generated for; a
+            # translator's: its input's class (the FCN-score analogue of Isola et al. 2017, Sec. 4.2).
             metrics["label_accuracy"] = float((predicted == labels).mean())
+    if targets is not None:
+        metrics.update(psnr=psnr(images, targets), ssim=ssim(images, targets))
+        result["protocol"]["fidelity"] = (
+            f"PSNR and SSIM (11 x 11 Gaussian window, sigma 1.5) of each output against its true target, on the "
+            f"luminance with a {BORDER}-pixel border removed, mean over {len(images)} outputs (Ledig et al. 2017)"
+        )
+    if round_trip is not None:
+        inputs, reconstructions = round_trip
+        # mean |F(G(a)) - a| in the [-1, 1] units of the cycle loss (Zhu et al. 2017, eq. 2)
+        metrics["cycle_l1"] = float(np.abs(reconstructions.astype(np.float64) - inputs).mean() / 127.5)
     result["metrics"] = metrics
     return result

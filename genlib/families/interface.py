@@ -66,9 +66,12 @@ class SamplingModel:
     inputs: torch.Tensor | None = None  # a translator's held-out inputs (M, C, h, w) in [-1, 1]
     input_labels: torch.Tensor | None = None  # (M,) their labels (-1: unlabelled)
     targets: torch.Tensor | None = None  # paired: uint8 (M, C, H, W), the true output for each input
+    round_trip: nn.Module | None = None  # CycleGAN: the map back, B -> A, whose reconstructions are scored
 
     def to(self, device: torch.device) -> SamplingModel:
         self.generator = self.generator.to(device)
+        if self.round_trip is not None:
+            self.round_trip = self.round_trip.to(device)
         return self
 
     def draw(self, n: int, rng: torch.Generator) -> tuple[torch.Tensor, torch.Tensor | None]:

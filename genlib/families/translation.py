@@ -186,6 +186,10 @@ def train_translator(
         checkpoint_path, losses_path, fmt=FORMAT, settings=to_dict(settings), columns=LOSS_COLUMNS,
         data_sha256=data.sha256,
     )  # fmt: skip
+    if settings.method == "bicubic":  # a fixed baseline: nothing to train, its checkpoint names the upscaler
+        run.resume({}, torch.Generator())
+        final = _checkpoint(settings, data.spec, 0, "completed", {"generator": {}})
+        return run.close(final, status="completed", step=0, resumed_from=0, device=accelerator.describe())
     training = TranslationTraining(settings, data, accelerator, content_network=content_network)
     if init_checkpoint is not None:
         training.start_from(init_checkpoint)
@@ -319,7 +323,20 @@ class TranslationFamily:
             if settings.method == "pix2pix"
             else Translator(generator)
         )
-        return SamplingModel(wrapped, tuple(inputs.shape[1:]), 0, inputs=inputs, input_labels=labels, targets=targets)
+        round_trip = None
+        if settings.method == "cyclegan" and not reverse:
+            back = build_translator(settings, spec, reverse=True)
+            back.load_state_dict(checkpoint["generator_ba"])
+            round_trip = Translator(back)
+        return SamplingModel(
+            wrapped,
+            tuple(inputs.shape[1:]),
+            0,
+            inputs=inputs,
+            input_labels=labels,
+            targets=targets,
+            round_trip=round_trip,
+        )
 
     def describe(self, settings: dict[str, Any]) -> str:
         return settings["method"]

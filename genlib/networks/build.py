@@ -16,6 +16,7 @@ from genlib.networks.stacked_mnist import (
     VEEGANDCGANGenerator,
 )
 from genlib.networks.translation import (
+    BicubicUpscaler,
     PatchDiscriminator,
     ResNetGenerator,
     SRGANDiscriminator,
@@ -137,6 +138,8 @@ def build_translator(settings: TranslationSettings, spec: DataSpec, *, reverse: 
     if problem:
         raise ValueError(problem)
     source, target = (spec.shape, spec.input_shape) if reverse else (spec.input_shape, spec.shape)
+    if settings.generator == "bicubic":
+        return BicubicUpscaler(scale=target[-1] // source[-1])
     if settings.generator == "srresnet":
         return SRResNet(
             channels=target[0], scale=target[-1] // source[-1], width=settings.g_channels, blocks=settings.sr_blocks

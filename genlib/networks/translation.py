@@ -277,3 +277,14 @@ class SRGANDiscriminator(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x)).squeeze(1)
+
+
+class BicubicUpscaler(nn.Module):
+    """Images (B, C, s, s) -> (B, C, s * scale, s * scale) by bicubic interpolation: the baseline of SR tables."""
+
+    def __init__(self, *, scale: int):
+        super().__init__()
+        self.scale = scale
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.interpolate(x, scale_factor=self.scale, mode="bicubic", align_corners=False).clamp(-1.0, 1.0)

@@ -24,7 +24,13 @@ from genlib.report.reproduction import reproduction_rows, reproduction_section
 from genlib.report.sweep import collect_sweep, published_sweep, summarise_sweep, sweep_section
 
 # The section of the page for each kind of data.
-SECTIONS = {"points": points_section, "images": image_dataset_section}
+# The section of each data kind; a translator's outputs are images, scored and shown as images.
+SECTIONS = {
+    "points": points_section,
+    "images": image_dataset_section,
+    "paired": image_dataset_section,
+    "unpaired": image_dataset_section,
+}
 
 
 def collect_runs(run_dirs: list[Path]) -> pd.DataFrame:

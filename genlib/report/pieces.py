@@ -28,10 +28,23 @@ IMAGE_METRICS = (
     ("classes_covered", "classes covered", "higher", "{:.1f}"),
     ("class_kl", "class KL", "lower", "{:.3f}"),
     ("label_accuracy", "label accuracy", "higher", "{:.3f}"),
+    ("psnr", "PSNR (dB)", "higher", "{:.2f}"),
+    ("ssim", "SSIM", "higher", "{:.4f}"),
+    ("cycle_l1", "cycle L1", "lower", "{:.4f}"),
 )
 METRICS = POINT_METRICS + IMAGE_METRICS
 # Labels of the loss columns families log; any other column is shown under its own name.
-LOSS_LABELS = {"d_loss": "D loss", "g_loss": "G loss", "penalty": "gradient penalty", "loss": "denoising loss"}
+LOSS_LABELS = {
+    "d_loss": "D loss",
+    "g_loss": "G loss",
+    "penalty": "gradient penalty",
+    "loss": "denoising loss",
+    "g_adversarial": "G adversarial term",
+    "g_l1": "G L1 term",
+    "g_cycle": "G cycle terms",
+    "g_identity": "G identity terms",
+    "g_content": "G content term",
+}
 # Diffusion-GAN's state, logged beside the losses (genlib.families.gan) and drawn apart (`diffusion_chain_curves`).
 DIFFUSION_COLUMNS = ("diffusion_p", "diffusion_T")
 LOSS_COLOURS = ("tab:blue", "tab:red", "tab:green", "tab:purple", "tab:orange")
@@ -50,8 +63,9 @@ PUBLISHED_COLUMNS = (
 
 
 def metrics_of(kind: str) -> tuple[tuple[str, str, str, str], ...]:
-    """The metric columns of a dataset kind ("points" or "images")."""
-    return IMAGE_METRICS if kind == "images" else POINT_METRICS
+    """The metric columns of a dataset kind: the 2-D mixtures' own, and the image metrics for every kind of
+    image data (a translator's outputs are images)."""
+    return POINT_METRICS if kind == "points" else IMAGE_METRICS
 
 
 def step_range(runs: pd.DataFrame) -> str:

@@ -116,7 +116,7 @@ def draw_run_pictures(
 
 def _draw_translator_pictures(model: SamplingModel, out: paths.RunPaths, grid_size: int, blank: np.ndarray) -> None:
     """grid: columns of (input, output, target) triples; interpolation: outputs along straight lines between inputs."""
-    count = max(grid_size // 3, 1)
+    count = max(grid_size // 4, 1)  # 16 of a 64-image grid: whole rows of triples (or pairs)
     inputs, labels = model.draw(count, torch.Generator())
     outputs = generate_images(model.generator, inputs, labels)
     shown = [as_output_size(to_uint8(inputs), outputs.shape[-1]), outputs]

@@ -65,7 +65,7 @@ def generate_images(
 ) -> np.ndarray:
     """uint8 images (N, C, H, W) of `generator` for the given noise (and labels), in batches; `progress`
     shows a bar (a diffusion sampler on the CPU takes minutes for 26,000 images)."""
-    device = next(generator.parameters()).device
+    device = next(generator.parameters(), torch.empty(0)).device  # a fixed map (bicubic upscaling) has none: CPU
     parts = []
     noise = noise.to(torch.float32)
     starts = range(0, len(noise), batch_size)
@@ -85,9 +85,9 @@ def draw_samples(
     sampler: dict[str, Any] | None = None,
     run_settings: dict[str, Any] | None = None,
     data_dir: str | Path | None = None,
-) -> tuple[np.ndarray, np.ndarray, dict[str, Any], np.ndarray | None]:
-    """`n_samples` samples of a checkpoint's model (EMA when present), their labels (-1: none), info, and
-    for a paired translator the true output of each sample's input (else None).
+) -> tuple[np.ndarray, np.ndarray, dict[str, Any], dict[str, np.ndarray]]:
+    """`n_samples` samples of a checkpoint's model (EMA when present), their labels (-1: none), info, and a
+    translator's extra arrays (genlib.io.sample_archive.EXTRA_ARRAYS: targets, inputs, reconstructions).
 
     Points come back as float32 (N, 2), images as uint8 (N, C, H, W). A diverged run gives no
     samples. `sampler` replaces a diffusion model's sampling settings; `run_settings` (the config's
@@ -103,7 +103,7 @@ def draw_samples(
     shape, kind = tuple(checkpoint["data_spec"]["shape"]), checkpoint["data_kind"]
     if checkpoint["status"] == "diverged":
         empty = np.zeros((0, *shape), dtype=np.float32 if kind == "points" else np.uint8)
-        return empty, np.zeros(0, dtype=np.int64), info, None
+        return empty, np.zeros(0, dtype=np.int64), info, {}
     model.to(device or torch.device("cpu"))
     rng = torch.Generator().manual_seed(seed)
     noise, labels = model.draw(n_samples, rng)
@@ -113,5 +113,11 @@ def draw_samples(
     else:
         samples = generate_images(model.generator, noise, labels, progress=True)
     labels_out = labels.numpy() if labels is not None else np.full(n_samples, -1, dtype=np.int64)
-    targets = model.drawn_targets(n_samples)
-    return samples, labels_out, info, None if targets is None else targets.numpy()
+    extras = {}
+    if model.targets is not None:
+        extras["targets"] = model.drawn_targets(n_samples).numpy()
+    if model.round_trip is not None:  # F(G(a)), from the outputs as they were stored
+        extras["inputs"] = to_uint8(noise).numpy()
+        back = torch.from_numpy(samples).float().div(127.5).sub(1.0)
+        extras["reconstructions"] = generate_images(model.round_trip, back, None)
+    return samples, labels_out, info, extras

@@ -24,6 +24,7 @@ from genlib.config.experiment import (
     run_settings,
     sampler_sweep,
     sweep_runs,
+    training_inputs,
     validate_config,
 )
 from genlib.config.settings import to_dict
@@ -143,17 +144,25 @@ def reference_stats(dataset):
     return paths.dataset(dataset).reference(BACKBONE_TAG)
 
 
-def monitor_inputs(wildcards):
-    """The train job's FID-over-training monitor needs the backbone and the reference statistics."""
-    if run_settings(config, run_key(wildcards)).monitor_every == 0:
-        return {}
-    return {"backbone": backbone_weights(wildcards.dataset), "reference": reference_stats(wildcards.dataset)}
+def train_inputs(wildcards):
+    """What a train job reads besides its data: for the FID-over-training monitor the backbone and reference
+    statistics; the checkpoint a run starts from and the feature network of its content loss."""
+    key = run_key(wildcards)
+    inputs = training_inputs(config, key)
+    if run_settings(config, key).monitor_every:
+        inputs.update(backbone=backbone_weights(wildcards.dataset), reference=reference_stats(wildcards.dataset))
+    return inputs
 
 
-def monitor_args(wildcards, input):
-    if "reference" not in input.keys():
-        return ""
-    return f"--backbone {EVALUATION.backbone} --backbone-weights {input.backbone} --reference {input.reference}"
+def train_args(wildcards, input):
+    args = []
+    if "reference" in input.keys():
+        args.append(f"--backbone {EVALUATION.backbone} --backbone-weights {input.backbone} --reference {input.reference}")
+    if "init_checkpoint" in input.keys():
+        args.append(f"--init-checkpoint {input.init_checkpoint}")
+    if "content_network" in input.keys():
+        args.append(f"--content-network {input.content_network}")
+    return " ".join(args)
 
 
 def run_files(key):

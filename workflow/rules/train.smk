@@ -22,7 +22,7 @@ rule train_points:
 # Image networks train where the config's `device` says and claim the GPU unless that is the CPU.
 rule train_images:
     input:
-        unpack(monitor_inputs),
+        unpack(train_inputs),
         settings=RUN.settings,
         train=DATA.split("train", "images"),
         meta=DATA.meta,
@@ -38,10 +38,10 @@ rule train_images:
         gpu=GPU_JOB,
     params:
         data=data_folder,
-        monitor=monitor_args,
+        extra=train_args,
     shell:
         "{PYTHON} -m genlib train --settings {input.settings} --data {params.data}"
-        " --checkpoint {output.checkpoint} --losses {output.losses} {params.monitor}"
+        " --checkpoint {output.checkpoint} --losses {output.losses} {params.extra}"
         " --threads {threads} --device {DEVICE} > {log} 2>&1"
 
 
