@@ -221,3 +221,28 @@ def test_a_model_of_one_data_kind_given_a_dataset_of_another_is_refused_before_a
         r"but edges2digits holds paired image domains \(A -> B\); pick a model made for that kind of data",
     ):
         validate_config(config, SCHEMA)
+
+
+def test_a_folder_dataset_with_an_empty_domain_or_an_odd_paired_image_is_refused_before_any_job(tmp_path):
+    root = tmp_path / "h2z"
+    for domain in ("trainA", "trainB", "testA", "testB"):
+        (root / domain).mkdir(parents=True)
+        if domain != "trainB":
+            Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(root / domain / "0.png")
+    config = {
+        "experiment": "t",
+        "datasets": ["h2z"],
+        "models": ["cyclegan"],
+        "seeds": [0],
+        "data": {"h2z": {"source": "unpaired-folder", "folder": str(root), "image_size": 32}},
+        "custom_models": {"cyclegan": {"family": "translation", "method": "cyclegan"}},
+    }
+    with pytest.raises(ConfigError, match=r"data\.h2z\.folder: the unpaired domain .*trainB holds no images"):
+        validate_config(config, SCHEMA)
+    write_side_by_side(tmp_path / "maps" / "train" / "odd.png", 0, 255, width=17)
+    write_side_by_side(tmp_path / "maps" / "test" / "t.png", 0, 255)
+    config["datasets"], config["models"] = ["maps"], ["pix2pix"]
+    config["data"] = {"maps": {"source": "paired-folder", "folder": str(tmp_path / "maps"), "image_size": 32}}
+    config["custom_models"] = {"pix2pix": {"family": "translation", "method": "pix2pix"}}
+    with pytest.raises(ConfigError, match=r"data\.maps: paired image .*odd\.png is 17 px wide: its A\|B halves differ"):
+        validate_config(config, SCHEMA)

@@ -59,6 +59,7 @@ TRANSLATION_SOURCES: tuple[str, ...] = (
 )
 PAIRED_SOURCES: tuple[str, ...] = TRANSLATION_SOURCES[:4]
 TRANSLATION_FOLDER_SIZES: tuple[int, ...] = (32, 64, 128, 256)  # sizes a translation folder may be resized to
+IMAGE_SUFFIXES: tuple[str, ...] = (".png", ".jpg", ".jpeg", ".webp")  # files an image folder is read from
 POINT_SHAPE: tuple[int] = (2,)  # one sample of a 2-D mixture
 
 # torch-fidelity's InceptionV3 weights (the TF Inception of published FIDs, ported), as torch hub names it.

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     import jsonschema
 
 from genlib.config.catalogue import (
+    IMAGE_SUFFIXES,
     MIXTURE_NAMES,
     MODEL_CATALOGUE,
     NAMED_IMAGE_DATASETS,
@@ -373,7 +374,7 @@ def _settings_problems(config: dict[str, Any]) -> list[str]:
         except SettingsError as error:
             problems.append(str(error))
             continue
-        problem = _digit_source_problem(datasets[name])
+        problem = _digit_source_problem(datasets[name]) or _folder_layout_problem(datasets[name])
         if problem:
             problems.append(problem)
     try:
@@ -457,6 +458,43 @@ def _digit_source_problem(settings: DatasetSettings) -> str | None:
             f"{where}: {what} needs an MNIST source, and there is none: {local} does not exist and download "
             f"is false; set {where}.mirror to a folder holding the MNIST files, or set {where}.download: true"
         )
+    return None
+
+
+FOLDER_LAYOUTS = {
+    "paired-folder": ("train", "test"),
+    "downscaled-folder": ("train", "test"),
+    "unpaired-folder": ("trainA", "trainB", "testA", "testB"),
+}
+
+
+def _folder_layout_problem(settings: DatasetSettings) -> str | None:
+    """Why an image-to-image folder cannot be read: a missing or empty part, or a paired image whose halves differ.
+
+    Image headers only are read (no pixels), so this runs before any job even for thousands of files.
+    """
+    if not isinstance(settings, TranslationDatasetSettings) or settings.source not in FOLDER_LAYOUTS:
+        return None
+    where, root = f"data.{settings.name}", Path(settings.folder)
+    for part in FOLDER_LAYOUTS[settings.source]:
+        folder = root / part
+        files = sorted(f for f in folder.rglob("*") if f.suffix.lower() in IMAGE_SUFFIXES) if folder.is_dir() else []
+        if not files:
+            what = "unpaired domain" if settings.source == "unpaired-folder" else "split"
+            return (
+                f"{where}.folder: the {what} {folder} holds no images; source {settings.source} reads "
+                f"{', '.join(f'{root}/{p}/' for p in FOLDER_LAYOUTS[settings.source])}: put the images there"
+            )
+        if settings.source == "paired-folder":
+            from PIL import Image
+
+            for file in files:
+                with Image.open(file) as image:  # the header only
+                    if image.size[0] % 2:
+                        return (
+                            f"{where}: paired image {file} is {image.size[0]} px wide: its A|B halves differ in size; "
+                            "a paired image is the A and B images of equal size side by side (fix or delete it)"
+                        )
     return None
 
 

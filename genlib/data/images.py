@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from genlib.config import paths
-from genlib.config.catalogue import CLASS_NAMES
+from genlib.config.catalogue import CLASS_NAMES, IMAGE_SUFFIXES
 from genlib.config.settings import ImageDatasetSettings, SettingsError, to_dict
 from genlib.data.integrity import check_split, split_hashes
 from genlib.io.atomic import atomic_path, read_json, write_json
@@ -82,7 +82,6 @@ SOURCES: dict[str, Source] = {
         {"train": _CIFAR_MD5, "test": _CIFAR_MD5},
     ),
 }
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 
 
 _OTHER = {"train": "test", "test": "train"}
