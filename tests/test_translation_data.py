@@ -246,3 +246,30 @@ def test_a_folder_dataset_with_an_empty_domain_or_an_odd_paired_image_is_refused
     config["custom_models"] = {"pix2pix": {"family": "translation", "method": "pix2pix"}}
     with pytest.raises(ConfigError, match=r"data\.maps: paired image .*odd\.png is 17 px wide: its A\|B halves differ"):
         validate_config(config, SCHEMA)
+
+
+@needs_mnist
+def test_a_feature_content_loss_whose_network_is_missing_is_refused_before_any_job(tmp_path):
+    config = {
+        "experiment": "t",
+        "datasets": ["sr4"],
+        "models": ["srgan"],
+        "seeds": [0],
+        "data": {"sr4": {"source": "mnist-downscaled", "mirror": str(MIRROR)}},
+        "custom_models": {
+            "srgan": {
+                "family": "translation",
+                "method": "srgan",
+                "content_loss": "features",
+                "content_network": str(tmp_path / "vgg19.pt"),
+            }
+        },
+    }
+    with pytest.raises(
+        ConfigError, match=r"model srgan on sr4: content_network .*vgg19\.pt does not exist: the feature"
+    ):
+        validate_config(config, SCHEMA)
+    config["custom_models"]["srgan"]["init_from"] = "srresnet"
+    del config["custom_models"]["srgan"]["content_network"]
+    with pytest.raises(ConfigError, match=r"init_from 'srresnet' is not a model of this config; models: srgan"):
+        validate_config(config, SCHEMA)
