@@ -118,3 +118,29 @@ def test_a_method_published_under_two_settings_is_one_row_with_a_column_group_pe
     page = reproduction_section(table.reset_index(), {"classes_covered": ("modes", "{:.1f}")}, [], "Table 3")
     assert "<th>stacked-mnist D = 1/4 G modes</th><th>stacked-mnist D = 1/2 G modes</th>" in page
     assert page.count("<tr><td>DCGAN") == 1 and "quarter, half" in page
+
+
+def test_an_analogue_task_sets_our_metric_beside_theirs_without_a_verdict_and_compares_the_ordering():
+    runs = pd.DataFrame(
+        [
+            {"dataset": "edges2digits", "model": model, "seed": seed, "status": "completed", "label_accuracy": value}
+            for model, values in {"p2p-l1": [0.60, 0.64], "p2p-cgan": [0.30, 0.34], "p2p-both": [0.70, 0.72]}.items()
+            for seed, value in enumerate(values)
+        ]
+    )
+    published = pd.DataFrame(
+        [
+            {"dataset": "cityscapes", "method": m, "metric": "fcn_per_pixel_accuracy", "value": v, "spread": np.nan,
+             "spread_kind": "none reported"}
+            for m, v in (("L1", 0.42), ("cGAN", 0.57), ("L1+cGAN", 0.66))
+        ]
+    )  # fmt: skip
+    analogue = {"dataset": "cityscapes", "metrics": {"label_accuracy": "fcn_per_pixel_accuracy"}}
+    reproduces = {"p2p-l1": "L1", "p2p-cgan": "cGAN", "p2p-both": "L1+cGAN"}
+    table = reproduction_rows(runs, published, reproduces, ["label_accuracy"], analogue)
+    assert table["inside"].isna().all() and list(table["published_metric"].unique()) == ["fcn_per_pixel_accuracy"]
+    assert table.set_index("method").loc["L1+cGAN", "ours_mean"] == pytest.approx(0.71)
+    html = reproduction_section(table, {"label_accuracy": ("label accuracy", "{:.3f}")}, [], "pix2pix Table 1")
+    assert "outside" not in html and "inside" not in html
+    assert "ours L1+cGAN &gt; L1 &gt; cGAN; published L1+cGAN &gt; cGAN &gt; L1: <b>the same best method</b>" in html
+    assert "published 0.66 (fcn per pixel accuracy, another protocol)" in html

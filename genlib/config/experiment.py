@@ -325,14 +325,16 @@ def _published_problems(config: dict[str, Any]) -> list[str]:
     if not reproduces:
         return []
     methods = published_methods(csv_paths)
-    available = sorted({method for dataset in config["datasets"] for method in methods.get(dataset, ())})
+    # an analogue task reads the published rows of the dataset it stands in for
+    datasets = [config["analogue"]["dataset"]] if config.get("analogue") else config["datasets"]
+    available = sorted({method for dataset in datasets for method in methods.get(dataset, ())})
     problems = []
     for model, target in reproduces.items():
         method, setting = (target["method"], target.get("setting") or "") if isinstance(target, dict) else (target, "")
         if _method_name(method, setting) not in available:
             problems.append(
                 f"reproduces.{model}: no published row of method {_method_name(method, setting)!r} for the datasets "
-                f"{', '.join(config['datasets'])} in {', '.join(csv_paths)}; methods with rows there: "
+                f"{', '.join(datasets)} in {', '.join(csv_paths)}; methods with rows there: "
                 f"{', '.join(available) or 'none'}"
             )
     return problems

@@ -112,7 +112,9 @@ def build_report(
     from genlib.config.experiment import load_config
 
     config = load_config(config_path) if config_path is not None else {}
-    reproduced = reproduction_rows(runs, published, config.get("reproduces") or {}, [m for m, *_ in METRICS])
+    reproduced = reproduction_rows(
+        runs, published, config.get("reproduces") or {}, [m for m, *_ in METRICS], config.get("analogue")
+    )
     if not reproduced.empty:
         notes = [
             f"training length: ours {step_range(runs[runs['model'].isin(list(config['reproduces']))])} steps per run",

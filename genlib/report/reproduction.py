@@ -35,26 +35,39 @@ COLUMNS = (
     "inside",
     "miss",
     "miss_in_spreads",
+    "published_metric",  # the metric of the published row; another than ours where the task is an analogue
 )
 
 
 def reproduction_rows(
-    runs: pd.DataFrame, published: pd.DataFrame, reproduces: dict[str, str], metrics: list[str]
+    runs: pd.DataFrame,
+    published: pd.DataFrame,
+    reproduces: dict[str, str],
+    metrics: list[str],
+    analogue: dict | None = None,
 ) -> pd.DataFrame:
-    """One row per (method, dataset, metric) with a published number and a model that reproduces it."""
+    """One row per (method, dataset, metric) with a published number and a model that reproduces it.
+
+    With an `analogue` ({dataset, metrics: {ours: theirs}}), our task stands in for the published
+    dataset: each of our metrics is set beside the published metric it stands for, with no verdict
+    (`inside` is None: the protocols differ, only the ordering of the methods can be compared).
+    """
     rows = []
     settings = published["setting"].fillna("").astype(str) if "setting" in published.columns else None
+    pairs = list(analogue["metrics"].items()) if analogue else [(metric, metric) for metric in metrics]
     for model, target in reproduces.items():
         method, setting = reproduced_method(target)
         for dataset in runs.loc[runs["model"] == model, "dataset"].unique():
-            theirs = published[(published["method"] == method) & (published["dataset"] == dataset)]
+            theirs = published[
+                (published["method"] == method) & (published["dataset"] == (analogue or {}).get("dataset", dataset))
+            ]
             if settings is not None:
                 theirs = theirs[settings.loc[theirs.index] == setting]
             ran = runs[(runs["model"] == model) & (runs["dataset"] == dataset)]
             done = ran[ran["status"] == "completed"]
-            for metric in metrics:
-                row = theirs[theirs["metric"] == metric]
-                if row.empty:
+            for metric, their_metric in pairs:
+                row = theirs[theirs["metric"] == their_metric]
+                if row.empty or metric not in done.columns:
                     continue
                 published_value, spread = float(row["value"].iloc[0]), float(row["spread"].iloc[0])
                 values = done[metric].astype(float).dropna()
@@ -64,6 +77,8 @@ def reproduction_rows(
                 # On the edge counts as inside: |7.8 - 7.9| is 0.1000000000000005 in floating point.
                 inside = bool(distance <= spread or np.isclose(distance, spread)) if not np.isnan(mean) else False
                 miss = 0.0 if inside else distance - spread
+                if analogue:
+                    inside, miss = None, np.nan
                 rows.append(
                     {
                         "method": method,
@@ -81,6 +96,7 @@ def reproduction_rows(
                         "inside": inside,
                         "miss": miss,
                         "miss_in_spreads": miss / spread if spread > 0 else np.nan,
+                        "published_metric": their_metric,
                     }
                 )
     return pd.DataFrame(rows, columns=COLUMNS)
@@ -100,7 +116,12 @@ def _cell(row: pd.Series, fmt: str) -> str:
     if 0 < row["ours_seeds"] < row["seeds_run"]:
         # A seed that diverged, or has no value of this metric (no high-quality sample: no reverse KL), is left out.
         ours += f" <small class='miss'>({row['ours_seeds']} of {row['seeds_run']} seeds)</small>"
-    theirs = f"{row['published']:g} &plusmn; {row['published_spread']:g}"
+    theirs = f"{row['published']:g}" + (
+        "" if np.isnan(row["published_spread"]) else f" &plusmn; {row['published_spread']:g}"
+    )
+    if pd.isna(row["inside"]):  # an analogue task: another protocol, no verdict
+        metric = html.escape(str(row["published_metric"]).replace("_", " "))
+        return f"<td>{ours}<br><small>published {theirs} ({metric}, another protocol)</small></td>"
     if np.isnan(row["ours_mean"]):
         verdict = "<span class='miss'>no completed seed</span>"
     elif row["inside"]:
@@ -137,15 +158,51 @@ def reproduction_section(
                 cells.append("<td>&mdash;</td>" if match.empty else _cell(match.iloc[0], metric_names[metric][1]))
         models = ", ".join(dict.fromkeys(group["model"]))
         rows.append(f"<tr><td>{html.escape(method)}<br><small>{html.escape(models)}</small></td>{''.join(cells)}</tr>")
-    inside, total = int(table["inside"].sum()), len(table)
-    summary = (
-        f"<p>{inside} of {total} published numbers reproduced: our mean lies inside the published mean &plusmn; its "
-        "error. Ours: mean &plusmn; standard error of the mean over the completed seeds.</p>"
-    )
+    if table["inside"].isna().all():
+        summary = _ordering_summary(table, metric_names)
+    else:
+        inside, total = int(table["inside"].sum()), len(table)
+        summary = (
+            f"<p>{inside} of {total} published numbers reproduced: our mean lies inside the published mean &plusmn; "
+            "its error. Ours: mean &plusmn; standard error of the mean over the completed seeds.</p>"
+        )
     listed = "".join(f"<li>{html.escape(n)}</li>" for n in notes)
     return (
         f"<h2 id='reproduction'>{html.escape(title)}</h2>{summary}<table><tr><th>method</th>{head}</tr>"
         + "".join(rows)
         + "</table>"
         + (f"<h3>What differs from the published protocol</h3><ul>{listed}</ul>" if notes else "")
+    )
+
+
+def method_orderings(table: pd.DataFrame) -> dict[str, tuple[list[str], list[str]]]:
+    """Per metric of an analogue table: the methods by our mean and by the published value, best first
+    (higher is better for every metric such a table compares: accuracies, PSNR, SSIM)."""
+    orderings = {}
+    for metric, group in table.groupby("metric", sort=False):
+        by_method = group.groupby("method", sort=False).first()
+        ours = list(by_method["ours_mean"].sort_values(ascending=False).index)
+        theirs = list(by_method["published"].sort_values(ascending=False).index)
+        orderings[metric] = (ours, theirs)
+    return orderings
+
+
+def _ordering_summary(table: pd.DataFrame, metric_names: dict[str, tuple[str, str]]) -> str:
+    """What an analogue table can say: whether our ordering of the methods is the paper's."""
+    lines = []
+    for metric, (ours, theirs) in method_orderings(table).items():
+        their_metric = str(table.loc[table["metric"] == metric, "published_metric"].iloc[0]).replace("_", " ")
+        verdict = (
+            "the same ordering"
+            if ours == theirs
+            else ("the same best method" if ours[0] == theirs[0] else "another best method")
+        )
+        lines.append(
+            f"<li>{html.escape(metric_names.get(metric, (metric, ''))[0])} vs their {html.escape(their_metric)}: "
+            f"ours {html.escape(' > '.join(ours))}; published {html.escape(' > '.join(theirs))}: <b>{verdict}</b></li>"
+        )
+    return (
+        "<p>Our task stands in for the published one (another dataset and recogniser): the numbers are not "
+        "comparable, the ordering of the methods is. Ours: mean &plusmn; standard error over the completed seeds.</p>"
+        f"<ul>{''.join(lines)}</ul>"
     )
