@@ -255,14 +255,15 @@ class Translator(nn.Module):
         return self.generator(x)
 
 
-def held_out(data_dir: Path) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None, str]:
-    """Inputs (in [-1, 1]) and labels of the prepared test split, the paired targets (uint8), and the kind."""
+def held_out(data_dir: Path, *, reverse: bool = False) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None, str]:
+    """Inputs (in [-1, 1]) and labels of the prepared test split (domain A, or B when `reverse`), the paired
+    targets (uint8; None for unpaired data or the way back), and the data's kind."""
     from genlib.data.translation import load_translation, load_translation_meta
 
     test, kind = load_translation(data_dir, "test"), load_translation_meta(data_dir)["kind"]
-    inputs = torch.from_numpy(test.a).float().div(127.5).sub(1.0)
-    targets = torch.from_numpy(test.b) if kind == "paired" else None
-    return inputs, torch.from_numpy(test.labels_a), targets, kind
+    source, labels = (test.b, test.labels_b) if reverse else (test.a, test.labels_a)
+    targets = torch.from_numpy(test.b) if kind == "paired" and not reverse else None
+    return torch.from_numpy(source).float().div(127.5).sub(1.0), torch.from_numpy(labels), targets, kind
 
 
 class TranslationFamily:
@@ -309,15 +310,9 @@ class TranslationFamily:
         settings, spec = self.settings_of(checkpoint), DataSpec.from_dict(checkpoint["data_spec"])
         generator = build_translator(settings, spec, reverse=reverse)
         generator.load_state_dict(checkpoint["generator_ba" if reverse else "generator"])
-        inputs, labels, targets, kind = held_out(data_dir)
+        inputs, labels, targets, kind = held_out(data_dir, reverse=reverse)
         if kind != spec.kind:
             raise ValueError(f"{data_dir} holds {kind} data, but the checkpoint was trained on {spec.kind} data")
-        if reverse:
-            from genlib.data.translation import load_translation
-
-            test = load_translation(data_dir, "test")
-            inputs, labels = torch.from_numpy(test.b).float().div(127.5).sub(1.0), torch.from_numpy(test.labels_b)
-            targets = None
         wrapped = (
             TestTimeTranslator(generator, settings.batch_size)
             if settings.method == "pix2pix"
