@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every GPU figure of the README's benchmark table, in one go (about 6 minutes on one H200).
+# Every GPU figure of the README's benchmark table, in one go (about 7 minutes on one H200).
 # Runs from the repository root with the machine's own torch; genlib is taken from the working tree.
 set -uo pipefail
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
@@ -15,3 +15,5 @@ echo "== batched 2-D trainer, PacGAN networks (simultaneous updates, batch 100 p
 $PY bench/batched_gan.py --device cuda --runs 1 10 40 80
 echo "== Stacked MNIST: the paper-sized presets' cost per run, projected from measured iterations per second"
 $PY bench/stacked_mnist_cost.py --device cuda --iterations 50 --windows 3
+echo "== image-to-image at 256 px from a folder of the published layout (generated pairs): pix2pix and CycleGAN, batch 1"
+$PY bench/translation_throughput.py --device cuda --steps 50 --windows 3
