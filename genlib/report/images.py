@@ -205,7 +205,9 @@ def _pictures(these_runs: pd.DataFrame) -> str:
     """Per model: the fixed-noise grid of every seed; for the first seed the interpolations, class grid and neighbours."""
     parts = [
         "<h3>Samples</h3><p>Grids use the same noise for every run. Interpolations walk a great circle "
-        "(slerp) between two noise vectors per row. Neighbour panels put samples over their nearest training "
+        "(slerp) between two noise vectors per row. A translator's grid shows held-out inputs, their "
+        "translations and (paired data) the true targets side by side, and its interpolation walks in "
+        "input space between two held-out inputs. Neighbour panels put samples over their nearest training "
         "images in pixel space, as in Goodfellow et al. 2014, Fig. 2: samples that are not copies of the "
         "training set differ from their neighbours.</p>"
     ]
