@@ -96,7 +96,7 @@ def _ranking_table(ours: pd.DataFrame, backbone: str) -> str:
         + "</table>"
         "<p class='note'>score: the Inception Score formula on the backbone's class probabilities (the Inception "
         "Score itself with the Inception backbone). Class columns read the classifier's predicted labels; label "
-        "accuracy is for conditional models only.</p>"
+        "accuracy is for conditional models (the class asked for) and translators (the input's class) only.</p>"
     )
 
 
