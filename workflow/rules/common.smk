@@ -157,7 +157,9 @@ def train_inputs(wildcards):
 def train_args(wildcards, input):
     args = []
     if "reference" in input.keys():
-        args.append(f"--backbone {EVALUATION.backbone} --backbone-weights {input.backbone} --reference {input.reference}")
+        args.append(
+            f"--backbone {EVALUATION.backbone} --backbone-weights {input.backbone} --reference {input.reference}"
+        )
     if "init_checkpoint" in input.keys():
         args.append(f"--init-checkpoint {input.init_checkpoint}")
     if "content_network" in input.keys():
