@@ -8,6 +8,7 @@ rows. Nothing in sampling, evaluation, the report or the CLI is edited for it.
 from __future__ import annotations
 
 import dataclasses
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -265,7 +266,7 @@ def test_the_cli_refuses_a_checkpoint_of_another_family_with_one_line(tmp_path, 
 def test_every_registered_family_declares_the_interface():
     for name, family in registry.FAMILIES.items():
         assert family.name == name and name in FAMILY_SETTINGS
-        assert set(family.data_kinds) <= {"points", "images"}
+        assert set(family.data_kinds) <= set(typing.get_args(DataKind))
         for attribute in ("train", "settings_of", "sampling_model", "describe", "identity", "draw_picture"):
             assert callable(getattr(family, attribute)), (name, attribute)
         assert dataclasses.is_dataclass(FAMILY_SETTINGS[name])
