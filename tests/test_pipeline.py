@@ -680,7 +680,11 @@ def test_a_planted_one_percent_change_in_any_metric_mean_fails_the_golden_compar
     """What the golden tests can still see on the host the golden values were made on."""
     golden = GOLDEN / f"{table}.csv"
     theirs = pd.read_csv(golden)
-    means = [c for c in theirs.columns if c.endswith("_mean") and theirs[c].dtype.kind == "f" and theirs[c].ne(0).any()]
+    means = [
+        c
+        for c in theirs.columns
+        if c.endswith("_mean") and theirs[c].dtype.kind == "f" and theirs[c].fillna(0).ne(0).any()
+    ]
     assert means
     for column in means:
         planted = theirs.copy()
