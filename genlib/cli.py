@@ -381,6 +381,7 @@ def _evaluate_images(args: argparse.Namespace, images, info) -> dict:
         meta["reference"],
         targets=extras.get("targets"),
         round_trip=(extras["inputs"], extras["reconstructions"]) if "reconstructions" in extras else None,
+        real_images=load_target_images(args.data, "test")[0] if settings.swd_images else None,
     )
     result["provenance"] = provenance(
         config_sha256=_config_sha256(args.config),

@@ -21,6 +21,8 @@ from genlib.metrics.fidelity import BORDER, psnr, ssim
 from genlib.metrics.frechet import frechet_distance, gaussian_stats
 from genlib.metrics.kid import kernel_inception_distance
 from genlib.metrics.precision_recall import precision_recall
+from genlib.metrics.swd import PROTOCOL as SWD_PROTOCOL
+from genlib.metrics.swd import pyramid_resolutions, sliced_wasserstein_distance
 from genlib.sampling.samples import generate_images
 
 RoundTrip = tuple[np.ndarray, np.ndarray]  # uint8 inputs and their reconstructions F(G(a)), (N, C, H, W) each
@@ -59,6 +61,7 @@ def evaluate_image_samples(
     *,
     round_trip: RoundTrip | None = None,
     targets: np.ndarray | None = None,
+    real_images: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Metrics of uint8 images (N, C, H, W) generated for `labels` (-1 or None: unconditional).
 
@@ -148,6 +151,12 @@ def evaluate_image_samples(
             f"PSNR and SSIM (11 x 11 Gaussian window, sigma 1.5) of each output against its true target, on the "
             f"luminance with a {BORDER}-pixel border removed, mean over {len(images)} outputs (Ledig et al. 2017)"
         )
+    if real_images is not None and settings.swd_images and pyramid_resolutions(min(images.shape[-2:])):
+        count = min(settings.swd_images, len(images), len(real_images))
+        real = real_images[np.random.default_rng(settings.sample_seed).permutation(len(real_images))[:count]]
+        swd = sliced_wasserstein_distance(real, images[:count], seed=settings.sample_seed)
+        metrics.update(swd=swd.average, swd_per_level=dict(zip(map(str, swd.resolutions), swd.per_level)))
+        result["protocol"]["swd"] = f"{SWD_PROTOCOL}; {count} generated against {count} held-out real images"
     if round_trip is not None:
         inputs, reconstructions = round_trip
         # mean |F(G(a)) - a| in the [-1, 1] units of the cycle loss (Zhu et al. 2017, eq. 2)

@@ -22,6 +22,7 @@ POINT_METRICS = (
 IMAGE_METRICS = (
     ("fid", "FID", "lower", "{:.2f}"),
     ("kid_mean", "KID", "lower", "{:.4f}"),
+    ("swd", "SWD x1e3", "lower", "{:.2f}"),
     ("precision", "precision", "higher", "{:.3f}"),
     ("recall", "recall", "higher", "{:.3f}"),
     ("score_mean", "score", "higher", "{:.2f}"),

@@ -35,6 +35,7 @@ rule evaluate_images:
         samples=RUN.samples,
         checkpoint=RUN.checkpoint,
         train=DATA.split("train", "images"),
+        test=DATA.split("test", "images"),  # the real images of the sliced Wasserstein distance
         meta=DATA.meta,
         weights=lambda w: backbone_weights(w.dataset),
         reference=lambda w: reference_stats(w.dataset),
@@ -71,6 +72,7 @@ rule evaluate_sweep:
     input:
         samples=RUN.sweep("{sweep}").samples,
         checkpoint=RUN.checkpoint,
+        test=DATA.split("test", "images"),
         meta=DATA.meta,
         weights=lambda w: backbone_weights(w.dataset),
         reference=lambda w: reference_stats(w.dataset),
