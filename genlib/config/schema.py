@@ -27,12 +27,15 @@ def field_schema(hint: Any, field: dataclasses.Field) -> dict[str, Any]:
     options = get_args(hint) if get_origin(hint) in (typing.Union, types.UnionType) else (hint,)
     nullable = type(None) in options
     options = tuple(o for o in options if o is not type(None))
+    bounds = field.metadata.get("bounds")
+    if len(options) == 1 and get_origin(options[0]) is tuple:  # tuple[int, ...]: a list, its items bounded
+        items = {"type": JSON_TYPES[get_args(options[0])[0]], **(bounds.schema() if bounds is not None else {})}
+        return {"type": ["array", "null"] if nullable else "array", "items": items}
     if len(options) == 1 and get_origin(options[0]) is Literal:
         schema: dict[str, Any] = {"enum": [*get_args(options[0]), *([None] if nullable else [])]}
     else:
         names = [JSON_TYPES[o] for o in options] + (["null"] if nullable else [])
         schema = {"type": names[0] if len(names) == 1 else names}
-    bounds = field.metadata.get("bounds")
     return {**schema, **(bounds.schema() if bounds is not None else {})}
 
 

@@ -2,7 +2,7 @@
 
 Every field carries a comment; a bad value fails at once with an error that names the key and the
 allowed values (genlib.config.validation). A model family's settings live in its own module
-(gan_settings, diffusion_settings); adding a family means one such module and one line in
+(gan_settings, diffusion_settings, ...); adding a family means one such module and one line in
 FAMILY_SETTINGS below.
 """
 
@@ -23,6 +23,7 @@ from genlib.config.data_settings import (
 from genlib.config.diffusion_settings import DiffusionSettings
 from genlib.config.evaluation_settings import EvaluationSettings, SweepPoint
 from genlib.config.gan_settings import OBJECTIVE_NAMES, Conditioning, GANSettings, Network, Objective, Optimizer
+from genlib.config.progressive_settings import ProgressiveSettings
 from genlib.config.translation_settings import TranslationSettings
 from genlib.config.validation import Bounds, SettingsError, bounded, check_bounds, from_dict, to_dict
 
@@ -44,6 +45,7 @@ __all__ = [
     "Network",
     "Objective",
     "Optimizer",
+    "ProgressiveSettings",
     "SettingsError",
     "SweepPoint",
     "TranslationDatasetSettings",
@@ -63,6 +65,7 @@ FAMILY_SETTINGS: dict[str, type] = {
     "gan": GANSettings,
     "diffusion": DiffusionSettings,
     "translation": TranslationSettings,
+    "progressive": ProgressiveSettings,
 }
 
 

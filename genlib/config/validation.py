@@ -77,8 +77,11 @@ def check_bounds(settings: Any) -> None:
     for field in dataclasses.fields(settings):
         bounds = field.metadata.get("bounds")
         value = getattr(settings, field.name)
-        if bounds is not None and value is not None and not bounds.admits(value):
-            raise SettingsError(f"{field.name} must {bounds.describe()}, got {value!r}")
+        if bounds is None or value is None:
+            continue
+        for item in value if isinstance(value, tuple) else (value,):  # a list setting: each of its items
+            if not bounds.admits(item):
+                raise SettingsError(f"{field.name} must {bounds.describe()}, got {value!r}")
 
 
 def from_dict(cls: type, values: dict[str, Any], *, where: str = "settings") -> Any:
@@ -112,6 +115,10 @@ def _check_type(value: Any, hint: Any, where: str) -> Any:
         return value
     if origin in (typing.Union, types.UnionType):
         return _check_union(value, get_args(hint), where)
+    if origin is tuple:  # tuple[int, ...]: a list in the config, a tuple in the settings
+        if not isinstance(value, (list, tuple)):
+            raise SettingsError(f"{where}: expected a list, got {value!r}")
+        return tuple(_check_type(item, get_args(hint)[0], f"{where}[{i}]") for i, item in enumerate(value))
     return _check_scalar(value, hint, where)
 
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from genlib.config.settings import FAMILY_SETTINGS
-from genlib.families import diffusion, gan, translation
+from genlib.families import diffusion, gan, progressive, translation
 from genlib.families.interface import Family
 
 FAMILIES: dict[str, Family] = {
     "gan": gan.FAMILY,  # adversarial training, every objective (genlib.gan)
     "diffusion": diffusion.FAMILY,  # DDPM training, DDPM/DDIM sampling (genlib.diffusion)
     "translation": translation.FAMILY,  # pix2pix, CycleGAN, SRGAN (genlib.translation)
+    "progressive": progressive.FAMILY,  # progressive growing, WGAN-GP (genlib.networks.progressive)
 }
 
 
