@@ -295,6 +295,37 @@ def cmd_picture(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_arithmetic(args: argparse.Namespace) -> int:
+    from genlib.io.atomic import write_json
+    from genlib.io.checkpoint import load_checkpoint
+    from genlib.io.figures import save_figure
+    from genlib.metrics.backbones import load_backbone
+    from genlib.sampling.arithmetic import latent_arithmetic
+    from genlib.sampling.samples import load_sampling_model
+    from genlib.training.device import Accelerator
+
+    _set_threads(args.threads)
+    device = Accelerator.choose(args.device).device
+    checkpoint = load_checkpoint(args.checkpoint)
+    if checkpoint["status"] == "diverged":
+        from genlib.io.figures import plt
+
+        figure = plt.figure(figsize=(4, 1))
+        figure.text(0.5, 0.5, "diverged: no latent arithmetic", ha="center")
+        save_figure(figure, args.picture)
+        write_json(args.out, {"status": "diverged"})
+        return 0
+    model = load_sampling_model(checkpoint, path=args.checkpoint).to(device)
+    classifier = load_backbone("classifier", args.classifier, device=device)
+    result, figure = latent_arithmetic(
+        model, lambda images: classifier.embed(images)[1], samples=args.samples, trials=args.trials, seed=args.seed
+    )
+    save_figure(figure, args.picture)
+    write_json(args.out, {"status": "completed", **result.to_dict()})
+    print(f"{args.checkpoint}: {result}")
+    return 0
+
+
 def _check_drawn_from(samples_path: Path, info: dict, checkpoint: Path) -> None:
     """Refuse samples that were not drawn from the checkpoint as it is now (it changed, or was damaged, since)."""
     from genlib.io.provenance import file_sha256
@@ -550,6 +581,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="PNG to write")
     _add_common(p)
     p.set_defaults(func=cmd_picture)
+
+    p = verbs.add_parser(
+        "arithmetic", help="latent vector arithmetic (thick a - thin a + thin d) of a GAN, scored by the classifier"
+    )
+    p.add_argument("--checkpoint", type=Path, required=True)
+    p.add_argument("--classifier", type=Path, required=True, help="the dataset's digit classifier (classifier.pt)")
+    p.add_argument("--out", type=Path, required=True, help="JSON of the shares to write")
+    p.add_argument("--picture", type=Path, required=True, help="PNG of six trials to write")
+    p.add_argument("--samples", type=int, default=5000, help="generated images the exemplars are chosen from")
+    p.add_argument("--trials", type=int, default=500, help="random digit pairs scored")
+    p.add_argument("--seed", type=int, default=0)
+    _add_common(p)
+    p.set_defaults(func=cmd_arithmetic)
 
     p = verbs.add_parser("evaluate", help="metrics (and a picture) of one run's samples")
     p.add_argument("--samples", type=Path, required=True)

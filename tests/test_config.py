@@ -141,7 +141,9 @@ def test_schema_run_fields_are_every_family_settings_field():
     schema = config_schema(SCHEMA)
     # `family` names the model family (gan when absent); every other key is a settings field.
     assert set(schema["$defs"]["runFields"]["properties"]) == set(tunable_run_fields()) | {"family"}
-    assert schema["$defs"]["runFields"]["properties"]["family"] == {"enum": ["gan", "diffusion", "translation"]}
+    assert schema["$defs"]["runFields"]["properties"]["family"] == {
+        "enum": ["gan", "diffusion", "translation", "progressive"]
+    }
 
 
 def test_schema_evaluation_fields_are_the_settings_dataclass_fields():
@@ -179,7 +181,7 @@ def _schema_accepts(validator, section: str, name: str, value) -> bool:
     )
 
 
-@pytest.mark.parametrize("family", ["gan", "diffusion"])
+@pytest.mark.parametrize("family", ["gan", "diffusion", "progressive"])
 def test_schema_and_settings_agree_on_every_value_of_every_run_field(family):
     """The schema made from the dataclasses rejects exactly what the dataclasses reject, field by field."""
     validator = jsonschema.Draft202012Validator(config_schema(SCHEMA))
@@ -189,7 +191,7 @@ def test_schema_and_settings_agree_on_every_value_of_every_run_field(family):
         "model": "m",
         "seed": 0,
         "family": family,
-        **({"objective": "hinge", "network": "dcgan"} if family == "gan" else {"sampler_steps": None}),
+        **{"gan": {"objective": "hinge", "network": "dcgan"}, "diffusion": {"sampler_steps": None}}.get(family, {}),
     }
     properties = config_schema(SCHEMA)["$defs"]["runFields"]["properties"]
     for field in dataclasses.fields(cls):
@@ -204,6 +206,8 @@ def test_schema_and_settings_agree_on_every_value_of_every_run_field(family):
                 continue  # too few for the linear schedule: a cross-field rule, tested in test_diffusion.py
             if field.name in ("diffusion_t_min", "diffusion_t_max") and _crosses_default_t_range(field.name, value):
                 continue  # t_min < t_max is a cross-field rule: checked by the settings, tested below
+            if family == "progressive" and field.name == "images" and isinstance(value, int) and value > 0:
+                continue  # at least the growth's images: a cross-field rule, tested in test_progressive.py
             settings = _settings_accept(cls, base, field.name, value)
             assert _schema_accepts(validator, "training", field.name, value) == settings, (field.name, value)
 
@@ -316,6 +320,31 @@ def image_config(**run_overrides) -> dict:
 
 def test_image_config_is_valid():
     validate_config(image_config(), SCHEMA)
+
+
+def test_a_progressive_gan_whose_last_resolution_the_dataset_lacks_is_refused_before_any_job():
+    config = image_config()
+    config["models"] = ["pgan"]
+    config["custom_models"] = {"pgan": {"family": "progressive", "resolutions": [4, 8, 16, 32]}}
+    assert "model pgan on mnist: resolutions end at 32 px, but mnist has 28 x 28 images" in problems_of(config)
+    config["data"]["mnist"]["image_size"] = 32
+    validate_config(config, SCHEMA)
+    config["custom_models"]["pgan"]["resolutions"] = [4, 8, 12, 32]
+    assert "resolutions [4, 8, 12, 32] must start at a power of two and double" in problems_of(config)
+    config["custom_models"]["pgan"] = {"family": "progressive", "fade_images": 0}
+    assert "custom_models.pgan.fade_images: 0 is out of range (minimum 1)" in problems_of(config)
+
+
+def test_latent_arithmetic_of_a_model_without_a_latent_or_told_its_class_is_refused_naming_the_key():
+    config = image_config()
+    config["models"] = ["dcgan", "cgan", "ddpm"]
+    config["latent_arithmetic"] = ["dcgan", "ddpm", "cgan", "wgan"]
+    message = problems_of(config)
+    assert "latent_arithmetic: model ddpm (family diffusion) has no latent vector to add and subtract" in message
+    assert "latent_arithmetic: model cgan is conditional (conditioning concat)" in message
+    assert "latent_arithmetic: 'wgan' is not a model of this config" in message
+    config["latent_arithmetic"] = ["dcgan"]
+    validate_config(config, SCHEMA)
 
 
 def test_misspelt_dataset_key_names_the_dataset_and_allowed_keys():

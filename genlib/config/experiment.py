@@ -293,8 +293,55 @@ def _semantic_problems(config: dict[str, Any]) -> list[str]:
     problems = _name_problems(config)
     if problems:
         return problems
-    problems = _settings_problems(config) + _sweep_problems(config) + _published_problems(config)
+    problems = (
+        _settings_problems(config)
+        + _sweep_problems(config)
+        + _published_problems(config)
+        + _arithmetic_problems(config)
+    )
     return list(dict.fromkeys(problems))
+
+
+def arithmetic_runs(config: dict[str, Any]) -> list[RunKey]:
+    """Runs that get the latent-arithmetic check: the `latent_arithmetic` models on the image datasets."""
+    chosen = set(config.get("latent_arithmetic") or [])
+    return [key for key in run_matrix(config) if key.model in chosen and is_image_dataset(key.dataset)]
+
+
+def _arithmetic_problems(config: dict[str, Any]) -> list[str]:
+    """`latent_arithmetic` models that are not run, have no latent vector, or are told their class; and a
+    config whose image datasets have no digit classifier to score them."""
+    chosen = config.get("latent_arithmetic") or []
+    problems = []
+    for model in chosen:
+        if model not in config["models"]:
+            problems.append(
+                f"latent_arithmetic: {model!r} is not a model of this config; models: {', '.join(config['models'])}"
+            )
+            continue
+        family = model_family(config, model)
+        if "latent_dim" not in family_fields(family):
+            problems.append(
+                f"latent_arithmetic: model {model} (family {family}) has no latent vector to add and subtract; "
+                "remove it from latent_arithmetic (only GANs, of any family, have one)"
+            )
+            continue
+        for dataset in image_datasets(config)[:1]:
+            try:
+                settings = run_settings(config, RunKey(dataset, model, config["seeds"][0]))
+            except SettingsError:
+                continue  # named by _settings_problems
+            conditioning = getattr(settings, "conditioning", "none")
+            if conditioning != "none":
+                problems.append(
+                    f"latent_arithmetic: model {model} is conditional (conditioning {conditioning}): its generator is "
+                    "told the digit; remove it from latent_arithmetic"
+                )
+    if chosen and evaluation_settings(config).backbone != "classifier":
+        problems.append(
+            "latent_arithmetic reads digits with the dataset's classifier; set evaluation.backbone: classifier"
+        )
+    return problems
 
 
 def published_methods(csv_paths: list[str | Path]) -> dict[str, set[str]]:

@@ -146,6 +146,11 @@ class RunPaths:
     def fid_curve(self) -> str:
         return self.file("fid_curve.csv")
 
+    @property
+    def arithmetic(self) -> str:
+        """Latent arithmetic's shares (genlib.sampling.arithmetic); its figure is picture("arithmetic")."""
+        return self.file("arithmetic.json")
+
     def picture(self, name: str) -> str:
         """A picture of the run: grid, classes, interpolation, or a family's own (forward, trajectory)."""
         return self.file(f"{name}.png")

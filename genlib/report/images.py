@@ -57,6 +57,7 @@ def image_dataset_section(dataset: str, runs: pd.DataFrame, summary: pd.DataFram
             f"{dataset}: discriminator and generator losses per step, one line per seed",
         ),
         diffusion_chain_html(dataset, these_runs),
+        _arithmetic_table(these_runs),
         _pictures(these_runs),
     ]
     return "\n".join(parts)
@@ -163,12 +164,16 @@ def _metric_bars(dataset: str, ours: pd.DataFrame, backbone: str) -> plt.Figure:
 
 
 def _fid_curves(dataset: str, these_runs: pd.DataFrame, backbone: str) -> plt.Figure:
-    """FID over training per run; beside it the classes its small sample covers, where the monitor counted them."""
-    curves = {}
+    """FID over training per run; beside it the classes its small sample covers, where the monitor counted them;
+    dotted lines where a family marks a landmark of training (a progressive GAN's fades)."""
+    curves, marks = {}, {}
     for _, run in these_runs.iterrows():
-        curve = pd.DataFrame(read_json(paths.run_at(run["run_dir"]).metrics).get("curve") or [])
+        result = read_json(paths.run_at(run["run_dir"]).metrics)
+        curve = pd.DataFrame(result.get("curve") or [])
         if not curve.empty and "fid" in curve:
             curves[run["run_dir"]] = (run["model"], curve)
+            # a family's landmarks of training (a progressive GAN's phase boundaries), once per model
+            marks.setdefault(run["model"], result.get("curve_marks") or [])
     with_modes = any("classes_covered" in curve for _, curve in curves.values())
     figure, axes = plt.subplots(1, 2 if with_modes else 1, figsize=(11 if with_modes else 7, 3.6), squeeze=False)
     colours = dict(zip(dict.fromkeys(these_runs["model"]), plt.rcParams["axes.prop_cycle"].by_key()["color"] * 3))
@@ -180,6 +185,14 @@ def _fid_curves(dataset: str, these_runs: pd.DataFrame, backbone: str) -> plt.Fi
         axes[0, 0].plot(curve["step"], curve["fid"], **style)
         if with_modes and "classes_covered" in curve:
             axes[0, 1].plot(curve["step"], curve["classes_covered"], **style)
+    for model, model_marks in marks.items():
+        for step, label in model_marks:
+            for axis in axes[0]:
+                axis.axvline(step, color=colours[model], lw=0.6, ls=":", alpha=0.7)
+            axes[0, 0].annotate(
+                label, (step, 1.0), xycoords=("data", "axes fraction"), rotation=90, fontsize=6, va="top",
+                ha="right", color=colours[model],
+            )  # fmt: skip
     axes[0, 0].set_ylabel(f"{backbone} FID (small sample)", fontsize=8)
     axes[0, 0].set_yscale("log")
     axes[0, 0].set_title(
@@ -195,6 +208,42 @@ def _fid_curves(dataset: str, these_runs: pd.DataFrame, backbone: str) -> plt.Fi
             axis.legend(fontsize=7)
     figure.tight_layout()
     return figure
+
+
+ARITHMETIC_COLUMNS = (
+    ("expected_digit", "read as d"),
+    ("expected_digit_random", "read as d, random triples"),
+    ("chance", "chance"),
+    ("thickened", "thickened"),
+    ("thickened_random", "thickened, random triples"),
+)
+
+
+def _arithmetic_table(these_runs: pd.DataFrame) -> str:
+    """Latent arithmetic per model (mean &plusmn; std over seeds), where the config asked for it."""
+    rows = []
+    for model, group in these_runs.groupby("model", sort=False):
+        found = [paths.run_at(r).arithmetic for r in group["run_dir"] if Path(paths.run_at(r).arithmetic).is_file()]
+        shares = [read_json(f) for f in found]
+        shares = [s for s in shares if s.get("status") == "completed"]
+        if not shares:
+            continue
+        cells = []
+        for key, _ in ARITHMETIC_COLUMNS:
+            values = np.array([s[key] for s in shares])
+            spread = f" &plusmn; {values.std(ddof=1):.1%}" if len(values) > 1 else ""
+            cells.append(f"<td>{values.mean():.1%}{spread}</td>")
+        rows.append(f"<tr><td>{html.escape(model)}</td><td>{len(shares)}</td>{''.join(cells)}</tr>")
+    if not rows:
+        return ""
+    heads = "".join(f"<th>{html.escape(label)}</th>" for _, label in ARITHMETIC_COLUMNS)
+    return (
+        "<h3>Latent arithmetic</h3><p>thick a &minus; thin a + thin d should be a thick d (Radford et al. 2016, "
+        "Sec. 6.3; genlib.sampling.arithmetic): the share of 500 results per seed the classifier reads as d and the "
+        "share with more ink than the thin-d exemplars, against the same with the thickness vector replaced by the "
+        "difference of two random exemplar means, and chance.</p>"
+        f"<table><tr><th>model</th><th>seeds</th>{heads}</tr>{''.join(rows)}</table>"
+    )
 
 
 def _image(path: str | Path, alt: str) -> str:
@@ -224,6 +273,8 @@ def _pictures(these_runs: pd.DataFrame) -> str:
             extras.append(_image(first.picture("classes"), f"{model}: one row per class"))
         for name, caption in result.get("extra_pictures", {}).items():
             extras.append(_image(first.picture(name), f"{model}: {caption}"))
+        if Path(first.picture("arithmetic")).is_file():
+            extras.append(_image(first.picture("arithmetic"), f"{model}: latent arithmetic"))
         parts.append(
             f"<h4>{html.escape(model)}</h4><div class='pictures'>{grids}{''.join(extras)}</div>"
             f"<div class='neighbours'>{_image(first.neighbours, f'{model}: nearest training neighbours')}</div>"

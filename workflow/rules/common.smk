@@ -12,6 +12,7 @@ from snakemake.exceptions import WorkflowError
 from genlib.config import paths
 from genlib.config.catalogue import MIXTURE_NAMES, data_kind
 from genlib.config.experiment import (
+    arithmetic_runs,
     seed_batching,
     ConfigError,
     RunKey,
@@ -103,6 +104,11 @@ SWEEP_MODELS = model_pattern(sorted({key.model for key in SWEEP_RUNS}))
 SWEEP_SAMPLES = (config.get("sampler_sweep") or {}).get("n_samples")
 
 
+# Runs whose generators get the latent-arithmetic check (config `latent_arithmetic`).
+ARITHMETIC_RUNS = set(arithmetic_runs(config))
+ARITHMETIC_MODELS = model_pattern(sorted({key.model for key in ARITHMETIC_RUNS}))
+
+
 def run_dirs():
     """Folders of every run of the config, in matrix order."""
     return [run_paths(r).folder for r in RUNS]
@@ -174,6 +180,8 @@ def run_files(key):
     if data_kind(key.dataset) == "points":
         return files + [run.scatter]
     pictures = [*paths.RUN_PICTURES, *family(model_family(config, key.model)).extra_pictures]
+    if key in ARITHMETIC_RUNS:
+        files += [run.arithmetic, run.picture("arithmetic")]
     return files + [run.picture(name) for name in pictures] + [run.neighbours, run.fid_curve]
 
 

@@ -90,6 +90,33 @@ rule family_picture:
         " --out {output} --threads {threads} --device {DEVICE} > {log} 2>&1"
 
 
+# Latent arithmetic of a GAN's generator (config `latent_arithmetic`), read by the dataset's classifier.
+rule latent_arithmetic:
+    input:
+        checkpoint=RUN.checkpoint,
+        classifier=lambda w: backbone_weights(w.dataset),
+    output:
+        shares=RUN.arithmetic,
+        picture=report(
+            RUN.picture("arithmetic"),
+            caption="../report/arithmetic.rst",
+            category="Latent arithmetic",
+            subcategory="{dataset}",
+            labels=LABELS,
+        ),
+    log:
+        RUN.log("arithmetic"),
+    wildcard_constraints:
+        dataset=IMAGE_DATASET_PATTERN,
+        model=ARITHMETIC_MODELS,
+    threads: THREADS
+    resources:
+        gpu=GPU_JOB,
+    shell:
+        "{PYTHON} -m genlib arithmetic --checkpoint {input.checkpoint} --classifier {input.classifier}"
+        " --out {output.shares} --picture {output.picture} --threads {threads} --device {DEVICE} > {log} 2>&1"
+
+
 rule sample_sweep:
     input:
         checkpoint=RUN.checkpoint,
