@@ -300,26 +300,34 @@ def cmd_arithmetic(args: argparse.Namespace) -> int:
     from genlib.io.checkpoint import load_checkpoint
     from genlib.io.figures import save_figure
     from genlib.metrics.backbones import load_backbone
-    from genlib.sampling.arithmetic import latent_arithmetic
+    from genlib.sampling.arithmetic import NoDistinctDigits, latent_arithmetic
     from genlib.sampling.samples import load_sampling_model
     from genlib.training.device import Accelerator
 
     _set_threads(args.threads)
     device = Accelerator.choose(args.device).device
     checkpoint = load_checkpoint(args.checkpoint)
-    if checkpoint["status"] == "diverged":
+
+    def no_result(status: str, reason: str) -> int:
         from genlib.io.figures import plt
 
-        figure = plt.figure(figsize=(4, 1))
-        figure.text(0.5, 0.5, "diverged: no latent arithmetic", ha="center")
+        figure = plt.figure(figsize=(5, 0.8))
+        figure.text(0.5, 0.5, f"no latent arithmetic: {reason}", ha="center", va="center", fontsize=8, wrap=True)
         save_figure(figure, args.picture)
-        write_json(args.out, {"status": "diverged"})
+        write_json(args.out, {"status": status, "reason": reason})
+        print(f"{args.checkpoint}: {reason}")
         return 0
+
+    if checkpoint["status"] == "diverged":
+        return no_result("diverged", f"the run diverged at step {checkpoint['step']}")
     model = load_sampling_model(checkpoint, path=args.checkpoint).to(device)
     classifier = load_backbone("classifier", args.classifier, device=device)
-    result, figure = latent_arithmetic(
-        model, lambda images: classifier.embed(images)[1], samples=args.samples, trials=args.trials, seed=args.seed
-    )
+    try:
+        result, figure = latent_arithmetic(
+            model, lambda images: classifier.embed(images)[1], samples=args.samples, trials=args.trials, seed=args.seed
+        )
+    except NoDistinctDigits as reason:  # an untrained or collapsed generator: a result to report, not a fault
+        return no_result("no-digits", str(reason))
     save_figure(figure, args.picture)
     write_json(args.out, {"status": "completed", **result.to_dict()})
     print(f"{args.checkpoint}: {result}")

@@ -145,7 +145,7 @@ def test_the_schedule_stabilises_then_fades_in_by_images_shown_as_the_authors_tr
     assert settings.phase_at(10**6) == (3, 1.0)
     assert settings.growth_images == 3 * 900 and settings.total_images == 3 * 900 + 600
     assert settings.steps == math.ceil(3300 / 16)
-    assert settings.phase_boundaries()[:2] == [(600 // 16 + 1, "8 px fades in"), (math.ceil(900 / 16), "8 px")]
+    assert settings.phase_boundaries()[:2] == [(600, "8 px fades in"), (900, "8 px")]
 
 
 def test_bad_growth_settings_are_refused_naming_the_key():
@@ -232,4 +232,4 @@ def test_the_trained_model_samples_full_size_images_through_the_registry(tmp_pat
     FAMILY.draw_picture("growth", checkpoint, tmp_path, out, device=torch.device("cpu"))
     assert out.stat().st_size > 1000
     marks = FAMILY.identity(checkpoint["settings"])["curve_marks"]
-    assert marks[0] == [4, "8 px fades in"] and marks[-1] == [14, "16 px"]
+    assert marks[0] == [24, "8 px fades in"] and marks[-1] == [112, "16 px"]

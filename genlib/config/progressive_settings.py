@@ -109,16 +109,13 @@ class ProgressiveSettings:
         return index + 1, (within - self.stabilise_images) / self.fade_images
 
     def phase_boundaries(self) -> list[tuple[int, str]]:
-        """(step, label) where each fade starts and ends: the marks of curves over training."""
+        """(real images shown, label) where each fade starts and ends: the marks of curves over training."""
         marks = []
         for index in range(1, len(self.resolutions)):
             start = index * self.stabilise_images + (index - 1) * self.fade_images
             size = self.resolutions[index]
-            # after k steps, k x batch_size images are shown: a fade starts once more than `start` are
-            # (phase_at), and ends once `start + fade_images` are
-            marks.append((start // self.batch_size + 1, f"{size} px fades in"))
-            marks.append((math.ceil((start + self.fade_images) / self.batch_size), f"{size} px"))
-        return [(step, label) for step, label in marks if step <= self.steps]
+            marks += [(start, f"{size} px fades in"), (start + self.fade_images, f"{size} px")]
+        return [(images, label) for images, label in marks if images < self.total_images]
 
     @property
     def data_kind(self) -> DataKind:

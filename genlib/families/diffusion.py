@@ -129,7 +129,13 @@ def train_diffusion(
     def monitored(step: int) -> None:
         if monitor is not None and settings.monitor_every:
             run.observe(
-                step, training.sampled_network(), lambda net: monitor(_sampling_model(net, settings, spec)), accelerator
+                step,
+                training.sampled_network(),
+                lambda net: {
+                    **monitor(_sampling_model(net, settings, spec)),
+                    "images": float(step * settings.batch_size),
+                },
+                accelerator,
             )
 
     training.model.train()

@@ -216,7 +216,11 @@ def train_gan(
             run.observe(
                 step,
                 training.sampled_network(step),
-                lambda net: monitor(_sampling_model(net, settings, data.spec)),
+                # real images the discriminator has seen: the x-axis that compares runs of different n_critic
+                lambda net: {
+                    **monitor(_sampling_model(net, settings, data.spec)),
+                    "images": float(step * settings.batch_size * settings.n_critic),
+                },
                 accelerator,
             )
 

@@ -178,19 +178,23 @@ def _fid_curves(dataset: str, these_runs: pd.DataFrame, backbone: str) -> plt.Fi
     figure, axes = plt.subplots(1, 2 if with_modes else 1, figsize=(11 if with_modes else 7, 3.6), squeeze=False)
     colours = dict(zip(dict.fromkeys(these_runs["model"]), plt.rcParams["axes.prop_cycle"].by_key()["color"] * 3))
     plotted = set()
+    # real images shown is the common clock of runs of different batch sizes and critic steps; curves that do
+    # not record it (older runs) are drawn by generator step
+    by_images = bool(curves) and all("images" in curve for _, curve in curves.values())
+    x = "images" if by_images else "step"
     for model, curve in curves.values():
         label = model if model not in plotted else None
         plotted.add(model)
         style = {"color": colours[model], "lw": 1, "alpha": 0.8, "label": label, "marker": "."}
-        axes[0, 0].plot(curve["step"], curve["fid"], **style)
+        axes[0, 0].plot(curve[x], curve["fid"], **style)
         if with_modes and "classes_covered" in curve:
-            axes[0, 1].plot(curve["step"], curve["classes_covered"], **style)
-    for model, model_marks in marks.items():
-        for step, label in model_marks:
+            axes[0, 1].plot(curve[x], curve["classes_covered"], **style)
+    for model, model_marks in marks.items() if by_images else ():
+        for images, label in model_marks:
             for axis in axes[0]:
-                axis.axvline(step, color=colours[model], lw=0.6, ls=":", alpha=0.7)
+                axis.axvline(images, color=colours[model], lw=0.6, ls=":", alpha=0.7)
             axes[0, 0].annotate(
-                label, (step, 1.0), xycoords=("data", "axes fraction"), rotation=90, fontsize=6, va="top",
+                label, (images, 1.0), xycoords=("data", "axes fraction"), rotation=90, fontsize=6, va="top",
                 ha="right", color=colours[model],
             )  # fmt: skip
     axes[0, 0].set_ylabel(f"{backbone} FID (small sample)", fontsize=8)
@@ -203,7 +207,7 @@ def _fid_curves(dataset: str, these_runs: pd.DataFrame, backbone: str) -> plt.Fi
         axes[0, 1].set_ylabel("classes covered by the small sample", fontsize=8)
         axes[0, 1].set_title(f"{dataset}: modes over training", fontsize=9)
     for axis in axes[0]:
-        axis.set_xlabel("generator step", fontsize=8)
+        axis.set_xlabel("real images shown" if by_images else "generator step", fontsize=8)
         if plotted:
             axis.legend(fontsize=7)
     figure.tight_layout()
@@ -224,9 +228,12 @@ def _arithmetic_table(these_runs: pd.DataFrame) -> str:
     rows = []
     for model, group in these_runs.groupby("model", sort=False):
         found = [paths.run_at(r).arithmetic for r in group["run_dir"] if Path(paths.run_at(r).arithmetic).is_file()]
-        shares = [read_json(f) for f in found]
-        shares = [s for s in shares if s.get("status") == "completed"]
+        read = [read_json(f) for f in found]
+        shares = [s for s in read if s.get("status") == "completed"]
         if not shares:
+            if read:  # every seed without a result: say why
+                reason = html.escape(read[0].get("reason", read[0].get("status", "")))
+                rows.append(f"<tr><td>{html.escape(model)}</td><td>0</td><td colspan='5'>{reason}</td></tr>")
             continue
         cells = []
         for key, _ in ARITHMETIC_COLUMNS:

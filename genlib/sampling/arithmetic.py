@@ -32,6 +32,11 @@ EXEMPLARS = 3  # latents averaged per concept (Radford et al. 2016, Fig. 7: "thr
 CONFIDENT = 0.9  # exemplars are samples the classifier reads with at least this probability
 QUARTER = 0.25  # thin: the bottom quarter of a digit's ink; thick: the top quarter
 
+
+class NoDistinctDigits(ValueError):
+    """The generator's samples hold too few confidently read digits to choose exemplars from (a result, not a fault)."""
+
+
 Classify = Callable[[np.ndarray], np.ndarray]  # uint8 images (N, C, H, W) -> class probabilities (N, K)
 
 
@@ -89,7 +94,7 @@ def latent_arithmetic(
         low, high = np.quantile(amount[members], [QUARTER, 1 - QUARTER])
         groups[d] = {"thin": members[amount[members] <= low], "thick": members[amount[members] >= high]}
     if len(groups) < 2:
-        raise ValueError(
+        raise NoDistinctDigits(
             f"latent arithmetic needs at least 2 digits with {4 * EXEMPLARS} confident samples each among {samples}; "
             f"found {len(groups)}: the generator has not learned distinct digits"
         )
