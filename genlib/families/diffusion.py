@@ -128,15 +128,9 @@ def train_diffusion(
 
     def monitored(step: int) -> None:
         if monitor is not None and settings.monitor_every:
-            run.observe(
-                step,
-                training.sampled_network(),
-                lambda net: {
-                    **monitor(_sampling_model(net, settings, spec)),
-                    "images": float(step * settings.batch_size),
-                },
-                accelerator,
-            )
+            shown = {"images": float(step * settings.batch_size)}  # the clock curves of different batches share
+            row = lambda net: {**monitor(_sampling_model(net, settings, spec)), **shown}  # noqa: E731
+            run.observe(step, training.sampled_network(), row, accelerator)
 
     training.model.train()
     status, step = run.loop(

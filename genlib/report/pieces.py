@@ -45,9 +45,12 @@ LOSS_LABELS = {
     "g_cycle": "G cycle terms",
     "g_identity": "G identity terms",
     "g_content": "G content term",
+    "drift": "drift term E[D(x)^2]",
 }
 # Diffusion-GAN's state, logged beside the losses (genlib.families.gan) and drawn apart (`diffusion_chain_curves`).
 DIFFUSION_COLUMNS = ("diffusion_p", "diffusion_T")
+# Training state logged beside the losses that is not a loss: a progressive GAN's growth (genlib.families.progressive).
+STATE_COLUMNS = (*DIFFUSION_COLUMNS, "resolution", "alpha")
 LOSS_COLOURS = ("tab:blue", "tab:red", "tab:green", "tab:purple", "tab:orange")
 PUBLISHED_COLUMNS = (
     "dataset",
@@ -100,9 +103,7 @@ def loss_curves(dataset: str, these_runs: pd.DataFrame) -> plt.Figure:
             smooth = max(1, len(losses) // 100)
             # Every loss a family logs (GANs: D and G; diffusion: the denoising loss); a column that is
             # zero throughout (a GAN's gradient penalty when it has none) is left out.
-            shown = [
-                c for c in losses.columns if c != "step" and c not in DIFFUSION_COLUMNS and losses[c].abs().sum() > 0
-            ]
+            shown = [c for c in losses.columns if c != "step" and c not in STATE_COLUMNS and losses[c].abs().sum() > 0]
             for column, colour in zip(shown, LOSS_COLOURS):
                 curve = losses[column].rolling(smooth, min_periods=1).mean()
                 axis.plot(
