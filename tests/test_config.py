@@ -357,7 +357,9 @@ def test_misspelt_dataset_key_names_the_dataset_and_allowed_keys():
 def test_image_size_a_dcgan_cannot_take_fails_before_training():
     config = image_config()
     config["data"]["mnist"]["image_size"] = 48
-    assert "image_size 48 is not allowed; allowed values: 28, 32, 64" in problems_of(config)
+    assert "image_size 48 is not allowed; allowed values: 28, 32, 64, 128, 256" in problems_of(config)
+    config["data"]["mnist"]["image_size"] = 128
+    assert "network dcgan is built for square 28, 32 or 64 px images; mnist has 128 x 128" in problems_of(config)
 
 
 def test_conditional_model_on_an_unlabelled_folder_is_rejected():

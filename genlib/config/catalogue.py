@@ -45,8 +45,9 @@ CLASS_NAMES: dict[str, tuple[str, ...]] = {
     # class 100 r + 10 g + b is the triple (r, g, b) of the digits in the red, green and blue channels
     "stacked-mnist": tuple(f"{i:0{STACKED_CHANNELS}d}" for i in range(DIGIT_CLASSES**STACKED_CHANNELS)),
 }
-IMAGE_SIZES: tuple[int, ...] = (28, 32, 64)  # square sizes the image networks are built for
-FOLDER_IMAGE_SIZES: tuple[int, ...] = (32, 64)  # sizes an image folder may be resized to
+IMAGE_SIZES: tuple[int, ...] = (28, 32, 64, 128, 256)  # square sizes an image dataset may be resized to
+DCGAN_SIZES: tuple[int, ...] = (28, 32, 64)  # square sizes the DCGAN and MLP image networks are built for
+FOLDER_IMAGE_SIZES: tuple[int, ...] = (32, 64, 128, 256)  # sizes an image folder may be resized to
 # Image-to-image sets (genlib.data.translation), by source; the paired ones hold aligned (A, B) images.
 TRANSLATION_SOURCES: tuple[str, ...] = (
     "mnist-edges",

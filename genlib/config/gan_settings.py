@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from genlib.config.catalogue import IMAGE_SIZES, MIXTURE_NAMES, DataKind, DataSpec, data_kind
+from genlib.config.catalogue import DCGAN_SIZES, MIXTURE_NAMES, DataKind, DataSpec, data_kind
 from genlib.config.validation import SettingsError, bounded, check_bounds
 
 Objective = Literal["minimax", "nonsaturating", "wasserstein", "least-squares", "hinge"]
@@ -167,7 +167,7 @@ class GANSettings:
             if spec.kind != "images":
                 return f"network dcgan needs images, but {self.dataset} holds {spec.kind}"
             channels, height, width = spec.shape
-            if height != width or height not in IMAGE_SIZES:
+            if height != width or height not in DCGAN_SIZES:
                 return (
                     f"network dcgan is built for square 28, 32 or 64 px images; {self.dataset} has {height} x {width}: "
                     f"set data.{self.dataset}.image_size to 28, 32 or 64"
