@@ -32,7 +32,8 @@ from genlib.config.progressive_settings import ProgressiveSettings
 from genlib.config.validation import from_dict, to_dict
 from genlib.families.interface import Monitor, SamplingModel, TrainingData, sampled_weights
 from genlib.gan.objectives import gradient_penalty, wasserstein_critic_loss, wasserstein_generator_loss
-from genlib.networks.progressive import ProgressiveDiscriminator, ProgressiveGenerator, faded_reals
+from genlib.networks.build import build_progressive_pair
+from genlib.networks.progressive import ProgressiveGenerator, faded_reals
 from genlib.training.device import Accelerator
 from genlib.training.ema import update_ema
 from genlib.training.resumable import ResumableRun, TrainResult
@@ -40,33 +41,6 @@ from genlib.training.resumable import ResumableRun, TrainResult
 FORMAT = "genlib.progressive/1"
 LOSS_COLUMNS = ("step", "d_loss", "g_loss", "penalty", "drift", "resolution", "alpha")
 GRID_IMAGES = 16  # images of each phase-end grid, from the same noise every time
-
-
-def build_progressive_pair(
-    settings: ProgressiveSettings, spec: DataSpec
-) -> tuple[ProgressiveGenerator, ProgressiveDiscriminator]:
-    """G and D of a run, for data of `spec` (checked first)."""
-    problem = settings.data_problem(spec)
-    if problem:
-        raise ValueError(problem)
-    channels, resolution = spec.shape[0], spec.shape[-1]
-    widths = {"channels_base": settings.channels_base, "channels_max": settings.channels_max}
-    generator = ProgressiveGenerator(
-        latent_dim=settings.latent_dim,
-        image_channels=channels,
-        resolution=resolution,
-        pixelnorm=settings.pixelnorm,
-        equalized=settings.equalized_lr,
-        **widths,
-    )
-    discriminator = ProgressiveDiscriminator(
-        image_channels=channels,
-        resolution=resolution,
-        stddev_group=settings.stddev_group,
-        equalized=settings.equalized_lr,
-        **widths,
-    )
-    return generator, discriminator
 
 
 class PhaseGrids:

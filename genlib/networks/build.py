@@ -1,14 +1,15 @@
-"""Networks of every family (GAN pairs, diffusion denoisers, translators), built from a run's settings and its data's spec."""
+"""Networks of every family (GAN pairs, diffusion denoisers, translators, progressive GANs), built from a run's settings and its data's spec."""
 
 from __future__ import annotations
 
 from torch import nn
 
 from genlib.config.catalogue import DataSpec
-from genlib.config.settings import DiffusionSettings, GANSettings, TranslationSettings
+from genlib.config.settings import DiffusionSettings, GANSettings, ProgressiveSettings, TranslationSettings
 from genlib.networks.dcgan import DCGANDiscriminator, DCGANGenerator
 from genlib.networks.mlp import MLPDiscriminator2D, MLPGenerator2D, MLPImageDiscriminator, MLPImageGenerator
 from genlib.networks.pacgan import MaxoutDiscriminator2D, PacGANGenerator2D, PackedDiscriminator
+from genlib.networks.progressive import ProgressiveDiscriminator, ProgressiveGenerator
 from genlib.networks.stacked_mnist import (
     UnrolledDCGANDiscriminator,
     UnrolledDCGANGenerator,
@@ -173,3 +174,30 @@ def build_critic(settings: TranslationSettings, spec: DataSpec, *, domain: str =
     return PatchDiscriminator(
         in_channels=channels, width=settings.d_channels, layers=settings.patch_layers_for(size), norm=settings.norm
     )
+
+
+def build_progressive_pair(
+    settings: ProgressiveSettings, spec: DataSpec
+) -> tuple[ProgressiveGenerator, ProgressiveDiscriminator]:
+    """G and D of a run, for data of `spec` (checked first)."""
+    problem = settings.data_problem(spec)
+    if problem:
+        raise ValueError(problem)
+    channels, resolution = spec.shape[0], spec.shape[-1]
+    widths = {"channels_base": settings.channels_base, "channels_max": settings.channels_max}
+    generator = ProgressiveGenerator(
+        latent_dim=settings.latent_dim,
+        image_channels=channels,
+        resolution=resolution,
+        pixelnorm=settings.pixelnorm,
+        equalized=settings.equalized_lr,
+        **widths,
+    )
+    discriminator = ProgressiveDiscriminator(
+        image_channels=channels,
+        resolution=resolution,
+        stddev_group=settings.stddev_group,
+        equalized=settings.equalized_lr,
+        **widths,
+    )
+    return generator, discriminator
