@@ -144,3 +144,49 @@ def test_refuses_images_below_16_px_and_mismatched_shapes():
         sliced_wasserstein_distance(np.zeros((4, 1, 8, 8), np.uint8), np.zeros((4, 1, 8, 8), np.uint8))
     with pytest.raises(ValueError, match="one shape"):
         sliced_wasserstein_distance(np.zeros((4, 1, 32, 32), np.uint8), np.zeros((4, 3, 32, 32), np.uint8))
+
+
+class MeanPixel(torch.nn.Module):
+    """A stand-in classifier: features are the image's mean and spread, two classes by brightness."""
+
+    def features(self, x):
+        flat = x.flatten(1)
+        return torch.stack([flat.mean(1), flat.std(1)], 1)
+
+    def head(self, features):
+        return torch.stack([features[:, 0], -features[:, 0]], 1)
+
+
+def evaluated(images, real, **settings):
+    from genlib.config.settings import EvaluationSettings
+    from genlib.evaluation.images import evaluate_image_samples
+    from genlib.metrics.backbones import Backbone, Reference
+    from genlib.metrics.frechet import gaussian_stats
+
+    backbone = Backbone("classifier", "c" * 64, "toy", MeanPixel(), torch.device("cpu"), accuracy=1.0)
+    features, probabilities = backbone.embed(real)
+    reference = Reference(
+        features, gaussian_stats(features), probabilities, np.zeros(len(real), np.int64), "classifier", "c" * 64, ""
+    )
+    info = {
+        "settings": {"dataset": "d", "model": "m", "seed": 0, "family": "gan", "objective": "nonsaturating",
+                     "network": "dcgan", "conditioning": "none"},
+        "family": "gan", "data_kind": "images", "status": "completed", "step": 1,
+    }  # fmt: skip
+    evaluation = EvaluationSettings(kid_subsets=2, kid_subset_size=10, **settings)
+    return evaluate_image_samples(images, None, info, backbone, reference, evaluation, "test", real_images=real)
+
+
+def test_every_image_evaluation_scores_the_swd_against_a_seeded_draw_of_held_out_images():
+    real, generated = smooth_images(0, n=60), smooth_images(1, n=40, sigma=2.5)
+    result = evaluated(generated, real, swd_images=30, sample_seed=7)
+    chosen = real[np.random.default_rng(7).permutation(60)[:30]]
+    expected = sliced_wasserstein_distance(chosen, generated[:30], seed=7)
+    assert result["metrics"]["swd"] == pytest.approx(expected.average)
+    assert result["metrics"]["swd_per_level"] == pytest.approx(
+        {"32": expected.per_level[0], "16": expected.per_level[1]}
+    )
+    assert "30 generated against 30 held-out real images" in result["protocol"]["swd"]
+    assert "swd" not in evaluated(generated, real, swd_images=0)["metrics"]
+    small = smooth_images(2, n=20, size=8)
+    assert "swd" not in evaluated(small, small)["metrics"]  # below 16 px: no pyramid level to score
