@@ -20,7 +20,7 @@ from genlib.metrics.swd import (
 BINOMIAL = np.outer([1, 4, 6, 4, 1], [1, 4, 6, 4, 1]) / 256.0
 
 
-def smooth_images(seed, n=160, size=32, sigma=1.5):
+def smooth_images(seed, n=80, size=32, sigma=1.5):
     """Blurred random fields in [0, 255]: images with structure at several scales."""
     rng = np.random.default_rng(seed)
     noise = rng.normal(size=(n, 1, size, size))
@@ -131,7 +131,7 @@ def test_a_set_against_itself_is_near_zero_and_the_distance_grows_with_added_noi
 
 
 def test_matches_an_independent_computation_of_the_metric():
-    real, fake = smooth_images(0, n=120), smooth_images(1, n=120, sigma=2.5)  # coarser structure: a real gap
+    real, fake = smooth_images(0, n=60), smooth_images(1, n=60, sigma=2.5)  # coarser structure: a real gap
     ours = sliced_wasserstein_distance(real, fake, seed=0)
     theirs = independent_swd(real, fake, np.random.default_rng(0))
     # different random patches and directions: the two estimates agree to their sampling noise
@@ -178,15 +178,15 @@ def evaluated(images, real, **settings):
 
 
 def test_every_image_evaluation_scores_the_swd_against_a_seeded_draw_of_held_out_images():
-    real, generated = smooth_images(0, n=60), smooth_images(1, n=40, sigma=2.5)
-    result = evaluated(generated, real, swd_images=30, sample_seed=7)
-    chosen = real[np.random.default_rng(7).permutation(60)[:30]]
-    expected = sliced_wasserstein_distance(chosen, generated[:30], seed=7)
+    real, generated = smooth_images(0, n=40), smooth_images(1, n=30, sigma=2.5)
+    result = evaluated(generated, real, swd_images=20, sample_seed=7)
+    chosen = real[np.random.default_rng(7).permutation(40)[:20]]
+    expected = sliced_wasserstein_distance(chosen, generated[:20], seed=7)
     assert result["metrics"]["swd"] == pytest.approx(expected.average)
     assert result["metrics"]["swd_per_level"] == pytest.approx(
         {"32": expected.per_level[0], "16": expected.per_level[1]}
     )
-    assert "30 generated against 30 held-out real images" in result["protocol"]["swd"]
+    assert "20 generated against 20 held-out real images" in result["protocol"]["swd"]
     assert "swd" not in evaluated(generated, real, swd_images=0)["metrics"]
     small = smooth_images(2, n=20, size=8)
     assert "swd" not in evaluated(small, small)["metrics"]  # below 16 px: no pyramid level to score
