@@ -62,9 +62,10 @@ class PhaseGrids:
 
 
 def phase_label(settings: ProgressiveSettings, level: int, alpha: float, step: int) -> str:
-    """A phase's name for pictures: "16 px, fading in (alpha 0.50)" or "16 px", with the images shown."""
+    """The name of a phase that ended, for pictures: "16 px faded in" (the end of a fade) or "16 px" (of a
+    stabilisation), with the real images shown by then."""
     size = settings.resolutions[level]
-    state = f"{size} px" if alpha >= 1.0 else f"{size} px fading in (alpha {alpha:.2f})"
+    state = f"{size} px" if alpha >= 1.0 else f"{size} px faded in"
     return f"{state}, {step * settings.batch_size:,} images"
 
 
