@@ -144,3 +144,30 @@ def test_an_analogue_task_sets_our_metric_beside_theirs_without_a_verdict_and_co
     assert "outside" not in html and "inside" not in html
     assert "ours L1+cGAN &gt; L1 &gt; cGAN; published L1+cGAN &gt; cGAN &gt; L1: <b>the same best method</b>" in html
     assert "published 0.66 (fcn per pixel accuracy, another protocol)" in html
+
+
+def test_an_analogue_ordering_is_given_per_dataset_when_a_preset_has_several():
+    runs = pd.DataFrame(
+        [
+            {"dataset": dataset, "model": model, "seed": 0, "status": "completed", "psnr": value}
+            for dataset, values in {"x2": {"sr": 25.4, "gan": 25.5}, "x4": {"sr": 18.8, "gan": 18.0}}.items()
+            for model, value in values.items()
+        ]
+    )
+    published = pd.DataFrame(
+        [
+            {"dataset": "bsd100", "method": m, "metric": "psnr", "value": v, "spread": np.nan,
+             "spread_kind": "none reported"}
+            for m, v in (("SRResNet", 27.58), ("SRGAN", 25.16))
+        ]
+    )  # fmt: skip
+    analogue = {"dataset": "bsd100", "metrics": {"psnr": "psnr"}}
+    table = reproduction_rows(runs, published, {"sr": "SRResNet", "gan": "SRGAN"}, ["psnr"], analogue)
+    html = reproduction_section(table, {"psnr": ("PSNR (dB)", "{:.2f}")}, [], "SRGAN Table 2")
+    assert (
+        "x2: PSNR (dB) vs their psnr: ours SRGAN &gt; SRResNet; published SRResNet &gt; SRGAN: <b>another best" in html
+    )
+    assert (
+        "x4: PSNR (dB) vs their psnr: ours SRResNet &gt; SRGAN; published SRResNet &gt; SRGAN: <b>the same ordering"
+        in html
+    )

@@ -175,30 +175,33 @@ def reproduction_section(
     )
 
 
-def method_orderings(table: pd.DataFrame) -> dict[str, tuple[list[str], list[str]]]:
-    """Per metric of an analogue table: the methods by our mean and by the published value, best first
-    (higher is better for every metric such a table compares: accuracies, PSNR, SSIM)."""
+def method_orderings(table: pd.DataFrame) -> dict[tuple[str, str], tuple[list[str], list[str]]]:
+    """Per (metric, dataset) of an analogue table: the methods by our mean and by the published value, best
+    first (higher is better for every metric such a table compares: accuracies, PSNR, SSIM)."""
     orderings = {}
-    for metric, group in table.groupby("metric", sort=False):
+    for (metric, dataset), group in table.groupby(["metric", "dataset"], sort=False):
         by_method = group.groupby("method", sort=False).first()
         ours = list(by_method["ours_mean"].sort_values(ascending=False).index)
         theirs = list(by_method["published"].sort_values(ascending=False).index)
-        orderings[metric] = (ours, theirs)
+        orderings[(metric, dataset)] = (ours, theirs)
     return orderings
 
 
 def _ordering_summary(table: pd.DataFrame, metric_names: dict[str, tuple[str, str]]) -> str:
-    """What an analogue table can say: whether our ordering of the methods is the paper's."""
+    """What an analogue table can say: whether our ordering of the methods is the paper's, per dataset."""
     lines = []
-    for metric, (ours, theirs) in method_orderings(table).items():
+    several = table["dataset"].nunique() > 1
+    for (metric, dataset), (ours, theirs) in method_orderings(table).items():
         their_metric = str(table.loc[table["metric"] == metric, "published_metric"].iloc[0]).replace("_", " ")
         verdict = (
             "the same ordering"
             if ours == theirs
             else ("the same best method" if ours[0] == theirs[0] else "another best method")
         )
+        label = metric_names.get(metric, (metric, ""))[0]
+        label = f"{dataset}: {label}" if several else label
         lines.append(
-            f"<li>{html.escape(metric_names.get(metric, (metric, ''))[0])} vs their {html.escape(their_metric)}: "
+            f"<li>{html.escape(label)} vs their {html.escape(their_metric)}: "
             f"ours {html.escape(' > '.join(ours))}; published {html.escape(' > '.join(theirs))}: <b>{verdict}</b></li>"
         )
     return (
