@@ -35,7 +35,7 @@ class EvaluationSettings:
     grid_size: int = bounded(64, minimum=1)  # images in the fixed-noise sample grid (a square number)
     # sliced Wasserstein distance (Karras et al. 2018) of at most this many generated images against as many
     # held-out real ones, on every image family's samples of at least 16 px; 0: off. The authors use 16,384;
-    # the cost is about 12 s per 1,000 images and pyramid level on one CPU core (genlib.metrics.swd)
+    # the cost is about 12 s per 1,000 images of 32 px (two pyramid levels) on one CPU core (genlib.metrics.swd)
     swd_images: int = bounded(2000, minimum=0)
 
     def __post_init__(self) -> None:
