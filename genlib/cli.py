@@ -254,6 +254,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
     from genlib.io.sample_archive import write_samples
     from genlib.sampling.samples import draw_samples
     from genlib.training.device import Accelerator
+    from genlib.training.resumable import release_final_state
 
     _set_threads(args.threads)
     sampler = {
@@ -278,6 +279,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
         data_dir=args.data,
     )
     write_samples(args.out, samples, info, labels=labels, extras=extras)
+    release_final_state(args.checkpoint)  # the train job is recorded by the time its checkpoint is sampled
     if args.pictures is not None:
         from genlib.sampling.pictures import draw_run_pictures
 

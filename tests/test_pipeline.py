@@ -456,6 +456,29 @@ def test_kill_9_of_snakemake_alone_stops_its_trainer_and_nothing_trained_is_lost
     assert_same_training(work, uninterrupted)
 
 
+def test_kill_9_the_moment_the_checkpoint_appears_loses_no_step_after_rerun_incomplete(tmp_path, uninterrupted):
+    """The trainer wrote its final checkpoint but Snakemake died before recording the job: --rerun-incomplete
+    deletes that checkpoint as incomplete, and the rerun publishes the final state kept in resume/ again."""
+    work = make_workdir(tmp_path, KILL_CONFIG)
+    process = start_and_wait_for_state(work)
+    checkpoint = work / KILL_RUN / "checkpoint.pt"
+    deadline = time.monotonic() + 300
+    while not checkpoint.exists() and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.005)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+    assert checkpoint.exists(), "training never wrote its checkpoint"
+
+    snakemake(work, "--unlock")
+    rerun = snakemake(work, "--rerun-incomplete", target="trained")
+    assert "train_points" in rerun.stdout + rerun.stderr, "Snakemake had recorded the job: the race was not hit"
+    assert resumed_from(work) == 1000
+    assert_same_training(work, uninterrupted)
+    assert (work / KILL_RUN / "resume" / "final.pt").exists()  # until the sample step has read the checkpoint
+    snakemake(work, target=f"{KILL_RUN}/samples.npz")
+    assert not (work / KILL_RUN / "resume").exists()
+
+
 def venv_inside(work: Path) -> str:
     """A virtual environment in `work`/.venv that sees this one's packages (as a clone with the README's venv)."""
     import site

@@ -1,5 +1,6 @@
 """Training: determinism, exact resume after an interruption, checkpoint contents, divergence."""
 
+import os
 import csv
 import dataclasses
 
@@ -99,7 +100,9 @@ def test_interrupted_and_resumed_run_equals_straight_run(tmp_path, data, model):
     for key in a["ema"]:
         assert torch.equal(a["ema"][key], b["ema"][key])
     assert read_losses(tmp_path / "straight" / "losses.csv") == read_losses(tmp_path / "resumed" / "losses.csv")
-    assert not resume_dir_for(resumed).exists(), "in-progress state is removed once the run is complete"
+    resume = resume_dir_for(resumed)
+    assert not (resume / "state.pt").exists(), "in-progress snapshots are removed once the run is complete"
+    assert os.path.samefile(resume / "final.pt", resumed), "the final state stays, as the checkpoint's hard link"
     # Not only the same tensors: the same bytes, so the SHA-256 that provenance records is the same too.
     assert straight.read_bytes() == resumed.read_bytes()
 

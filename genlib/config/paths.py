@@ -105,7 +105,8 @@ class RunPaths:
 
     @property
     def resume(self) -> str:
-        """Folder of the in-progress state of a training run (removed once the checkpoint is final)."""
+        """Folder of the in-progress state of a training run; after the run it holds the final state until the
+        sample step has read the checkpoint (genlib.training.resumable.release_final_state)."""
         return self.file("resume")
 
     @property
@@ -121,6 +122,12 @@ class RunPaths:
     def resume_previous_state(self) -> str:
         """The snapshot before the last one, kept in case the last one is damaged."""
         return f"{self.resume}/state.previous.pt"
+
+    @property
+    def resume_final_state(self) -> str:
+        """The finished run's checkpoint (a hard link to it where the file system has them), kept outside the
+        job's outputs: a rerun that finds the checkpoint deleted (--rerun-incomplete) publishes it again."""
+        return f"{self.resume}/final.pt"
 
     @property
     def resume_losses(self) -> str:

@@ -21,24 +21,25 @@ import torch.nn.functional as F
 from torch import nn
 
 from genlib.config.catalogue import DataSpec, data_kind
-from genlib.config.settings import DiffusionSettings, from_dict, to_dict
+from genlib.config.settings import DiffusionSettings, from_dict
 from genlib.diffusion.generator import DiffusionSampler
 from genlib.diffusion.samplers import visited_timesteps
 from genlib.diffusion.schedules import NoiseSchedule, q_sample
-from genlib.families.interface import Monitor, SamplingModel, TrainingData, sampled_weights
+from genlib.families.interface import SamplingModel, TrainingData, sampled_weights
 from genlib.io.mosaic import save_png, tile
 from genlib.networks.build import build_denoiser
 from genlib.training.device import Accelerator
 from genlib.training.ema import update_ema
-from genlib.training.resumable import ResumableRun, TrainResult
+from genlib.training.resumable import TrainResult
+from genlib.training.template import CheckpointFormat, RunTraining, train_resumably
 
 log = logging.getLogger(__name__)
 
 LOSS_COLUMNS = ("step", "loss")
-FORMAT = "genlib.diffusion/2"
+CHECKPOINT = CheckpointFormat("diffusion", "genlib.diffusion/2")
 
 
-class DenoiserTraining:
+class DenoiserTraining(RunTraining):
     """The state of one diffusion run in training: epsilon network, EMA, optimiser, schedule, data, random generator."""
 
     def __init__(self, settings: DiffusionSettings, data: TrainingData, accelerator: Accelerator):
@@ -53,6 +54,7 @@ class DenoiserTraining:
         self.samples = data.samples.to(device)
         self.labels = data.labels.to(device) if data.labels is not None and settings.conditional else None
         self.parts = {"model": self.model, "ema": self.ema, "optimizer": self.optimizer}
+        self.watched = (self.model,)
 
     def iteration(self, step: int) -> tuple[dict[str, float], dict[str, str]]:
         """One step of Algorithm 1 of Ho et al. 2020: x_0, t and eps drawn, the simple loss descended."""
@@ -79,9 +81,11 @@ class DenoiserTraining:
         value = loss.item()
         return {"step": step, "loss": value}, {"loss": f"{value:.4f}"}
 
-    def sampled_network(self) -> nn.Module:
-        """The network that samples are drawn with: the EMA copy when there is one."""
-        return self.ema if self.ema is not None else self.model
+    def monitor_view(self, step: int) -> tuple[nn.Module, Callable[[nn.Module], SamplingModel], dict[str, float]]:
+        """The EMA network inside the configured sampler; the clock curves of different batches share."""
+        network = self.ema if self.ema is not None else self.model
+        shown = {"images": float(step * self.settings.batch_size)}
+        return network, lambda net: _sampling_model(net, self.settings, self.spec), shown
 
 
 def train_diffusion(
@@ -89,61 +93,16 @@ def train_diffusion(
     data: TrainingData,
     checkpoint_path: str | Path,
     losses_path: str | Path,
-    *,
-    accelerator: Accelerator | None = None,
-    monitor: Monitor | None = None,
-    on_step: Callable[[int], None] | None = None,
-    progress: bool = True,
+    **options: Any,
 ) -> TrainResult:
     """Train one diffusion model on `data`; write its final checkpoint and loss log atomically.
 
-    `monitor` is called every `monitor_every` steps with the EMA network inside the configured
-    sampler, as for the GANs.
+    `options` are those of genlib.training.template.train_resumably (accelerator, monitor, on_step, progress).
     """
-    accelerator = accelerator or Accelerator.choose("cpu")
-    spec = data.spec
-    run = ResumableRun(
-        checkpoint_path,
-        losses_path,
-        fmt=FORMAT,
-        settings=to_dict(settings),
-        columns=LOSS_COLUMNS,
-        data_sha256=data.sha256,
+    build = lambda accelerator: DenoiserTraining(settings, data, accelerator)  # noqa: E731
+    return train_resumably(
+        CHECKPOINT, settings, data, checkpoint_path, losses_path, build, columns=LOSS_COLUMNS, **options
     )
-    training = DenoiserTraining(settings, data, accelerator)
-
-    def state(step: int, status: str) -> dict[str, Any]:
-        return {
-            "format": FORMAT,
-            "family": "diffusion",
-            "data_kind": spec.kind,
-            "settings": to_dict(settings),
-            "data_spec": spec.to_dict(),
-            "step": step,
-            "status": status,
-            **run.snapshot(training.parts, training.rng),
-        }
-
-    start = run.resume(training.parts, training.rng)
-
-    def monitored(step: int) -> None:
-        if monitor is not None and settings.monitor_every:
-            shown = {"images": float(step * settings.batch_size)}  # the clock curves of different batches share
-            row = lambda net: {**monitor(_sampling_model(net, settings, spec)), **shown}  # noqa: E731
-            run.observe(step, training.sampled_network(), row, accelerator)
-
-    training.model.train()
-    status, step = run.loop(
-        settings,
-        start,
-        training.iteration,
-        state=state,
-        monitored=monitored,
-        on_step=on_step,
-        progress=progress,
-        watched=(training.model,),
-    )
-    return run.close(state(step, status), status=status, step=step, resumed_from=start, device=accelerator.describe())
 
 
 def _sampling_model(denoiser: nn.Module, settings: DiffusionSettings, spec: DataSpec) -> SamplingModel:

@@ -15,18 +15,17 @@ from __future__ import annotations
 import copy
 import logging
 import shutil
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import torch
-from tqdm import tqdm
+from torch import nn
 
 from genlib.config.catalogue import DataSpec
 from genlib.config.experiment import group_problem
 from genlib.config.settings import GANSettings, from_dict, to_dict
-from genlib.families.interface import Monitor, SamplingModel, TrainingData, sampled_weights
+from genlib.families.interface import SamplingModel, TrainingData, sampled_weights
 from genlib.gan.batched import StackedAdversaries, StackedNetwork, StackedOptimizerView, StackedView
 from genlib.gan.diffusion_gan import diffused
 from genlib.gan.objectives import objective
@@ -34,14 +33,22 @@ from genlib.gan.step import Adversaries, discriminator_step, generator_step, sim
 from genlib.networks.build import build_discriminator, build_generator
 from genlib.training.device import Accelerator
 from genlib.training.ema import standing_statistics, update_ema
-from genlib.training.ownership import OrphanedRunError
-from genlib.training.resumable import ResumableRun, TrainResult, divergence_of, refuse_shared_folders
+from genlib.training.resumable import (
+    ResumableRun,
+    TrainResult,
+    divergence_of,
+    is_final,
+    progress_bar,
+    refuse_shared_folders,
+    step_loop,
+)
+from genlib.training.template import CheckpointFormat, RunTraining, train_resumably
 
 log = logging.getLogger(__name__)
 
 LOSS_COLUMNS = ("step", "d_loss", "g_loss", "penalty")
 DIFFUSION_COLUMNS = ("diffusion_p", "diffusion_T")  # Diffusion-GAN's strength and chain length after each step
-FORMAT = "genlib.gan/3"
+CHECKPOINT = CheckpointFormat("gan", "genlib.gan/3")
 
 
 def build_optimizer(params: Any, settings: GANSettings, lr: float) -> torch.optim.Optimizer:
@@ -52,7 +59,7 @@ def build_optimizer(params: Any, settings: GANSettings, lr: float) -> torch.opti
     return torch.optim.RMSprop(params, lr=lr)
 
 
-class AdversarialTraining:
+class AdversarialTraining(RunTraining):
     """The state of one GAN run in training: networks, optimisers, EMA, data and random generator."""
 
     def __init__(self, settings: GANSettings, data: TrainingData, accelerator: Accelerator):
@@ -89,6 +96,7 @@ class AdversarialTraining:
             "opt_g": self.nets.opt_g,
             "opt_d": self.nets.opt_d,
         }
+        self.watched = (generator, discriminator)
 
     def real_batch(self) -> tuple[torch.Tensor, torch.Tensor | None]:
         """A minibatch of real samples (and their labels) drawn with replacement."""
@@ -170,19 +178,32 @@ class AdversarialTraining:
         standing_statistics(self.ema, forward_pass)
         return self.ema
 
+    def monitor_view(self, step: int) -> tuple[nn.Module, Callable[[nn.Module], SamplingModel], dict[str, float]]:
+        """The sampled generator, and the real images the discriminator has seen: the x-axis that compares runs
+        of different n_critic."""
+        shown = {"images": float(step * self.settings.batch_size * self.settings.n_critic)}
+        return self.sampled_network(step), lambda net: _sampling_model(net, self.settings, self.spec), shown
+
+    def before_close(self, step: int, status: str) -> None:
+        self.sampled_network(step)  # the EMA generator's own batch-norm statistics, saved with it
+
 
 def _resumable_run(
     settings: GANSettings, data: TrainingData, checkpoint_path: str | Path, losses_path: str | Path
 ) -> ResumableRun:
-    """The resume state, loss log and final files of one GAN run (the single-run and the batched trainer's)."""
+    """The resume state, loss log and final files of one run of the batched trainer, as `train_gan`'s."""
     return ResumableRun(
         checkpoint_path,
         losses_path,
-        fmt=FORMAT,
+        fmt=CHECKPOINT.version,
         settings=to_dict(settings),
-        columns=LOSS_COLUMNS + (DIFFUSION_COLUMNS if settings.diffusion_gan else ()),
+        columns=loss_columns(settings),
         data_sha256=data.sha256,
     )
+
+
+def loss_columns(settings: GANSettings) -> tuple[str, ...]:
+    return LOSS_COLUMNS + (DIFFUSION_COLUMNS if settings.diffusion_gan else ())
 
 
 def train_gan(
@@ -190,54 +211,16 @@ def train_gan(
     data: TrainingData,
     checkpoint_path: str | Path,
     losses_path: str | Path,
-    *,
-    accelerator: Accelerator | None = None,
-    monitor: Monitor | None = None,
-    on_step: Callable[[int], None] | None = None,
-    progress: bool = True,
+    **options: Any,
 ) -> TrainResult:
-    """Train one GAN on `data` and write its final checkpoint and loss log atomically.
+    """Train one GAN on `data` and write its final checkpoint and loss log atomically (resumably).
 
-    In-progress state lives in `resume_dir_for(checkpoint_path)` and is resumed from when its
-    settings match; it is removed once the final checkpoint is in place. `monitor` is called every
-    `settings.monitor_every` steps (and at the start and the end) with the generator in eval mode.
-    `on_step(step)` is called after every generator step, once that step's checkpoint (if any) is written.
+    `options` are those of genlib.training.template.train_resumably (accelerator, monitor, on_step,
+    progress); the monitor sees the sampled generator in eval mode.
     """
-    accelerator = accelerator or Accelerator.choose("cpu")
-    run = _resumable_run(settings, data, checkpoint_path, losses_path)
-    training = AdversarialTraining(settings, data, accelerator)
-    start = run.resume(training.parts, training.rng)
-
-    def state(step: int, status: str) -> dict[str, Any]:
-        return _checkpoint(settings, data.spec, step, status, run.snapshot(training.parts, training.rng))
-
-    def monitored(step: int) -> None:
-        if monitor is not None and settings.monitor_every:
-            run.observe(
-                step,
-                training.sampled_network(step),
-                # real images the discriminator has seen: the x-axis that compares runs of different n_critic
-                lambda net: {
-                    **monitor(_sampling_model(net, settings, data.spec)),
-                    "images": float(step * settings.batch_size * settings.n_critic),
-                },
-                accelerator,
-            )
-
-    training.nets.generator.train()
-    training.nets.discriminator.train()
-    status, step = run.loop(
-        settings,
-        start,
-        training.iteration,
-        state=state,
-        monitored=monitored,
-        on_step=on_step,
-        progress=progress,
-        watched=(training.nets.generator, training.nets.discriminator),
-    )
-    training.sampled_network(step)  # the EMA generator's own batch-norm statistics, saved with it
-    return run.close(state(step, status), status=status, step=step, resumed_from=start, device=accelerator.describe())
+    build = lambda accelerator: AdversarialTraining(settings, data, accelerator)  # noqa: E731
+    columns = loss_columns(settings)
+    return train_resumably(CHECKPOINT, settings, data, checkpoint_path, losses_path, build, columns=columns, **options)
 
 
 def train_gan_group(
@@ -331,7 +314,7 @@ class GroupTraining:
     def state(self, k: int, step: int, status: str) -> dict[str, Any]:
         """Run k's checkpoint (or resume state) in the format of `train_gan`."""
         snapshot = self.runs[k].snapshot(self.parts[k], self.rngs[k])
-        return _checkpoint(self.settings_list[k], self.spec, step, status, snapshot)
+        return CHECKPOINT.record(self.settings_list[k], self.spec, step, status, snapshot)
 
     def close(self, k: int, step: int, status: str) -> None:
         self.results[k] = self.runs[k].close(
@@ -363,52 +346,60 @@ class GroupTraining:
         for k in self.active:
             self.runs[k].save(self.state(k, step, "running"))
 
+    def advance(self, step: int) -> bool:
+        """One batched iteration of every run; False once none is left (every run diverged)."""
+        self.record(step, *self.nets.iteration(self.first, self.real_batch, self.rngs))
+        return bool(self.active)
+
     def train(self, *, on_step: Callable[[int], None] | None, progress: bool) -> list[TrainResult]:
         first = self.first
-        self.start = step = _resume_group(self.runs, self.parts, self.rngs)
+        finished = self.resume()
+        if finished is not None:
+            return finished
         self.generator.train()
         self.discriminator.train()
         description = f"{first.dataset}/{first.model} ({len(self.runs)} seeds)"
-        bar = tqdm(
-            total=first.steps,
-            initial=self.start,
-            desc=description,
-            unit="step",
-            disable=not progress,
-            file=sys.stderr,
-            mininterval=0.5 if sys.stderr.isatty() else 10.0,  # a log file gets a line every 10 s
-        )
-        with bar:
-            for step in range(self.start + 1, first.steps + 1):
-                self.record(step, *self.nets.iteration(first, self.real_batch, self.rngs))
-                bar.update(1)
-                if not self.active:
-                    break
-                if step % first.checkpoint_every == 0 and step < first.steps:
-                    self.save(step)
-                if on_step is not None:
-                    on_step(step)
-                parent = self.runs[0].parent
-                if parent.gone():
-                    self.save(step)
-                    raise OrphanedRunError(
-                        f"the Snakemake process (PID {parent.pid}) that started this job is gone: saved the resume "
-                        f"states at step {step} and stopped; run snakemake --unlock, then snakemake again to resume"
-                    )
+        with progress_bar(first.steps, self.start, description, enabled=progress) as bar:
+            _, step = step_loop(
+                first.steps,
+                self.start,
+                self.advance,
+                bar=bar,
+                save=self.save,
+                checkpoint_every=first.checkpoint_every,
+                on_step=on_step,
+                parent=self.runs[0].parent,
+                saved_where=lambda step: f"the resume states at step {step}",
+            )
         for k in self.active:
             self.close(k, step, "completed")
         return [self.results[k] for k in range(len(self.runs))]
 
+    def resume(self) -> list[TrainResult] | None:
+        """Load every run's resume state (`_resume_group`); when every run's final state is there (their
+        checkpoints deleted after training ended), publish them again and return their results."""
+        saved = [run.restore() for run in self.runs]
+        if all(state is not None and is_final(state) for state in saved):
+            return [run.republish(state) for run, state in zip(self.runs, saved)]
+        self.start = _resume_group(self.runs, saved, self.parts, self.rngs)
+        return None
 
-def _resume_group(runs: list[ResumableRun], parts: list[dict[str, Any]], rngs: list[torch.Generator]) -> int:
-    """Load every run's resume state when all are of one step; the step to start from (0: afresh)."""
-    saved = [run.restore() for run in runs]
+
+def _resume_group(
+    runs: list[ResumableRun],
+    saved: list[dict[str, Any] | None],
+    parts: list[dict[str, Any]],
+    rngs: list[torch.Generator],
+) -> int:
+    """Load every run's resume state (`saved`, as restored) when all are of one step and none is final; the step
+    to start from (0: afresh)."""
     steps = {None if s is None else int(s["step"]) for s in saved}
     if steps == {None}:
         return 0
-    if len(steps) != 1:
+    if len(steps) != 1 or any(is_final(s) for s in saved if s is not None):
         log.warning(
-            "the runs' resume states are of different steps (%s): the group starts afresh", sorted(map(str, steps))
+            "the runs' resume states are of different steps, or some runs had ended (%s): the group starts afresh",
+            sorted(map(str, steps)),
         )
         for run in runs:
             shutil.rmtree(run.resume_dir, ignore_errors=True)
@@ -422,22 +413,6 @@ def _resume_group(runs: list[ResumableRun], parts: list[dict[str, Any]], rngs: l
         run.curve = list(state["curve"])
     torch.set_rng_state(saved[0]["torch_rng"])
     return steps.pop()
-
-
-def _checkpoint(
-    settings: GANSettings, spec: DataSpec, step: int, status: str, snapshot: dict[str, Any]
-) -> dict[str, Any]:
-    """A checkpoint of this family: format, family, data kind and spec, settings, progress, and the saved parts."""
-    return {
-        "format": FORMAT,
-        "family": "gan",
-        "data_kind": spec.kind,
-        "settings": to_dict(settings),
-        "data_spec": spec.to_dict(),
-        "step": step,
-        "status": status,
-        **snapshot,
-    }
 
 
 def _sampling_model(generator: torch.nn.Module, settings: GANSettings, spec: DataSpec) -> SamplingModel:

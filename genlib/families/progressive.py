@@ -26,19 +26,21 @@ from typing import Any
 
 import numpy as np
 import torch
+from torch import nn
 
 from genlib.config.catalogue import DataSpec
 from genlib.config.progressive_settings import ProgressiveSettings
-from genlib.config.validation import from_dict, to_dict
-from genlib.families.interface import Monitor, SamplingModel, TrainingData, sampled_weights
+from genlib.config.validation import from_dict
+from genlib.families.interface import SamplingModel, TrainingData, sampled_weights
 from genlib.gan.objectives import gradient_penalty, wasserstein_critic_loss, wasserstein_generator_loss
 from genlib.networks.build import build_progressive_pair
 from genlib.networks.progressive import ProgressiveGenerator, faded_reals
 from genlib.training.device import Accelerator
 from genlib.training.ema import update_ema
-from genlib.training.resumable import ResumableRun, TrainResult
+from genlib.training.resumable import TrainResult
+from genlib.training.template import CheckpointFormat, RunTraining, train_resumably
 
-FORMAT = "genlib.progressive/1"
+CHECKPOINT = CheckpointFormat("progressive", "genlib.progressive/1")
 LOSS_COLUMNS = ("step", "d_loss", "g_loss", "penalty", "drift", "resolution", "alpha")
 GRID_IMAGES = 16  # images of each phase-end grid, from the same noise every time
 
@@ -74,7 +76,7 @@ def phase_key(phase: tuple[int, float]) -> tuple[int, bool]:
     return phase[0], phase[1] < 1.0
 
 
-class ProgressiveTraining:
+class ProgressiveTraining(RunTraining):
     """The state of one progressive run in training: networks, optimisers, EMA, data, random generator."""
 
     def __init__(self, settings: ProgressiveSettings, data: TrainingData, accelerator: Accelerator):
@@ -99,6 +101,7 @@ class ProgressiveTraining:
             "opt_d": self.opt_d,
             "phase_grids": self.grids,
         }
+        self.watched = (self.g, self.d)
         self.grow_to(self.phase(0))
 
     def phase(self, step: int) -> tuple[int, float]:
@@ -175,73 +178,37 @@ class ProgressiveTraining:
     def sampled_network(self) -> ProgressiveGenerator:
         return self.ema if self.ema is not None else self.g
 
+    def after_resume(self, start: int) -> None:
+        self.grow_to(self.phase(start))
+
+    def monitor_view(self, step: int) -> tuple[nn.Module, Callable[[nn.Module], SamplingModel], dict[str, float]]:
+        """The sampled generator at the growth state of `step`, the real images shown and its resolution."""
+        network = self.sampled_network()
+        network.grow_to(*self.phase(step))
+        row = {"images": float(step * self.settings.batch_size), "resolution": float(network.current_resolution)}
+        return network, lambda net: _sampling_model(net, self.settings), row
+
+    def before_close(self, step: int, status: str) -> None:
+        self.grow_to(self.phase(step))
+        if status == "completed":
+            self.grid(step, self.phase(step))
+
 
 def train_progressive(
     settings: ProgressiveSettings,
     data: TrainingData,
     checkpoint_path: str | Path,
     losses_path: str | Path,
-    *,
-    accelerator: Accelerator | None = None,
-    monitor: Monitor | None = None,
-    on_step: Callable[[int], None] | None = None,
-    progress: bool = True,
+    **options: Any,
 ) -> TrainResult:
-    """Train one progressive GAN on `data` and write its final checkpoint and loss log atomically (resumably)."""
-    accelerator = accelerator or Accelerator.choose("cpu")
-    run = ResumableRun(
-        checkpoint_path,
-        losses_path,
-        fmt=FORMAT,
-        settings=to_dict(settings),
-        columns=LOSS_COLUMNS,
-        data_sha256=data.sha256,
+    """Train one progressive GAN on `data` and write its final checkpoint and loss log atomically (resumably).
+
+    `options` are those of genlib.training.template.train_resumably (accelerator, monitor, on_step, progress).
+    """
+    build = lambda accelerator: ProgressiveTraining(settings, data, accelerator)  # noqa: E731
+    return train_resumably(
+        CHECKPOINT, settings, data, checkpoint_path, losses_path, build, columns=LOSS_COLUMNS, **options
     )
-    training = ProgressiveTraining(settings, data, accelerator)
-    start = run.resume(training.parts, training.rng)
-    training.grow_to(training.phase(start))
-
-    def state(step: int, status: str) -> dict[str, Any]:
-        return _checkpoint(settings, data.spec, step, status, run.snapshot(training.parts, training.rng))
-
-    def monitored(step: int) -> None:
-        if monitor is not None and settings.monitor_every:
-            network = training.sampled_network()
-            network.grow_to(*training.phase(step))
-            row = {"images": float(step * settings.batch_size), "resolution": float(network.current_resolution)}
-            run.observe(step, network, lambda net: {**monitor(_sampling_model(net, settings)), **row}, accelerator)
-
-    training.g.train()
-    training.d.train()
-    status, step = run.loop(
-        settings,
-        start,
-        training.iteration,
-        state=state,
-        monitored=monitored,
-        on_step=on_step,
-        progress=progress,
-        watched=(training.g, training.d),
-    )
-    training.grow_to(training.phase(step))
-    if status == "completed":
-        training.grid(step, training.phase(step))
-    return run.close(state(step, status), status=status, step=step, resumed_from=start, device=accelerator.describe())
-
-
-def _checkpoint(
-    settings: ProgressiveSettings, spec: DataSpec, step: int, status: str, snapshot: dict[str, Any]
-) -> dict[str, Any]:
-    return {
-        "format": FORMAT,
-        "family": "progressive",
-        "data_kind": spec.kind,
-        "settings": to_dict(settings),
-        "data_spec": spec.to_dict(),
-        "step": step,
-        "status": status,
-        **snapshot,
-    }
 
 
 def _sampling_model(generator: torch.nn.Module, settings: ProgressiveSettings) -> SamplingModel:

@@ -24,13 +24,14 @@ import torch
 from torch import nn
 
 from genlib.config.catalogue import DataSpec
-from genlib.config.settings import TranslationSettings, from_dict, to_dict
-from genlib.families.interface import Monitor, SamplingModel, TrainingData
+from genlib.config.settings import TranslationSettings, from_dict
+from genlib.families.interface import SamplingModel, TrainingData
 from genlib.io.checkpoint import load_checkpoint
 from genlib.io.mosaic import save_png, tile
 from genlib.networks.build import build_critic, build_translator
 from genlib.training.device import Accelerator
-from genlib.training.resumable import ResumableRun, TrainResult
+from genlib.training.resumable import TrainResult
+from genlib.training.template import CheckpointFormat, RunTraining, train_resumably
 from genlib.translation.pool import ImagePool
 from genlib.translation.steps import (
     AdversarialLoss,
@@ -44,7 +45,7 @@ from genlib.translation.steps import (
 
 log = logging.getLogger(__name__)
 
-FORMAT = "genlib.translation/1"
+CHECKPOINT = CheckpointFormat("translation", "genlib.translation/1")
 LOSS_COLUMNS = ("step", "d_loss", "g_loss", "g_adversarial", "g_l1", "g_cycle", "g_identity", "g_content")
 
 
@@ -57,7 +58,7 @@ def linear_decay(settings: TranslationSettings) -> Callable[[int], float]:
     return lambda step: 1.0 - max(0, step - start) / float(settings.steps - start + 1)
 
 
-class TranslationTraining:
+class TranslationTraining(RunTraining):
     """The state of one image-to-image run in training: networks, optimisers, schedules, pools, data, random generator."""
 
     def __init__(
@@ -116,6 +117,11 @@ class TranslationTraining:
                 )
             self.content = feature_content(content_network.to(device))
         self.a, self.b = data.samples.to(device), data.targets.to(device)
+        self.watched = (self.g, self.d)
+
+    def train_mode(self) -> None:
+        for network in (self.g, self.d, *([self.g_ba, self.d_a] if self.cycle else [])):
+            network.train()
 
     def batch(self) -> tuple[torch.Tensor, torch.Tensor]:
         """A minibatch of inputs and targets in [-1, 1]: aligned pairs, or independent draws from each domain."""
@@ -163,69 +169,49 @@ class TranslationTraining:
         log.info("generator initialised from %s", checkpoint_path)
 
 
+class FixedUpscaler(RunTraining):
+    """The bicubic baseline in training: nothing to learn; its checkpoint names the upscaler."""
+
+    def __init__(self, settings: TranslationSettings):
+        self.settings, self.rng = settings, torch.Generator()
+        self.parts, self.watched = {"generator": nn.Module()}, ()
+
+    @property
+    def steps(self) -> int:
+        return 0
+
+
 def train_translator(
     settings: TranslationSettings,
     data: TrainingData,
     checkpoint_path: str | Path,
     losses_path: str | Path,
     *,
-    accelerator: Accelerator | None = None,
-    monitor: Monitor | None = None,
-    on_step: Callable[[int], None] | None = None,
-    progress: bool = True,
     init_checkpoint: str | Path | None = None,
     content_network: nn.Module | None = None,
+    **options: Any,
 ) -> TrainResult:
-    """Train one translator on `data` and write its final checkpoint and loss log atomically (resumably)."""
-    accelerator = accelerator or Accelerator.choose("cpu")
+    """Train one translator on `data` and write its final checkpoint and loss log atomically (resumably).
+
+    `init_checkpoint`: the run whose generator this one starts from (`init_from`); `content_network`: the
+    feature network of a feature content loss. `options` are those of genlib.training.template.train_resumably.
+    """
     if settings.init_from is not None and init_checkpoint is None:
         raise ValueError(
             f"model {settings.model} starts from model {settings.init_from} (init_from): give its checkpoint"
         )
-    run = ResumableRun(
-        checkpoint_path, losses_path, fmt=FORMAT, settings=to_dict(settings), columns=LOSS_COLUMNS,
-        data_sha256=data.sha256,
-    )  # fmt: skip
-    if settings.method == "bicubic":  # a fixed baseline: nothing to train, its checkpoint names the upscaler
-        run.resume({}, torch.Generator())
-        final = _checkpoint(settings, data.spec, 0, "completed", {"generator": {}})
-        return run.close(final, status="completed", step=0, resumed_from=0, device=accelerator.describe())
-    training = TranslationTraining(settings, data, accelerator, content_network=content_network)
-    if init_checkpoint is not None:
-        training.start_from(init_checkpoint)
-    start = run.resume(training.parts, training.rng)
 
-    def state(step: int, status: str) -> dict[str, Any]:
-        return _checkpoint(settings, data.spec, step, status, run.snapshot(training.parts, training.rng))
+    def build(accelerator: Accelerator) -> RunTraining:
+        if settings.method == "bicubic":
+            return FixedUpscaler(settings)
+        training = TranslationTraining(settings, data, accelerator, content_network=content_network)
+        if init_checkpoint is not None:
+            training.start_from(init_checkpoint)
+        return training
 
-    for network in (training.g, training.d, *([training.g_ba, training.d_a] if training.cycle else [])):
-        network.train()
-    status, step = run.loop(
-        settings,
-        start,
-        training.iteration,
-        state=state,
-        monitored=lambda step: None,
-        on_step=on_step,
-        progress=progress,
-        watched=(training.g, training.d),
+    return train_resumably(
+        CHECKPOINT, settings, data, checkpoint_path, losses_path, build, columns=LOSS_COLUMNS, **options
     )
-    return run.close(state(step, status), status=status, step=step, resumed_from=start, device=accelerator.describe())
-
-
-def _checkpoint(
-    settings: TranslationSettings, spec: DataSpec, step: int, status: str, snapshot: dict[str, Any]
-) -> dict[str, Any]:
-    return {
-        "format": FORMAT,
-        "family": "translation",
-        "data_kind": spec.kind,
-        "settings": to_dict(settings),
-        "data_spec": spec.to_dict(),
-        "step": step,
-        "status": status,
-        **snapshot,
-    }
 
 
 class TestTimeTranslator(nn.Module):

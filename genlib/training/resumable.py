@@ -1,15 +1,19 @@
 """The bookkeeping every training run shares: resumable state, the loss log, the monitor curve, final files.
 
 In-progress files live in `<run>/resume/` (state.pt every `checkpoint_every` steps, losses.csv);
-a run whose saved settings and format match resumes from them. The final checkpoint and loss log
-are written atomically, and the resume folder is removed once they are in place.
+a run whose saved settings and format match resumes from them. The final state is written there
+first (final.pt), then published as the checkpoint (a hard link, so no second copy on disk) and the
+loss log, atomically. It stays in resume/ until the sample step has read the checkpoint: a
+scheduler killed between the trainer's last write and its own record of the job deletes the
+checkpoint as incomplete (`snakemake --rerun-incomplete`), and the rerun then publishes the final
+state again instead of training from step 0.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
+import os
 import shutil
 import sys
 from collections.abc import Callable
@@ -81,6 +85,7 @@ class ResumableRun:
         files = paths.run_at(Path(checkpoint_path).parent)
         self.state_path, self.log_path = Path(files.resume_state), Path(files.resume_losses)
         self.previous_state_path = Path(files.resume_previous_state)
+        self.final_state_path = Path(files.resume_final_state)
         self.curve: list[dict[str, float]] = []
         self.diverged_because: str | None = None
         self.parent = ParentWatch()  # the Snakemake process that started this job, if any
@@ -108,7 +113,8 @@ class ResumableRun:
             saved = None
         if saved is not None:
             self.curve = list(saved["curve"])
-            log.info("resuming %s from step %d", self.checkpoint_path, saved["step"])
+            finished = " (its final state: training had ended)" if is_final(saved) else ""
+            log.info("resuming %s from step %d%s", self.checkpoint_path, saved["step"], finished)
         start = int(saved["step"]) if saved else 0
         rows = read_loss_rows(self.log_path, up_to_step=start) if start else []
         self.resume_dir.mkdir(parents=True, exist_ok=True)
@@ -117,7 +123,7 @@ class ResumableRun:
 
     def _last_readable_state(self) -> dict[str, Any] | None:
         """The newest snapshot that can be read; a damaged one is moved aside (`*.damaged`) with a warning."""
-        for path in (self.state_path, self.previous_state_path):
+        for path in (self.final_state_path, self.state_path, self.previous_state_path):
             if not path.is_file():
                 continue
             try:
@@ -131,7 +137,10 @@ class ResumableRun:
     def resume(self, parts: dict[str, Any], rng: torch.Generator) -> int:
         """Load a matching saved state into `parts` (networks and optimisers by name; None: absent) and
         the RNGs; return the step to start from (0 without one)."""
-        saved = self.restore()
+        return self.load(self.restore(), parts, rng)
+
+    def load(self, saved: dict[str, Any] | None, parts: dict[str, Any], rng: torch.Generator) -> int:
+        """Load the state `restore` returned (None: start afresh) into `parts` and the RNGs; the step to start from."""
         if saved is None:
             return 0
         for name, part in parts.items():
@@ -170,18 +179,6 @@ class ResumableRun:
         model.train(was_training)
         log.info("step %d: %s", step, self.curve[-1])
 
-    def progress_bar(self, settings: Any, start: int, *, enabled: bool) -> tqdm:
-        """A progress bar with rate and ETA over the run's steps, starting at the step resumed from."""
-        return tqdm(
-            total=settings.steps,
-            initial=start,
-            desc=f"{settings.dataset}/{settings.model}/seed{settings.seed}",
-            unit="step",
-            disable=not enabled,
-            file=sys.stderr,
-            mininterval=0.5 if sys.stderr.isatty() else 10.0,
-        )
-
     def loop(
         self,
         settings: Any,
@@ -193,37 +190,35 @@ class ResumableRun:
         on_step: Callable[[int], None] | None,
         progress: bool,
         watched: tuple[nn.Module, ...] = (),
+        steps: int | None = None,
     ) -> tuple[str, int]:
         """Run `train_step(step)` (returning its loss row and progress-bar postfix) from `start` + 1 to the last
-        step, with the bookkeeping of `end_step` after each; return the status ("completed" or "diverged")
-        and the last step done."""
-        status, step = "completed", start
+        step (`steps`, else settings.steps), with the bookkeeping of `end_step` after each; return the status
+        ("completed" or "diverged") and the last step done."""
+        steps = settings.steps if steps is None else steps
         if start == 0:
             monitored(0)
-        with self.progress_bar(settings, start, enabled=progress) as bar:
-            for step in range(start + 1, settings.steps + 1):
+        description = f"{settings.dataset}/{settings.model}/seed{settings.seed}"
+        with progress_bar(steps, start, description, enabled=progress) as bar:
+
+            def advance(step: int) -> bool:
                 row, postfix = train_step(step)
-                if not self.end_step(
-                    step,
-                    row,
-                    settings,
-                    bar=bar,
-                    postfix=postfix,
-                    state=functools.partial(state, step, "running"),
-                    monitored=monitored,
-                    on_step=on_step,
-                    watched=watched,
-                ):
-                    status = "diverged"
-                    break
-                if self.parent.gone():
-                    self.save(state(step, "running"))
-                    raise OrphanedRunError(
-                        f"the Snakemake process (PID {self.parent.pid}) that started this job is gone: saved the "
-                        f"resume state at step {step} ({self.state_path}) and stopped; run snakemake --unlock, then "
-                        "snakemake again to resume"
-                    )
-        return status, step
+                return self.end_step(
+                    step, row, settings, bar=bar, postfix=postfix, monitored=monitored, watched=watched
+                )
+
+            completed, step = step_loop(
+                steps,
+                start,
+                advance,
+                bar=bar,
+                save=lambda step: self.save(state(step, "running")),
+                checkpoint_every=settings.checkpoint_every,
+                on_step=on_step,
+                parent=self.parent,
+                saved_where=lambda step: f"the resume state at step {step} ({self.state_path})",
+            )
+        return ("completed" if completed else "diverged"), step
 
     def end_step(
         self,
@@ -233,20 +228,17 @@ class ResumableRun:
         *,
         bar: Any,
         postfix: dict[str, str],
-        state: Callable[[], dict[str, Any]],
         monitored: Callable[[int], None],
-        on_step: Callable[[int], None] | None,
         watched: tuple[nn.Module, ...] = (),
     ) -> bool:
-        """The bookkeeping after a training step: loss row, progress bar, monitor, resumable state.
+        """The bookkeeping after a training step: loss row, progress bar postfix, monitor.
 
-        `settings` has log_every, monitor_every, checkpoint_every, steps and divergence_bound. Returns
-        False when the run diverged (see `divergence`): a diverged run is a result (Lucic et al. 2018), to
-        be stopped and recorded.
+        `settings` has log_every, monitor_every, steps and divergence_bound. Returns False when the run
+        diverged (see `divergence`): a diverged run is a result (Lucic et al. 2018), to be stopped and
+        recorded.
         """
         problem = divergence(row, watched, settings.divergence_bound)
         self.record(row, every=settings.log_every, keep=problem is not None)
-        bar.update(1)
         if problem is not None:
             log.warning("step %d: %s: the run is marked diverged", step, problem)
             self.diverged_because = problem
@@ -255,10 +247,6 @@ class ResumableRun:
             bar.set_postfix(postfix, refresh=False)
         if settings.monitor_every and (step % settings.monitor_every == 0 or step == settings.steps):
             monitored(step)
-        if step % settings.checkpoint_every == 0 and step < settings.steps:
-            self.save(state())
-        if on_step is not None:
-            on_step(step)
         return True
 
     def close(self, final: dict[str, Any], *, status: str, step: int, resumed_from: int, device: str) -> TrainResult:
@@ -278,16 +266,105 @@ class ResumableRun:
         save_checkpoint(self.state_path, {**state, RESUME_OF: self.checkpoint_path.name})
 
     def finish(self, state: dict[str, Any]) -> None:
-        """Write the final checkpoint and loss log atomically, then drop the in-progress files."""
+        """Write the final state into resume/, publish it as the checkpoint and loss log, then drop the
+        in-progress snapshots (the final state stays until `release_final_state`)."""
         self._flush()
-        save_checkpoint(self.checkpoint_path, state)
+        save_checkpoint(self.final_state_path, state)
+        self.publish()
+
+    def publish(self) -> None:
+        """The final state as the run's checkpoint and the loss log beside it, each written atomically."""
+        with atomic_path(self.checkpoint_path) as tmp:
+            try:
+                tmp.unlink()
+                os.link(self.final_state_path, tmp)  # one file on disk for both names
+            except OSError:  # a file system without hard links
+                shutil.copyfile(self.final_state_path, tmp)
         with atomic_path(self.losses_path) as tmp:
             shutil.copyfile(self.log_path, tmp)
-        shutil.rmtree(self.resume_dir)
+        for snapshot in (self.state_path, self.previous_state_path):
+            snapshot.unlink(missing_ok=True)
+
+    def republish(self, saved: dict[str, Any]) -> TrainResult:
+        """A run whose final state was found in resume/ (its checkpoint deleted after training ended): publish it
+        again instead of training."""
+        self.publish()
+        step = int(saved["step"])
+        return TrainResult(status=saved["status"], step=step, resumed_from=step, curve=list(saved["curve"]))
 
     def _flush(self) -> None:
         append_loss_rows(self.log_path, self.pending, self.columns)
         self.pending = []
+
+
+def is_final(saved: dict[str, Any]) -> bool:
+    """Whether a state read from resume/ is a finished run's final state (its status is no longer "running")."""
+    return saved.get("status", "running") != "running"
+
+
+def release_final_state(checkpoint_path: str | Path) -> None:
+    """Remove a finished run's resume/ folder once its checkpoint is read downstream (the job is recorded by then).
+
+    Only when it holds the final state of this very checkpoint: an in-progress state is never removed here.
+    """
+    resume_dir = resume_dir_for(checkpoint_path)
+    final = Path(paths.run_at(Path(checkpoint_path).parent).resume_final_state)
+    if not final.is_file() or not Path(checkpoint_path).is_file():
+        return
+    same = os.path.samefile(final, checkpoint_path) or (
+        final.stat().st_size == Path(checkpoint_path).stat().st_size
+        and final.read_bytes() == Path(checkpoint_path).read_bytes()
+    )
+    if same:
+        shutil.rmtree(resume_dir)
+
+
+def progress_bar(steps: int, start: int, description: str, *, enabled: bool) -> tqdm:
+    """A progress bar with rate and ETA over a run's steps, starting at the step resumed from."""
+    return tqdm(
+        total=steps,
+        initial=start,
+        desc=description,
+        unit="step",
+        disable=not enabled,
+        file=sys.stderr,
+        mininterval=0.5 if sys.stderr.isatty() else 10.0,  # a log file gets a line every 10 s
+    )
+
+
+def step_loop(
+    steps: int,
+    start: int,
+    advance: Callable[[int], bool],
+    *,
+    bar: Any,
+    save: Callable[[int], None],
+    checkpoint_every: int,
+    on_step: Callable[[int], None] | None,
+    parent: ParentWatch,
+    saved_where: Callable[[int], str],
+) -> tuple[bool, int]:
+    """The training loop every trainer shares: `advance(step)` from `start` + 1 to `steps` (False: stop), the
+    progress bar, a resumable save every `checkpoint_every` steps, `on_step`, and the orphan check (the
+    Snakemake process that started the job is gone: save and stop). Returns whether every step ran, and the
+    last step done."""
+    step = start
+    for step in range(start + 1, steps + 1):
+        if not advance(step):
+            bar.update(1)
+            return False, step
+        bar.update(1)
+        if step % checkpoint_every == 0 and step < steps:
+            save(step)
+        if on_step is not None:
+            on_step(step)
+        if parent.gone():
+            save(step)
+            raise OrphanedRunError(
+                f"the Snakemake process (PID {parent.pid}) that started this job is gone: saved "
+                f"{saved_where(step)} and stopped; run snakemake --unlock, then snakemake again to resume"
+            )
+    return True, step
 
 
 def _restore_cuda_rng(states: list[torch.Tensor] | None) -> None:
