@@ -1,8 +1,8 @@
 """Training: determinism, exact resume after an interruption, checkpoint contents, divergence."""
 
-import os
 import csv
 import dataclasses
+import os
 
 import numpy as np
 import pytest
