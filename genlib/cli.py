@@ -375,7 +375,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     figure = scatter_figure(reference, samples, dist.modes, title)
     save_figure(figure, args.scatter)
     result["provenance"] = provenance(
-        config_sha256=_config_sha256(args.config),
+        settings_sha256=_settings_sha256(args.settings),
         checkpoint_sha256=info.get("checkpoint_sha256"),
         device="cpu (numpy)",
         train_device=info.get("train_device"),
@@ -384,13 +384,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _config_sha256(path: Path | None) -> str | None:
-    """SHA-256 of the resolved config a run was scored under (None without one)."""
+def _settings_sha256(path: Path | None) -> str | None:
+    """SHA-256 of the run's settings file a run was scored under (None without one)."""
     if path is None:
         return None
-    from genlib.config.experiment import config_hash, load_config
+    from genlib.io.provenance import file_sha256
 
-    return config_hash(load_config(path))
+    return file_sha256(path)
 
 
 def _evaluate_images(args: argparse.Namespace, images, info) -> dict:
@@ -425,7 +425,7 @@ def _evaluate_images(args: argparse.Namespace, images, info) -> dict:
         real_images=load_target_images(args.data, "test")[0] if settings.swd_images else None,
     )
     result["provenance"] = provenance(
-        config_sha256=_config_sha256(args.config),
+        settings_sha256=_settings_sha256(args.settings),
         checkpoint_sha256=info.get("checkpoint_sha256"),
         device=accelerator.describe(),
         train_device=info.get("train_device"),
@@ -615,7 +615,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--weights", type=Path, help="images: backbone weights")
     p.add_argument("--reference", type=Path, help="images: reference statistics .npz of the same backbone")
     p.add_argument("--neighbours", type=Path, help="images: nearest-training-neighbour panel PNG to write")
-    p.add_argument("--config", type=Path, help="the experiment's resolved config, hashed into the provenance block")
+    p.add_argument("--settings", type=Path, help="the run's settings file, hashed into the provenance block")
     p.add_argument(
         "--checkpoint", type=Path, help="the checkpoint the samples must have been drawn from (its SHA-256 is checked)"
     )

@@ -71,7 +71,12 @@ def git(work: Path, *args: str) -> str:
 
 
 def snakemake(
-    work: Path, *args: str, check: bool = True, target: str | None = None, python: str = sys.executable
+    work: Path,
+    *args: str,
+    check: bool = True,
+    target: str | None = None,
+    python: str = sys.executable,
+    configfile: str = "tiny.yaml",
 ) -> subprocess.CompletedProcess:
     command = [
         python,
@@ -83,7 +88,7 @@ def snakemake(
         "--resources",
         "gpu=1",
         "--configfile",
-        "tiny.yaml",
+        configfile,
         *args,
     ]
     result = subprocess.run(command, cwd=work, capture_output=True, text=True, timeout=600)
@@ -196,13 +201,13 @@ def test_every_metrics_file_carries_its_provenance(finished_run):
         checkpoint = hashlib.sha256((path.parent / "checkpoint.pt").read_bytes()).hexdigest()
         assert provenance["checkpoint_sha256"] == checkpoint
         assert provenance["git_commit"] == commit and provenance["git_dirty"] is False
-        assert provenance["config_sha256"] == config_sha256
+        assert provenance["settings_sha256"] == hashlib.sha256((path.parent / "settings.json").read_bytes()).hexdigest()
         assert provenance["versions"]["torch"] == metadata.version("torch")
         assert provenance["versions"]["torchmetrics"] == metadata.version("torchmetrics")
         assert provenance["device"].startswith("cpu") and provenance["train_device"].startswith("cpu")
     page = (finished_run / "results/tiny/report/index.html").read_text()
     assert checkpoint[:16] in page and commit in page and config_sha256[:16] in page
-    assert "not every run was scored under this page's config" not in page
+    assert "not every run was scored under its settings" not in page
 
 
 def test_report_summary_is_the_mean_and_std_of_the_run_metrics(finished_run):
@@ -261,6 +266,16 @@ def test_every_job_log_ends_with_its_usage_and_genlib_usage_sums_them_per_stage(
 def test_second_invocation_has_nothing_to_do(finished_run):
     result = snakemake(finished_run, "-n")
     assert "Nothing to be done" in result.stdout + result.stderr
+
+
+def test_adding_a_seed_plans_only_the_new_seeds_jobs_and_the_report(finished_run):
+    (finished_run / "tiny-3-seeds.yaml").write_text(yaml.safe_dump(dict(TINY, seeds=[0, 1, 2])))
+    result = snakemake(finished_run, "-n", configfile="tiny-3-seeds.yaml")
+    new_runs = 2 * 3  # datasets x models of seed 2
+    per_run = {"run_settings": new_runs, "train_points": new_runs, "sample_points": new_runs, "evaluate_points": new_runs}
+    assert planned_jobs(result) == {**per_run, "resolved_config": 1, "report": 1, "all": 1}
+    planned = [line.split(": ", 1)[1] for line in result.stdout.splitlines() if line.strip().startswith("output: ")]
+    assert planned and not any("seed0" in files or "seed1" in files for files in planned)
 
 
 def test_deleting_one_checkpoint_retrains_only_that_run(finished_run):

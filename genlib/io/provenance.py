@@ -93,12 +93,13 @@ def host_line() -> str:
 
 
 def provenance(
-    *, config_sha256: str | None, checkpoint_sha256: str | None, device: str, train_device: str | None = None
+    *, settings_sha256: str | None, checkpoint_sha256: str | None, device: str, train_device: str | None = None
 ) -> dict[str, Any]:
-    """The provenance block of one metrics file (the caller hashes the config: genlib.config.experiment.config_hash)."""
+    """The provenance block of one metrics file: `settings_sha256` is that of the run's settings file (the settings
+    its job read, and nothing wider, so that adding a run to a config leaves the scored runs as they are)."""
     return {
         **git_state(),
-        "config_sha256": config_sha256,
+        "settings_sha256": settings_sha256,
         "versions": versions(),
         "device": device,
         "train_device": train_device,

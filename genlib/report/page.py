@@ -17,6 +17,7 @@ import pandas as pd
 
 from genlib.config import paths
 from genlib.io.atomic import atomic_path, read_json, write_json, write_text
+from genlib.io.provenance import file_sha256
 from genlib.report.images import image_dataset_section
 from genlib.report.pieces import METRICS, PUBLISHED_COLUMNS, metrics_of, step_range
 from genlib.report.points import points_section
@@ -50,8 +51,10 @@ def collect_runs(run_dirs: list[Path]) -> pd.DataFrame:
         row["n_modes"] = (result["metrics"] or {}).get("n_modes", np.nan)
         row["kid_std"] = (result["metrics"] or {}).get("kid_std", np.nan)
         source = result.get("provenance") or {}
-        for key in ("git_commit", "git_dirty", "config_sha256", "checkpoint_sha256", "device", "train_device"):
+        for key in ("git_commit", "git_dirty", "settings_sha256", "checkpoint_sha256", "device", "train_device"):
             row[key] = source.get(key)
+        settings_file = Path(paths.run_at(run_dir).settings)
+        row["settings_current"] = settings_file.is_file() and file_sha256(settings_file) == row["settings_sha256"]
         row["versions"] = source.get("versions") or {}
         rows.append(row)
     return pd.DataFrame(rows)
@@ -203,7 +206,7 @@ def _lock_warnings(runs: pd.DataFrame, lock_path: Path | None) -> list[str]:
 
 
 def _runs_provenance(runs: pd.DataFrame, page: dict[str, str], lock_path: Path | None = None) -> str:
-    """Per run: the checkpoint its numbers came from (SHA-256), the devices, and the code and config that scored it."""
+    """Per run: the checkpoint its numbers came from (SHA-256), the devices, and the code and settings that scored it."""
     from genlib.io.provenance import describe_git
 
     rows = []
@@ -213,18 +216,18 @@ def _runs_provenance(runs: pd.DataFrame, page: dict[str, str], lock_path: Path |
             f"<tr><td>{html.escape(run['dataset'])}</td><td>{html.escape(run['model'])}</td><td>{run['seed']}</td>"
             f"<td><code>{html.escape(str(run['checkpoint_sha256'] or '')[:16])}</code></td>"
             f"<td>{html.escape(str(run['train_device'] or 'not recorded'))}</td><td>{html.escape(str(run['device'] or ''))}</td>"
-            f"<td><code>{html.escape(commit[:48])}</code></td><td><code>{html.escape(str(run['config_sha256'] or '')[:16])}</code></td></tr>"
+            f"<td><code>{html.escape(commit[:48])}</code></td><td><code>{html.escape(str(run['settings_sha256'] or '')[:16])}</code></td></tr>"
         )
     warnings = []
     if runs["git_commit"].nunique(dropna=False) > 1 or runs["git_dirty"].nunique(dropna=False) > 1:
         warnings.append("the runs were scored by different versions of the code")
-    if set(runs["config_sha256"]) != {page.get("config SHA-256")}:
-        warnings.append("not every run was scored under this page's config")
+    if not runs["settings_current"].all():
+        warnings.append("not every run was scored under its settings as they are now (the run's settings.json)")
     warnings += _lock_warnings(runs, lock_path)
     note = "".join(f"<p class='note'><b>Note:</b> {html.escape(w)}.</p>" for w in warnings)
     return (
         "<h3>Per run</h3>" + note + "<table><tr><th>dataset</th><th>model</th><th>seed</th><th>checkpoint SHA-256</th>"
-        "<th>trained on</th><th>scored on</th><th>git commit at scoring</th><th>config SHA-256</th></tr>"
+        "<th>trained on</th><th>scored on</th><th>git commit at scoring</th><th>settings SHA-256</th></tr>"
         + "".join(rows)
         + "</table>"
     )

@@ -176,7 +176,7 @@ def train_args(wildcards, input):
 def run_files(key):
     """Every file of one run that the report reads: the common ones and those of its data kind and family."""
     run = run_paths(key)
-    files = [run.metrics, run.losses]
+    files = [run.metrics, run.losses, run.settings]
     if data_kind(key.dataset) == "points":
         return files + [run.scatter]
     pictures = [*paths.RUN_PICTURES, *family(model_family(config, key.model)).extra_pictures]

@@ -9,7 +9,7 @@ rule evaluate_points:
         checkpoint=RUN.checkpoint,
         test=DATA.split("test", "points"),
         meta=DATA.meta,
-        config=EXPERIMENT_FILES.resolved_config,
+        settings=RUN.settings,  # the run's own settings: adding a run to the config leaves this job alone
     output:
         metrics=RUN.metrics,
         scatter=report(
@@ -27,7 +27,7 @@ rule evaluate_points:
         data=data_folder,
     shell:
         "{PYTHON} -m genlib evaluate --samples {input.samples} --checkpoint {input.checkpoint} --data {params.data}"
-        " --metrics {output.metrics} --scatter {output.scatter} --config {input.config} > {log} 2>&1"
+        " --metrics {output.metrics} --scatter {output.scatter} --settings {input.settings} > {log} 2>&1"
 
 
 rule evaluate_images:
@@ -40,7 +40,7 @@ rule evaluate_images:
         weights=lambda w: backbone_weights(w.dataset),
         reference=lambda w: reference_stats(w.dataset),
         evaluation=EXPERIMENT_FILES.evaluation,
-        config=EXPERIMENT_FILES.resolved_config,
+        settings=RUN.settings,  # the run's own settings: adding a run to the config leaves this job alone
     output:
         metrics=RUN.metrics,
         neighbours=report(
@@ -64,7 +64,7 @@ rule evaluate_images:
     shell:
         "{PYTHON} -m genlib evaluate --samples {input.samples} --checkpoint {input.checkpoint} --data {params.data}"
         " --metrics {output.metrics} --evaluation {input.evaluation} --backbone {params.backbone}"
-        " --weights {input.weights} --reference {input.reference} --config {input.config}"
+        " --weights {input.weights} --reference {input.reference} --settings {input.settings}"
         " --neighbours {output.neighbours} --curve {output.curve} --threads {threads} --device {DEVICE} > {log} 2>&1"
 
 
@@ -77,7 +77,7 @@ rule evaluate_sweep:
         weights=lambda w: backbone_weights(w.dataset),
         reference=lambda w: reference_stats(w.dataset),
         evaluation=EXPERIMENT_FILES.evaluation,
-        config=EXPERIMENT_FILES.resolved_config,
+        settings=RUN.settings,  # the run's own settings: adding a run to the config leaves this job alone
     output:
         metrics=RUN.sweep("{sweep}").metrics,
     log:
@@ -93,5 +93,5 @@ rule evaluate_sweep:
     shell:
         "{PYTHON} -m genlib evaluate --samples {input.samples} --checkpoint {input.checkpoint} --data {params.data}"
         " --metrics {output.metrics} --evaluation {input.evaluation} --backbone {params.backbone}"
-        " --weights {input.weights} --reference {input.reference} --config {input.config}"
+        " --weights {input.weights} --reference {input.reference} --settings {input.settings}"
         " --threads {threads} --device {DEVICE} > {log} 2>&1"
