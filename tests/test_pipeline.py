@@ -272,7 +272,12 @@ def test_adding_a_seed_plans_only_the_new_seeds_jobs_and_the_report(finished_run
     (finished_run / "tiny-3-seeds.yaml").write_text(yaml.safe_dump(dict(TINY, seeds=[0, 1, 2])))
     result = snakemake(finished_run, "-n", configfile="tiny-3-seeds.yaml")
     new_runs = 2 * 3  # datasets x models of seed 2
-    per_run = {"run_settings": new_runs, "train_points": new_runs, "sample_points": new_runs, "evaluate_points": new_runs}
+    per_run = {
+        "run_settings": new_runs,
+        "train_points": new_runs,
+        "sample_points": new_runs,
+        "evaluate_points": new_runs,
+    }
     assert planned_jobs(result) == {**per_run, "resolved_config": 1, "report": 1, "all": 1}
     planned = [line.split(": ", 1)[1] for line in result.stdout.splitlines() if line.strip().startswith("output: ")]
     assert planned and not any("seed0" in files or "seed1" in files for files in planned)
