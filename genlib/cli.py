@@ -49,24 +49,9 @@ def cmd_write_settings(args: argparse.Namespace) -> int:
 
 
 def cmd_prepare(args: argparse.Namespace) -> int:
-    from genlib.config.catalogue import TRANSLATION_SOURCES, data_kind
-    from genlib.config.settings import ImageDatasetSettings, MixtureSettings, TranslationDatasetSettings, from_dict
+    from genlib.data.kinds import prepare_dataset
 
-    values = read_json(args.settings)
-    if data_kind(values.get("name", "")) == "points":
-        from genlib.data.mixtures import prepare_mixture
-
-        prepare_mixture(from_dict(MixtureSettings, values, where=str(args.settings)), args.out_dir)
-    elif values.get("source") in TRANSLATION_SOURCES:
-        from genlib.data.translation import prepare_translation
-
-        prepare_translation(from_dict(TranslationDatasetSettings, values, where=str(args.settings)), args.out_dir)
-    else:
-        from genlib.data.images import prepare_images
-        from genlib.data.stacked import prepare_stacked_mnist
-
-        settings = from_dict(ImageDatasetSettings, values, where=str(args.settings))
-        (prepare_stacked_mnist if settings.source == "stacked-mnist" else prepare_images)(settings, args.out_dir)
+    prepare_dataset(read_json(args.settings), args.out_dir, where=str(args.settings))
     return 0
 
 
@@ -83,45 +68,14 @@ def _read_run_settings(path: Path):
 
 def _training_data(settings, data_dir: Path):
     """The training split of a prepared dataset, as the run's data kind reads it."""
-    import torch
+    from genlib.data.kinds import kind_of
 
-    from genlib.config.catalogue import DataSpec
-    from genlib.data.integrity import recorded_split_sha256
-    from genlib.families.interface import TrainingData
-
-    sha256 = recorded_split_sha256(data_dir, "train", settings.data_kind)  # checked against the file as it is read
-    if settings.data_kind == "points":
-        from genlib.config.catalogue import point_spec
-        from genlib.data.mixtures import load_points
-
-        return TrainingData(torch.from_numpy(load_points(data_dir, "train")), point_spec(), sha256=sha256)
-    if settings.data_kind in ("paired", "unpaired"):
-        from genlib.data.translation import load_translation, load_translation_meta
-
-        split, meta = load_translation(data_dir, "train"), load_translation_meta(data_dir)
-        if meta["kind"] != settings.data_kind:
-            raise ValueError(
-                f"{data_dir} holds {meta['kind']} image domains, but method {settings.method} trains on "
-                f"{settings.data_kind} ones; prepare the dataset again or pick the method for that data"
-            )
-        spec = DataSpec(meta["kind"], tuple(meta["image_shape"]), meta["num_classes"], tuple(meta["input_shape"]))
-        return TrainingData(
-            torch.from_numpy(split.a),
-            spec,
-            torch.from_numpy(split.labels_a),
-            sha256=sha256,
-            targets=torch.from_numpy(split.b),
-            target_labels=torch.from_numpy(split.labels_b),
-        )
-    from genlib.data.images import load_image_meta, load_images
-
-    images, labels = load_images(data_dir, "train")
-    spec = DataSpec("images", tuple(images.shape[1:]), load_image_meta(data_dir)["num_classes"])
-    return TrainingData(torch.from_numpy(images), spec, torch.from_numpy(labels), sha256=sha256)
+    return kind_of(settings.data_kind).training_data(data_dir, wanted_by=f"model {settings.model}")
 
 
 def cmd_train(args: argparse.Namespace) -> int:
     from genlib.config import paths
+    from genlib.data.kinds import kind_of
     from genlib.families.registry import family
     from genlib.training.device import Accelerator
     from genlib.training.ownership import RunLock
@@ -131,7 +85,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     accelerator = Accelerator.choose(args.device)
     data = _training_data(settings, args.data)
     monitor = None
-    if settings.data_kind == "images" and settings.monitor_every and args.reference is not None:
+    if kind_of(settings.data_kind).images and settings.monitor_every and args.reference is not None:
         from genlib.data.integrity import recorded_split_sha256
         from genlib.evaluation.images import fid_monitor
         from genlib.metrics.backbones import load_backbone, read_reference
@@ -355,7 +309,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     samples, info = read_samples(args.samples)
     if args.checkpoint is not None:
         _check_drawn_from(args.samples, info, args.checkpoint)
-    if info["data_kind"] != "points":  # images, and the outputs of image-to-image translators
+    from genlib.data.kinds import kind_of
+
+    if kind_of(info["data_kind"]).images:  # images, and the outputs of image-to-image translators
         write_json(args.metrics, _evaluate_images(args, samples, info))
         return 0
     from genlib.data.mixtures import load_mixture, load_points

@@ -7,6 +7,7 @@ from typing import Literal
 
 from genlib.config.catalogue import MIXTURE_NAMES, DataKind, DataSpec, data_kind
 from genlib.config.validation import SettingsError, bounded, check_bounds
+from genlib.data.kinds import kind_of
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ class DiffusionSettings:
     def clips_x0(self) -> bool:
         """Whether the sampler clips its predicted x_0: `clip_x0`, or by default as the authors' code
         does (DDPM yes, DDIM no); never for 2-D points, which do not lie in [-1, 1]."""
-        if self.data_kind != "images":
+        if not kind_of(self.data_kind).images:
             return False
         return self.clip_x0 if self.clip_x0 is not None else self.sampler == "ddpm"
 

@@ -46,6 +46,7 @@ from genlib.config.settings import (
     from_dict,
     to_dict,
 )
+from genlib.data.kinds import kind_of
 
 
 class ConfigError(ValueError):
@@ -131,7 +132,7 @@ def run_matrix(config: dict[str, Any]) -> list[RunKey]:
 
 def is_image_dataset(name: str) -> bool:
     """Whether a dataset name is an image dataset (every name but the 2-D mixtures)."""
-    return data_kind(name) == "images"
+    return kind_of(data_kind(name)).images
 
 
 DatasetSettings = MixtureSettings | ImageDatasetSettings | TranslationDatasetSettings
@@ -218,7 +219,7 @@ def group_problem(settings_list: list[Any]) -> str | None:
         return "the runs of a group must differ in their seed only"
     if len({s.seed for s in settings_list}) != len(settings_list):
         return "the runs of a group need distinct seeds"
-    if first.data_kind != "points":
+    if kind_of(first.data_kind).images:
         return "the batched trainer is for 2-D runs; image runs train one per job"
     refused = {
         "gradient_penalty": bool(first.gradient_penalty),
@@ -469,21 +470,13 @@ def _start_problem(config: dict[str, Any], settings: Any, spec: DataSpec) -> str
     return None
 
 
-KIND_WORDS = {
-    "points": "2-D points",
-    "images": "one set of images",
-    "paired": "paired image domains (A -> B)",
-    "unpaired": "unpaired image domains (A <-> B)",
-}
-
-
 def _kind_problem(settings: Any, spec: DataSpec) -> str | None:
     """Why a run's family cannot train on a dataset of another kind (a GAN on paired domains, CycleGAN on pairs)."""
     if settings.data_kind == spec.kind:
         return None
     return (
-        f"a model of family {settings.family} ({settings.data_kind}) trains on {KIND_WORDS[settings.data_kind]}, but "
-        f"{settings.dataset} holds {KIND_WORDS[spec.kind]}; pick a model made for that kind of data, or another dataset"
+        f"a model of family {settings.family} ({settings.data_kind}) trains on {kind_of(settings.data_kind).description}, "
+        f"but {settings.dataset} holds {kind_of(spec.kind).description}; pick a model made for that kind of data, or another dataset"
     )
 
 

@@ -7,6 +7,7 @@ from typing import Literal, get_args
 
 from genlib.config.catalogue import DCGAN_SIZES, MIXTURE_NAMES, DataKind, DataSpec, data_kind
 from genlib.config.validation import SettingsError, bounded, check_bounds
+from genlib.data.kinds import IMAGES, kind_of
 
 Objective = Literal["minimax", "nonsaturating", "wasserstein", "least-squares", "hinge"]
 Optimizer = Literal["adam", "rmsprop"]
@@ -164,7 +165,7 @@ class GANSettings:
     def data_problem(self, spec: DataSpec) -> str | None:
         """Why this run's networks cannot take data of `spec`, or None when they can."""
         if self.network == "dcgan":
-            if spec.kind != "images":
+            if kind_of(spec.kind) is not IMAGES:
                 return f"network dcgan needs images, but {self.dataset} holds {spec.kind}"
             channels, height, width = spec.shape
             if height != width or height not in DCGAN_SIZES:
@@ -172,7 +173,7 @@ class GANSettings:
                     f"network dcgan is built for square 28, 32 or 64 px images; {self.dataset} has {height} x {width}: "
                     f"set data.{self.dataset}.image_size to 28, 32 or 64"
                 )
-        if self.network in STACKED_MNIST_NETWORKS and (spec.kind != "images" or spec.shape[1:] != (28, 28)):
+        if self.network in STACKED_MNIST_NETWORKS and (kind_of(spec.kind) is not IMAGES or spec.shape[1:] != (28, 28)):
             shape = " x ".join(map(str, spec.shape))
             return f"network {self.network} is built for 28 x 28 images (Stacked MNIST); {self.dataset} has {shape}"
         if self.conditioning != "none" and spec.num_classes < 2:

@@ -14,6 +14,7 @@ from typing import Literal
 
 from genlib.config.catalogue import DataKind, DataSpec
 from genlib.config.validation import SettingsError, bounded, check_bounds
+from genlib.data.kinds import IMAGES, kind_of
 
 Phase = tuple[int, float]  # (level: index into the resolutions, alpha: how far that level is faded in)
 
@@ -119,11 +120,11 @@ class ProgressiveSettings:
 
     @property
     def data_kind(self) -> DataKind:
-        return "images"
+        return IMAGES.name
 
     def data_problem(self, spec: DataSpec) -> str | None:
         """Why this run's networks cannot take data of `spec`, or None when they can."""
-        if spec.kind != "images":
+        if kind_of(spec.kind) is not IMAGES:
             return f"a progressive GAN generates images, but {self.dataset} holds {spec.kind}"
         _, height, width = spec.shape
         if height != width or height != self.resolutions[-1]:

@@ -26,7 +26,8 @@ import numpy as np
 
 from genlib.config import paths
 from genlib.config.catalogue import CLASS_NAMES, IMAGE_SUFFIXES
-from genlib.config.settings import ImageDatasetSettings, SettingsError, to_dict
+from genlib.config.data_settings import ImageDatasetSettings
+from genlib.config.validation import SettingsError, to_dict
 from genlib.data.integrity import check_split, split_hashes
 from genlib.io.atomic import atomic_path, read_json, write_json
 from genlib.io.corrupt import prepared_remedy, reading

@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from genlib.config import paths
-from genlib.config.settings import MixtureSettings, SettingsError, to_dict
+from genlib.config.data_settings import MixtureSettings
+from genlib.config.validation import SettingsError, to_dict
 from genlib.data.integrity import check_split, split_hashes
 from genlib.io.atomic import atomic_path, read_json, write_json
 from genlib.io.corrupt import prepared_remedy, reading

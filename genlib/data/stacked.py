@@ -26,7 +26,8 @@ import numpy as np
 
 from genlib.config import paths
 from genlib.config.catalogue import CLASS_NAMES, DIGIT_CLASSES, STACKED_CHANNELS
-from genlib.config.settings import ImageDatasetSettings, to_dict
+from genlib.config.data_settings import ImageDatasetSettings
+from genlib.config.validation import to_dict
 from genlib.data.images import SOURCES, md5sum, read_digit_splits
 from genlib.data.integrity import check_split, split_hashes
 from genlib.io.atomic import atomic_path, write_json

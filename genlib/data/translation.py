@@ -29,7 +29,8 @@ import numpy as np
 
 from genlib.config import paths
 from genlib.config.catalogue import CLASS_NAMES
-from genlib.config.settings import ImageDatasetSettings, SettingsError, TranslationDatasetSettings, to_dict
+from genlib.config.data_settings import ImageDatasetSettings, TranslationDatasetSettings
+from genlib.config.validation import SettingsError, to_dict
 from genlib.data.images import (
     SOURCES,
     image_files,

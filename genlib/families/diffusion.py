@@ -22,6 +22,7 @@ from torch import nn
 
 from genlib.config.catalogue import DataSpec, data_kind
 from genlib.config.settings import DiffusionSettings, from_dict
+from genlib.data.kinds import kind_of
 from genlib.diffusion.generator import DiffusionSampler
 from genlib.diffusion.samplers import visited_timesteps
 from genlib.diffusion.schedules import NoiseSchedule, q_sample
@@ -168,7 +169,7 @@ class DiffusionFamily:
         sampler["network_evaluations"] = len(
             visited_timesteps(resolved.timesteps, resolved.sampler_steps, resolved.spacing)
         )
-        network = "unet" if data_kind(settings["dataset"]) == "images" else "mlp"
+        network = "unet" if kind_of(data_kind(settings["dataset"])).images else "mlp"
         return {"network": network, "conditioning": "cfg" if settings["conditional"] else "none", "sampler": sampler}
 
     @torch.no_grad()

@@ -25,6 +25,7 @@ from torch import nn
 
 from genlib.config.catalogue import DataSpec
 from genlib.config.settings import TranslationSettings, from_dict
+from genlib.data.kinds import kind_of
 from genlib.families.interface import SamplingModel, TrainingData
 from genlib.io.checkpoint import load_checkpoint
 from genlib.io.mosaic import save_png, tile
@@ -127,7 +128,7 @@ class TranslationTraining(RunTraining):
         """A minibatch of inputs and targets in [-1, 1]: aligned pairs, or independent draws from each domain."""
         size, rng, device = self.settings.batch_size, self.rng, self.device
         index_a = torch.randint(0, len(self.a), (size,), generator=rng, device=device)
-        if self.settings.data_kind == "paired":
+        if kind_of(self.settings.data_kind).aligned:
             index_b = index_a
         else:
             index_b = torch.randint(0, len(self.b), (size,), generator=rng, device=device)
@@ -248,7 +249,7 @@ def held_out(data_dir: Path, *, reverse: bool = False) -> tuple[torch.Tensor, to
 
     test, kind = load_translation(data_dir, "test"), load_translation_meta(data_dir)["kind"]
     source, labels = (test.b, test.labels_b) if reverse else (test.a, test.labels_a)
-    targets = torch.from_numpy(test.b) if kind == "paired" and not reverse else None
+    targets = torch.from_numpy(test.b) if kind_of(kind).aligned and not reverse else None
     return torch.from_numpy(source).float().div(127.5).sub(1.0), torch.from_numpy(labels), targets, kind
 
 

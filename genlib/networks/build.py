@@ -6,6 +6,7 @@ from torch import nn
 
 from genlib.config.catalogue import DataSpec
 from genlib.config.settings import DiffusionSettings, GANSettings, ProgressiveSettings, TranslationSettings
+from genlib.data.kinds import kind_of
 from genlib.networks.dcgan import DCGANDiscriminator, DCGANGenerator
 from genlib.networks.mlp import MLPDiscriminator2D, MLPGenerator2D, MLPImageDiscriminator, MLPImageGenerator
 from genlib.networks.pacgan import MaxoutDiscriminator2D, PacGANGenerator2D, PackedDiscriminator
@@ -46,7 +47,7 @@ def build_generator(settings: GANSettings, spec: DataSpec) -> nn.Module:
     check_compatible(settings, spec)
     if settings.network == "pacgan":
         return PacGANGenerator2D(latent_dim=settings.latent_dim, width=settings.g_width, depth=settings.g_depth)
-    if spec.kind == "points":
+    if not kind_of(spec.kind).images:
         return MLPGenerator2D(
             latent_dim=settings.latent_dim,
             width=settings.g_width,
@@ -91,7 +92,7 @@ def _unpacked_discriminator(settings: GANSettings, spec: DataSpec) -> nn.Module:
         return MaxoutDiscriminator2D(
             inputs=spec.shape[0] * m, width=settings.d_width, depth=settings.d_depth, pieces=settings.maxout_pieces
         )
-    if spec.kind == "points":
+    if not kind_of(spec.kind).images:
         return MLPDiscriminator2D(
             inputs=spec.shape[0] * m,
             width=settings.d_width,
@@ -118,7 +119,7 @@ def _unpacked_discriminator(settings: GANSettings, spec: DataSpec) -> nn.Module:
 
 def build_denoiser(settings: DiffusionSettings, spec: DataSpec) -> nn.Module:
     """The epsilon network a run's settings describe, for data of `spec`."""
-    if spec.kind == "points":
+    if not kind_of(spec.kind).images:
         return MLPDenoiser(width=settings.width, depth=settings.depth)
     problem = settings.data_problem(spec)
     if problem:

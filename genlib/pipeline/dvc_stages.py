@@ -28,6 +28,7 @@ from genlib.config.experiment import (
     run_matrix,
     run_settings,
 )
+from genlib.data.kinds import kind_of
 from genlib.families.registry import FAMILIES
 
 OPTIONS = "--cores all --resources gpu=1"
@@ -44,7 +45,7 @@ def data_files(config: dict[str, Any], dataset: str) -> list[str]:
     files = paths.dataset(dataset)
     kind = data_kind(dataset)
     listed = [files.settings, files.split("train", kind), files.split("test", kind), files.meta]
-    if kind == "points":
+    if not kind_of(kind).images:
         return listed
     evaluation = evaluation_settings(config)
     if evaluation.backbone == "classifier":

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from genlib.config import paths
+from genlib.data.kinds import IMAGES, kind_of
 from genlib.io.atomic import atomic_path, read_json, write_json, write_text
 from genlib.io.provenance import file_sha256
 from genlib.report.images import image_dataset_section
@@ -26,12 +27,6 @@ from genlib.report.sweep import collect_sweep, published_sweep, summarise_sweep,
 
 # The section of the page for each kind of data.
 # The section of each data kind; a translator's outputs are images, scored and shown as images.
-SECTIONS = {
-    "points": points_section,
-    "images": image_dataset_section,
-    "paired": image_dataset_section,
-    "unpaired": image_dataset_section,
-}
 
 
 def collect_runs(run_dirs: list[Path]) -> pd.DataFrame:
@@ -126,9 +121,9 @@ def build_report(
         names = {column: (heading, fmt) for column, heading, _, fmt in METRICS}
         sections.append(reproduction_section(reproduced, names, notes, "Published table reproduced"))
     for dataset in runs["dataset"].unique():
-        kind = runs.loc[runs["dataset"] == dataset, "kind"].iloc[0]
-        section = SECTIONS[kind](dataset, runs, summary, published)
-        if kind == "images":
+        kind = kind_of(runs.loc[runs["dataset"] == dataset, "kind"].iloc[0])
+        section = (image_dataset_section if kind.images else points_section)(dataset, runs, summary, published)
+        if kind is IMAGES:  # a sampler sweep draws generated images, not translations
             section += sweep_section(dataset, sweep, their_sweep)
         sections.append(section)
     provenance = _provenance(config_path)

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from genlib.config import paths
+from genlib.data.kinds import kind_of
 from genlib.io.figures import plt
 
 # Metrics in table order: (column, heading, better direction, format).
@@ -69,7 +70,7 @@ PUBLISHED_COLUMNS = (
 def metrics_of(kind: str) -> tuple[tuple[str, str, str, str], ...]:
     """The metric columns of a dataset kind: the 2-D mixtures' own, and the image metrics for every kind of
     image data (a translator's outputs are images)."""
-    return POINT_METRICS if kind == "points" else IMAGE_METRICS
+    return IMAGE_METRICS if kind_of(kind).images else POINT_METRICS
 
 
 def step_range(runs: pd.DataFrame) -> str:

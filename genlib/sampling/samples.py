@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from genlib.data.kinds import kind_of
 from genlib.families.interface import SamplingModel
 from genlib.families.registry import check_family, family_of_checkpoint, run_identity
 from genlib.io.checkpoint import load_checkpoint
@@ -100,14 +101,14 @@ def draw_samples(
     model = load_sampling_model(checkpoint, sampler, checkpoint_path, data_dir=data_dir)
     info = {**checkpoint_info(checkpoint, sampler), "checkpoint_sha256": file_sha256(checkpoint_path)}
     info["identity"] = run_identity(info)  # evaluation reads it from the archive, without the family's code
-    shape, kind = tuple(checkpoint["data_spec"]["shape"]), checkpoint["data_kind"]
+    shape, kind = tuple(checkpoint["data_spec"]["shape"]), kind_of(checkpoint["data_kind"])
     if checkpoint["status"] == "diverged":
-        empty = np.zeros((0, *shape), dtype=np.float32 if kind == "points" else np.uint8)
+        empty = np.zeros((0, *shape), dtype=np.uint8 if kind.images else np.float32)
         return empty, np.zeros(0, dtype=np.int64), info, {}
     model.to(device or torch.device("cpu"))
     rng = torch.Generator().manual_seed(seed)
     noise, labels = model.draw(n_samples, rng)
-    if kind == "points":
+    if not kind.images:
         # One pass: a diffusion sampler's own noise then matches the single batch it was drawn for.
         samples = model.generator(noise.to(device or torch.device("cpu"))).cpu().numpy().astype(np.float32)
     else:

@@ -29,6 +29,7 @@ from genlib.config.experiment import (
     validate_config,
 )
 from genlib.config.settings import to_dict
+from genlib.data.kinds import kind_of
 from genlib.families.registry import all_extra_pictures, family
 from genlib.io.damage import damaged_files, damaged_files_message
 from genlib.pipeline.resources import resource_problems
@@ -177,7 +178,7 @@ def run_files(key):
     """Every file of one run that the report reads: the common ones and those of its data kind and family."""
     run = run_paths(key)
     files = [run.metrics, run.losses, run.settings]
-    if data_kind(key.dataset) == "points":
+    if not kind_of(data_kind(key.dataset)).images:
         return files + [run.scatter]
     pictures = [*paths.RUN_PICTURES, *family(model_family(config, key.model)).extra_pictures]
     if key in ARITHMETIC_RUNS:
