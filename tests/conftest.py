@@ -1,11 +1,19 @@
-"""The `fault` marker: every test the README's fault table names, so that `pytest -m fault` runs the whole table."""
+"""Test-session set-up (one torch thread per xdist worker) and the `fault` marker: every test the README's fault table names, so that `pytest -m fault` runs the whole table."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 import pytest
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # One thread per worker: the workers already keep every core busy, and idle OpenMP threads of one worker
+    # spin on the cores of the other (the tests' networks are tiny; a second thread hardly helps them).
+    import torch
+
+    torch.set_num_threads(1)
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from test_pipeline import ROOT, TINY, git, planned_jobs
+from pipeline_helpers import ROOT, TINY, git, planned_jobs
 
 pytestmark = pytest.mark.slow
 

@@ -67,13 +67,18 @@ def package_of(module: str) -> str:
     return parts[1] if len(parts) > 2 or (len(parts) == 2 and parts[1] in ALLOWED) else "cli"
 
 
+# Modules every layer may read: the kinds of data are facts each stage asks (genlib.data.kinds imports only
+# config at its top; the readers of each kind are imported when a kind prepares or reads a dataset).
+READ_BY_EVERY_LAYER = {"genlib.data.kinds"}
+
+
 def test_every_import_points_down_the_layers():
     wrong = []
     for module, targets in graph().items():
         source = package_of(module)
         if source == "cli":
             continue
-        for target in targets:
+        for target in targets - READ_BY_EVERY_LAYER:
             wanted = package_of(target)
             if wanted != source and wanted not in ALLOWED[source]:
                 wrong.append(f"{module} imports {target} ({source} may import {sorted(ALLOWED[source])})")

@@ -7,8 +7,8 @@ import sys
 
 import pytest
 from mnist_mirror import MIRROR
+from pipeline_helpers import make_workdir
 from slurm_cluster import ClusterUnavailable, start_cluster
-from test_pipeline import make_workdir
 
 pytestmark = pytest.mark.slow
 
