@@ -21,9 +21,9 @@ import numpy as np
 import torch
 
 from genlib.config.catalogue import MODEL_CATALOGUE, point_spec
-from genlib.config.settings import GANSettings
 from genlib.data.mixtures import ring8
-from genlib.families.gan import AdversarialTraining, GroupTraining
+from genlib.families.gan.family import AdversarialTraining, GroupTraining
+from genlib.families.gan.settings import GANSettings
 from genlib.families.interface import TrainingData
 from genlib.io.provenance import host_line
 from genlib.training.device import Accelerator

@@ -19,8 +19,8 @@ from pathlib import Path
 import torch
 
 from genlib.config.catalogue import MODEL_CATALOGUE, DataSpec
-from genlib.config.settings import GANSettings
-from genlib.families.gan import train_gan
+from genlib.families.gan.family import train_gan
+from genlib.families.gan.settings import GANSettings
 from genlib.families.interface import TrainingData
 from genlib.io.provenance import host_line
 from genlib.training.device import Accelerator

@@ -25,10 +25,11 @@ import torch
 from PIL import Image
 
 from genlib.config.catalogue import DataSpec
-from genlib.config.settings import ImageDatasetSettings, ProgressiveSettings
+from genlib.config.settings import ImageDatasetSettings
 from genlib.data.images import load_image_meta, load_images, prepare_images
 from genlib.families.interface import TrainingData
-from genlib.families.progressive import ProgressiveTraining
+from genlib.families.progressive.family import ProgressiveTraining
+from genlib.families.progressive.settings import ProgressiveSettings
 from genlib.io.provenance import host_line
 from genlib.training.device import Accelerator
 

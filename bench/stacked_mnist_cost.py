@@ -24,8 +24,8 @@ from pathlib import Path
 import torch
 
 from genlib.config.catalogue import DataSpec
-from genlib.config.experiment import RunKey, load_config, model_family, run_settings
-from genlib.families.gan import AdversarialTraining
+from genlib.experiment import RunKey, load_config, model_family, run_settings
+from genlib.families.gan.family import AdversarialTraining
 from genlib.families.interface import TrainingData
 from genlib.io.provenance import host_line
 from genlib.training.device import Accelerator

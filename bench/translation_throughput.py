@@ -25,10 +25,11 @@ import torch
 from PIL import Image
 
 from genlib.config.catalogue import DataSpec
-from genlib.config.settings import TranslationDatasetSettings, TranslationSettings
+from genlib.config.settings import TranslationDatasetSettings
 from genlib.data.translation import load_translation, load_translation_meta, prepare_translation
 from genlib.families.interface import TrainingData
-from genlib.families.translation import TranslationTraining
+from genlib.families.translation.family import TranslationTraining
+from genlib.families.translation.settings import TranslationSettings
 from genlib.io.provenance import host_line
 from genlib.training.device import Accelerator
 

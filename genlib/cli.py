@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -19,7 +20,7 @@ def _set_threads(threads: int) -> None:
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
-    from genlib.config.experiment import load_config, run_matrix, validate_config
+    from genlib.experiment import load_config, run_matrix, validate_config
 
     config = load_config(args.config)
     validate_config(config, args.schema)
@@ -57,7 +58,8 @@ def cmd_prepare(args: argparse.Namespace) -> int:
 
 def _read_run_settings(path: Path):
     """A run's settings file as the dataclass of its family."""
-    from genlib.config.settings import FAMILY_SETTINGS, from_dict
+    from genlib.config.settings import from_dict
+    from genlib.families.discovery import FAMILY_SETTINGS
 
     values = read_json(path)
     family = values.get("family")
@@ -93,18 +95,13 @@ def cmd_train(args: argparse.Namespace) -> int:
         backbone = load_backbone(args.backbone, args.backbone_weights, device=accelerator.device)
         reference = read_reference(args.reference, source_sha256=recorded_split_sha256(args.data, "test", "images"))
         monitor = fid_monitor(backbone, reference, n_samples=settings.monitor_samples, seed=args.monitor_seed)
-    options = {}  # what only some runs take: a checkpoint to start from, a feature network for a content loss
-    if args.init_checkpoint is not None:
-        options["init_checkpoint"] = args.init_checkpoint
-    if args.content_network is not None:
-        from genlib.metrics.backbones import load_backbone
-
-        classifier = load_backbone("classifier", args.content_network, device=accelerator.device).module
-        # the maps of its last convolution stage, before pooling: the analogue of SRGAN's VGG54 (Ledig et al. 2017, eq. 5)
-        options["content_network"] = classifier.body[:-2]
+    train = family(settings.family)
+    inputs = _named_values(
+        args.input, "--input", allowed=train.training_inputs, what=f"the {train.name} family's inputs"
+    )
     print(f"training on {accelerator.describe()}", flush=True)
     with RunLock(paths.run_at(Path(args.checkpoint).parent).train_lock, wait_seconds=args.lock_wait):
-        result = family(settings.family).train(
+        result = train.train(
             settings,
             data,
             args.checkpoint,
@@ -112,7 +109,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             accelerator=accelerator,
             monitor=monitor,
             progress=not args.no_progress,
-            **options,
+            **{name: Path(path) for name, path in inputs.items()},
         )
     print(f"{args.checkpoint}: {result.status} after {result.step} steps (resumed from step {result.resumed_from})")
     return 0
@@ -122,7 +119,7 @@ def cmd_train_group(args: argparse.Namespace) -> int:
     import contextlib
 
     from genlib.config import paths
-    from genlib.families.gan import train_gan_group
+    from genlib.families.gan.family import train_gan_group
     from genlib.training.device import Accelerator
     from genlib.training.ownership import RunLock
 
@@ -204,23 +201,32 @@ def cmd_reference(args: argparse.Namespace) -> int:
     return 0
 
 
+def _named_values(pairs: list[str], option: str, *, allowed: Any = None, what: str = "") -> dict[str, str]:
+    """NAME=VALUE arguments as a dict; a malformed one, a name given twice or (with `allowed`) one not allowed
+    fails naming it."""
+    values: dict[str, str] = {}
+    for pair in pairs:
+        name, equals, value = pair.partition("=")
+        if not equals or not name:
+            raise ValueError(f"{option} {pair!r}: expected NAME=VALUE")
+        if name in values:
+            raise ValueError(f"{option}: {name} is given twice")
+        if allowed is not None and name not in allowed:
+            raise ValueError(f"{option} {name}: not one of {what}; allowed values: {', '.join(allowed) or 'none'}")
+        values[name] = value
+    return values
+
+
 def cmd_sample(args: argparse.Namespace) -> int:
+    import yaml
+
     from genlib.io.sample_archive import write_samples
     from genlib.sampling.samples import draw_samples
     from genlib.training.device import Accelerator
     from genlib.training.resumable import release_final_state
 
     _set_threads(args.threads)
-    sampler = {
-        key: value
-        for key, value in (
-            ("sampler", args.sampler),
-            ("sampler_steps", args.sampler_steps),
-            ("eta", args.eta),
-            ("spacing", args.spacing),
-        )
-        if value is not None
-    }
+    sampler = {key: yaml.safe_load(value) for key, value in _named_values(args.override, "--override").items()}
     device = Accelerator.choose(args.device).device
     run_settings = read_json(args.settings) if args.settings is not None else None
     samples, labels, info, extras = draw_samples(
@@ -476,8 +482,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--backbone-weights", type=Path, help="its weights (classifier.pt or the Inception file)")
     p.add_argument("--reference", type=Path, help="reference statistics .npz of the monitor")
     p.add_argument("--monitor-seed", type=int, default=0, help="seed of the monitor's fixed noise")
-    p.add_argument("--init-checkpoint", type=Path, help="translation: the checkpoint whose generator starts the run")
-    p.add_argument("--content-network", type=Path, help="translation: classifier whose features make the content loss")
+    p.add_argument(
+        "--input",
+        action="append",
+        default=[],
+        metavar="NAME=PATH",
+        help="a file the run's family reads besides the data (its `training_inputs`: e.g. init_checkpoint=... for "
+        "an SRGAN that starts from SRResNet); repeat for more",
+    )
     p.add_argument(
         "--lock-wait",
         type=float,
@@ -531,10 +543,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", type=Path, help="the prepared dataset: a translator maps its held-out inputs")
     p.add_argument("--pictures", type=Path, help="images: folder for grid.png, classes.png, interpolation.png")
     p.add_argument("--grid-size", type=int, default=64, help="images in the fixed-noise grid (a square number)")
-    p.add_argument("--sampler", choices=("ddpm", "ddim"), help="diffusion: sampler instead of the model's own")
-    p.add_argument("--sampler-steps", type=int, help="diffusion: S, the steps the sampler visits")
-    p.add_argument("--eta", type=float, help="diffusion: DDIM's eta")
-    p.add_argument("--spacing", choices=("uniform", "quadratic"), help="diffusion: which S of the T steps are visited")
+    p.add_argument(
+        "--override",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a sampling setting instead of the run's own (its family's `sampling_overrides`: e.g. sampler=ddim, "
+        "sampler_steps=10 for a diffusion model); the value is read as YAML; repeat for more",
+    )
     _add_common(p)
     p.set_defaults(func=cmd_sample)
 
@@ -623,7 +639,7 @@ def main(argv: list[str] | None = None, started: float | None = None) -> int:
         resource use is printed last to stderr when that is not a terminal (a job's log), for `genlib usage`
         (genlib.pipeline.job_usage).
     """
-    # ConfigError and SettingsError are ValueErrors; genlib.config.experiment (jsonschema) is not imported
+    # ConfigError and SettingsError are ValueErrors; genlib.experiment (jsonschema) is not imported
     # by the verbs that do not need it.
     from genlib.io.atomic import WriteError
     from genlib.training.ownership import OrphanedRunError, RunBusyError

@@ -9,16 +9,11 @@ import pytest
 import yaml
 
 from genlib.config.catalogue import MODEL_CATALOGUE
-from genlib.config.experiment import ConfigError, RunKey, load_config, run_matrix, run_settings, validate_config
-from genlib.config.schema import config_schema
-from genlib.config.settings import (
-    FAMILY_SETTINGS,
-    EvaluationSettings,
-    GANSettings,
-    SettingsError,
-    from_dict,
-    tunable_run_fields,
-)
+from genlib.config.settings import EvaluationSettings, SettingsError, from_dict
+from genlib.experiment import ConfigError, RunKey, load_config, run_matrix, run_settings, validate_config
+from genlib.experiment.schema import config_schema
+from genlib.families.discovery import FAMILY_SETTINGS, tunable_run_fields
+from genlib.families.gan.settings import GANSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
@@ -398,7 +393,7 @@ SWEEP_CONFIG = {
 
 
 def test_sampler_sweep_expands_to_samplers_times_steps_on_the_diffusion_runs():
-    from genlib.config.experiment import sampler_sweep, sweep_runs
+    from genlib.experiment import sampler_sweep, sweep_runs
 
     config = copy.deepcopy(SWEEP_CONFIG)
     validate_config(config, SCHEMA)

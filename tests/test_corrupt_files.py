@@ -9,8 +9,8 @@ from damaging import flip_a_data_byte
 
 from genlib import cli
 from genlib.config.catalogue import MODEL_CATALOGUE, point_spec
-from genlib.config.settings import GANSettings
-from genlib.families.gan import train_gan
+from genlib.families.gan.family import train_gan
+from genlib.families.gan.settings import GANSettings
 from genlib.families.interface import TrainingData
 from genlib.io.atomic import read_json, write_json
 from genlib.io.checkpoint import load_checkpoint

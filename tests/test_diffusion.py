@@ -7,10 +7,11 @@ import pytest
 import torch
 
 from genlib.config.catalogue import MODEL_CATALOGUE, DataSpec, point_spec
-from genlib.config.settings import DiffusionSettings, SettingsError, to_dict
+from genlib.config.settings import SettingsError, to_dict
 from genlib.diffusion.samplers import Guidance, ddim_sample, ddim_timesteps, ddpm_sample, predict_noise
 from genlib.diffusion.schedules import NoiseSchedule, q_sample
-from genlib.families.diffusion import train_diffusion
+from genlib.families.diffusion.family import train_diffusion
+from genlib.families.diffusion.settings import DiffusionSettings
 from genlib.families.interface import TrainingData
 from genlib.networks.unet import UNet
 from genlib.training.resumable import resume_dir_for

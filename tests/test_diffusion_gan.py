@@ -8,7 +8,7 @@ import torch
 from test_train import Interrupt, assert_same_parameters, data, interrupt_at, read_losses, tiny_settings  # noqa: F401
 
 from genlib.config.catalogue import DataSpec, point_spec
-from genlib.families.gan import train_gan
+from genlib.families.gan.family import train_gan
 from genlib.gan.diffusion_gan import DiffusedDiscriminator, adjusted_p, chain_length, sqrt_alpha_bars
 from genlib.io.checkpoint import load_checkpoint
 from genlib.networks.build import build_discriminator

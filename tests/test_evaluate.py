@@ -5,10 +5,10 @@ import pytest
 import torch
 
 from genlib.config.catalogue import MODEL_CATALOGUE, point_spec
-from genlib.config.settings import GANSettings
 from genlib.data.mixtures import ring8
 from genlib.evaluation.points import evaluate_mixture_samples
-from genlib.families.gan import train_gan
+from genlib.families.gan.family import train_gan
+from genlib.families.gan.settings import GANSettings
 from genlib.families.interface import TrainingData
 from genlib.gan import objectives
 from genlib.io.sample_archive import read_samples, write_samples

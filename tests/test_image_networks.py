@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from genlib.config.catalogue import MODEL_CATALOGUE, DataSpec
-from genlib.config.settings import GANSettings
-from genlib.families.gan import train_gan
+from genlib.families.gan.family import train_gan
+from genlib.families.gan.settings import GANSettings
 from genlib.families.interface import TrainingData
 from genlib.io.mosaic import tile
 from genlib.metrics.backbones import INCEPTION_FILE, fetch_inception_weights

@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from genlib.config.settings import OBJECTIVE_NAMES
+from genlib.families.gan.settings import OBJECTIVE_NAMES
 from genlib.gan import objectives as obj
 
 REAL = torch.tensor([2.0, -1.0])

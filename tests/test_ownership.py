@@ -12,8 +12,8 @@ import torch
 
 from genlib import cli
 from genlib.config.catalogue import MODEL_CATALOGUE, point_spec
-from genlib.config.settings import GANSettings
-from genlib.families.gan import train_gan
+from genlib.families.gan.family import train_gan
+from genlib.families.gan.settings import GANSettings
 from genlib.families.interface import TrainingData
 from genlib.io.atomic import write_json
 from genlib.io.checkpoint import load_checkpoint

@@ -7,9 +7,10 @@ import pytest
 import torch
 
 from genlib.config.catalogue import MODEL_CATALOGUE, DataSpec, point_spec
-from genlib.config.settings import GANSettings, SettingsError, from_dict
+from genlib.config.settings import SettingsError, from_dict
 from genlib.data.mixtures import ring8
-from genlib.families.gan import train_gan
+from genlib.families.gan.family import train_gan
+from genlib.families.gan.settings import GANSettings
 from genlib.families.interface import TrainingData
 from genlib.gan.objectives import gradient_penalty
 from genlib.io.checkpoint import load_checkpoint

@@ -51,7 +51,7 @@ def test_every_metrics_file_carries_its_provenance(finished_run):
     import hashlib
     from importlib import metadata
 
-    from genlib.config.experiment import config_hash, load_config
+    from genlib.experiment import config_hash, load_config
 
     commit = git(finished_run, "rev-parse", "HEAD")
     config_sha256 = config_hash(load_config(finished_run / "results/tiny/config.yaml"))

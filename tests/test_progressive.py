@@ -11,9 +11,10 @@ import torch.nn.functional as F
 from test_train import Interrupt, assert_same_parameters, interrupt_at
 
 from genlib.config.catalogue import DataSpec
-from genlib.config.settings import ProgressiveSettings, SettingsError
+from genlib.config.settings import SettingsError
 from genlib.families.interface import TrainingData
-from genlib.families.progressive import FAMILY, train_progressive
+from genlib.families.progressive.family import FAMILY, train_progressive
+from genlib.families.progressive.settings import ProgressiveSettings
 from genlib.families.registry import family
 from genlib.io.checkpoint import load_checkpoint
 from genlib.networks.progressive import (

@@ -8,10 +8,11 @@ import torch
 from mnist_mirror import MIRROR, needs_mnist
 
 from genlib.config.catalogue import DataSpec
-from genlib.config.settings import GANSettings, ImageDatasetSettings, SettingsError
+from genlib.config.settings import ImageDatasetSettings, SettingsError
 from genlib.data.images import load_image_meta, load_images
 from genlib.data.stacked import load_digits, prepare_stacked_mnist, stack_digits, triple_of
-from genlib.families.gan import AdversarialTraining
+from genlib.families.gan.family import AdversarialTraining
+from genlib.families.gan.settings import GANSettings
 from genlib.families.interface import TrainingData
 from genlib.metrics.classifier_score import class_histogram
 from genlib.networks.build import build_discriminator, build_generator

@@ -9,9 +9,9 @@ import pytest
 import torch
 
 from genlib.config.catalogue import MODEL_CATALOGUE, point_spec
-from genlib.config.settings import GANSettings
 from genlib.data.mixtures import ring8
-from genlib.families.gan import train_gan
+from genlib.families.gan.family import train_gan
+from genlib.families.gan.settings import GANSettings
 from genlib.families.interface import TrainingData
 from genlib.gan import objectives
 from genlib.io.checkpoint import load_checkpoint
@@ -420,7 +420,7 @@ def test_a_loss_or_parameter_exactly_at_the_bound_is_not_divergence(value, diver
 
 
 def test_ema_samples_made_after_training_equal_those_made_from_the_reloaded_checkpoint(tmp_path, data):
-    from genlib.families.gan import FAMILY
+    from genlib.families.gan.family import FAMILY
 
     settings = tiny_settings("gan-nonsaturating", ema_decay=0.9, monitor_every=12)
     noise = torch.randn(64, 2, generator=torch.Generator().manual_seed(0))

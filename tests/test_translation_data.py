@@ -6,7 +6,6 @@ from mnist_mirror import MIRROR, needs_mnist
 from PIL import Image
 
 from genlib.config.catalogue import DataSpec
-from genlib.config.experiment import ConfigError, dataset_settings, dataset_spec, validate_config
 from genlib.config.settings import SettingsError, TranslationDatasetSettings
 from genlib.data.images import read_digit_splits
 from genlib.data.translation import (
@@ -19,6 +18,7 @@ from genlib.data.translation import (
     sobel_edges,
     thicken,
 )
+from genlib.experiment import ConfigError, dataset_settings, dataset_spec, validate_config
 
 SCHEMA = "workflow/schemas/config.schema.yaml"
 

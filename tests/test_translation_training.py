@@ -7,10 +7,11 @@ from mnist_mirror import MIRROR, needs_mnist
 from test_train import Interrupt, assert_same_parameters, interrupt_at
 
 from genlib.config.catalogue import DataSpec
-from genlib.config.settings import SettingsError, TranslationDatasetSettings, TranslationSettings
+from genlib.config.settings import SettingsError, TranslationDatasetSettings
 from genlib.data.translation import load_translation, load_translation_meta, prepare_translation
 from genlib.families.interface import TrainingData
-from genlib.families.translation import FAMILY, linear_decay, train_translator
+from genlib.families.translation.family import FAMILY, linear_decay, train_translator
+from genlib.families.translation.settings import TranslationSettings
 from genlib.io.checkpoint import load_checkpoint, save_checkpoint
 from genlib.metrics.backbones import load_backbone, train_classifier
 from genlib.translation.pool import ImagePool

@@ -204,7 +204,7 @@ MODEL_CATALOGUE: dict[str, dict[str, Any]] = {
         beta2=0.999,
     ),
     # Karras et al. 2018: progressive growing 4 px -> the data's size, WGAN-GP + drift, the authors' defaults
-    # (genlib.config.progressive_settings); resolutions must end at the dataset's image size.
+    # (genlib.families.progressive.settings); resolutions must end at the dataset's image size.
     "progressive": dict(family="progressive"),
     # Radford et al. 2016, Sec. 4: Adam, lr 2e-4, beta1 0.5, non-saturating loss.
     "dcgan": dict(

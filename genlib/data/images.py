@@ -21,6 +21,7 @@ import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -343,3 +344,26 @@ def load_images(data_dir: str | Path, split: str) -> tuple[np.ndarray, np.ndarra
 def load_image_meta(data_dir: str | Path) -> dict:
     """The meta.json of a prepared image dataset."""
     return read_json(paths.dataset_at(data_dir).meta)
+
+
+def digit_source_problem(settings: Any) -> str | None:
+    """Why a dataset made from MNIST digits (stacked MNIST, the digit translation tasks) has no MNIST files, or None."""
+    source = getattr(settings, "source", None) or ""
+    if source != "stacked-mnist" and not source.startswith("mnist-"):
+        return None
+    what = "stacked MNIST" if source == "stacked-mnist" else f"the {source} task"
+    where = f"data.{settings.name}"
+    if settings.mirror:
+        if not Path(settings.mirror).is_dir():
+            return (
+                f"{where}.mirror: {settings.mirror} is not a folder; {what} draws its digits from the MNIST "
+                "files: point mirror at a folder holding them, or remove mirror and set download: true"
+            )
+        return None
+    local = Path(settings.resources) / "mnist"
+    if not settings.download and not local.is_dir():
+        return (
+            f"{where}: {what} needs an MNIST source, and there is none: {local} does not exist and download "
+            f"is false; set {where}.mirror to a folder holding the MNIST files, or set {where}.download: true"
+        )
+    return None

@@ -24,11 +24,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from genlib.config import paths
-from genlib.config.catalogue import CLASS_NAMES
+from genlib.config.catalogue import CLASS_NAMES, IMAGE_SUFFIXES
 from genlib.config.data_settings import ImageDatasetSettings, TranslationDatasetSettings
 from genlib.config.validation import SettingsError, to_dict
 from genlib.data.images import (
@@ -294,3 +295,40 @@ def load_target_images(data_dir: str | Path, split: str) -> tuple[np.ndarray, np
         split_data = load_translation(data_dir, split)
         return split_data.b, split_data.labels_b
     return load_images(data_dir, split)
+
+
+FOLDER_LAYOUTS = {
+    "paired-folder": ("train", "test"),
+    "downscaled-folder": ("train", "test"),
+    "unpaired-folder": ("trainA", "trainB", "testA", "testB"),
+}
+
+
+def folder_layout_problem(settings: Any) -> str | None:
+    """Why an image-to-image folder cannot be read: a missing or empty part, or a paired image whose halves differ.
+
+    Image headers only are read (no pixels), so this runs before any job even for thousands of files.
+    """
+    if not isinstance(settings, TranslationDatasetSettings) or settings.source not in FOLDER_LAYOUTS:
+        return None
+    where, root = f"data.{settings.name}", Path(settings.folder)
+    for part in FOLDER_LAYOUTS[settings.source]:
+        folder = root / part
+        files = sorted(f for f in folder.rglob("*") if f.suffix.lower() in IMAGE_SUFFIXES) if folder.is_dir() else []
+        if not files:
+            what = "unpaired domain" if settings.source == "unpaired-folder" else "split"
+            return (
+                f"{where}.folder: the {what} {folder} holds no images; source {settings.source} reads "
+                f"{', '.join(f'{root}/{p}/' for p in FOLDER_LAYOUTS[settings.source])}: put the images there"
+            )
+        if settings.source == "paired-folder":
+            from PIL import Image
+
+            for file in files:
+                with Image.open(file) as image:  # the header only
+                    if image.size[0] % 2:
+                        return (
+                            f"{where}: paired image {file} is {image.size[0]} px wide: its A|B halves differ in size; "
+                            "a paired image is the A and B images of equal size side by side (fix or delete it)"
+                        )
+    return None

@@ -10,9 +10,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from genlib.config.settings import DiffusionSettings
 from genlib.diffusion.samplers import Guidance, ddim_sample, ddpm_sample
 from genlib.diffusion.schedules import NoiseSchedule
+from genlib.families.diffusion.settings import DiffusionSettings
 
 
 class DiffusionSampler(nn.Module):

@@ -85,7 +85,11 @@ class Family(Protocol):
     name: str  # the settings' `family` key
     data_kinds: tuple[DataKind, ...]  # kinds of data it trains on
     loss_plots: dict[str, str]  # loss-log columns worth a plot of their own, column -> title
+    loss_labels: dict[str, str]  # loss-log columns -> their label in the report's loss curves
+    state_columns: tuple[str, ...]  # loss-log columns that are training state, not losses (drawn apart or not at all)
     extra_pictures: dict[str, str]  # images only: picture name -> caption, drawn besides the common ones
+    training_inputs: dict[str, str]  # files `train` takes besides the data (keyword -> what it is): `--input NAME=PATH`
+    sampling_overrides: tuple[str, ...]  # settings a sampler may replace at sampling time: `--override KEY=VALUE`
 
     def train(
         self,

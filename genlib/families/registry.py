@@ -1,31 +1,31 @@
-"""The registry of model families: the `family` key of a run's settings -> its module's `FAMILY`.
+"""The registry of model families: the `family` key of a run's settings -> the `FAMILY` of its folder.
 
-Adding a family: a module under genlib.families with a `FAMILY` object that satisfies
-genlib.families.interface.Family, its settings dataclass in genlib.config.settings (FAMILY_SETTINGS),
-and one line below.
+Families are found, not listed: every folder under genlib/families/ (and GENLIB_FAMILY_DIRS) is one
+(genlib.families.discovery), loaded the first time it is asked for. `register` adds one at run time.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from genlib.config.settings import FAMILY_SETTINGS
-from genlib.families import diffusion, gan, progressive, translation
+from genlib.families.discovery import FAMILY_SETTINGS, load_family
 from genlib.families.interface import Family
 
-FAMILIES: dict[str, Family] = {
-    "gan": gan.FAMILY,  # adversarial training, every objective (genlib.gan)
-    "diffusion": diffusion.FAMILY,  # DDPM training, DDPM/DDIM sampling (genlib.diffusion)
-    "translation": translation.FAMILY,  # pix2pix, CycleGAN, SRGAN (genlib.translation)
-    "progressive": progressive.FAMILY,  # progressive growing, WGAN-GP (genlib.networks.progressive)
-}
+FAMILIES: dict[str, Family] = {}  # loaded families, by name
 
 
 def family(name: str) -> Family:
     """The family registered under `name`."""
     if name not in FAMILIES:
-        raise ValueError(f"unknown model family {name!r}; allowed values: {', '.join(FAMILIES)}")
+        if name not in FAMILY_SETTINGS:
+            raise ValueError(f"unknown model family {name!r}; allowed values: {', '.join(FAMILY_SETTINGS)}")
+        FAMILIES[name] = load_family(name)
     return FAMILIES[name]
+
+
+def all_families() -> dict[str, Family]:
+    """Every family, loaded."""
+    return {name: family(name) for name in FAMILY_SETTINGS}
 
 
 def register(new: Family, settings_class: type) -> None:
@@ -58,7 +58,7 @@ def check_family(checkpoint: dict[str, Any], settings: dict[str, Any], path: Any
 
 def all_extra_pictures() -> dict[str, str]:
     """Every extra picture any registered family draws, name -> caption."""
-    return {name: caption for f in FAMILIES.values() for name, caption in f.extra_pictures.items()}
+    return {name: caption for f in all_families().values() for name, caption in f.extra_pictures.items()}
 
 
 def run_identity(info: dict[str, Any]) -> dict[str, Any]:
@@ -76,5 +76,7 @@ def run_identity(info: dict[str, Any]) -> dict[str, Any]:
         "train_steps": info["step"],
         "diverged_at_step": info.get("diverged_at_step"),
         "extra_pictures": dict(family.extra_pictures),  # the family's own pictures, name -> caption
+        "loss_labels": dict(family.loss_labels),  # the report's labels of its loss-log columns
+        "state_columns": list(family.state_columns),  # loss-log columns that are not losses
         **family.identity(settings),
     }

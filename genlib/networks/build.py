@@ -5,8 +5,11 @@ from __future__ import annotations
 from torch import nn
 
 from genlib.config.catalogue import DataSpec
-from genlib.config.settings import DiffusionSettings, GANSettings, ProgressiveSettings, TranslationSettings
 from genlib.data.kinds import kind_of
+from genlib.families.diffusion.settings import DiffusionSettings
+from genlib.families.gan.settings import GANSettings
+from genlib.families.progressive.settings import ProgressiveSettings
+from genlib.families.translation.settings import TranslationSettings
 from genlib.networks.dcgan import DCGANDiscriminator, DCGANGenerator
 from genlib.networks.mlp import MLPDiscriminator2D, MLPGenerator2D, MLPImageDiscriminator, MLPImageGenerator
 from genlib.networks.pacgan import MaxoutDiscriminator2D, PacGANGenerator2D, PackedDiscriminator

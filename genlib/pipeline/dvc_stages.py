@@ -19,7 +19,8 @@ from typing import Any
 
 from genlib.config import paths
 from genlib.config.catalogue import data_kind
-from genlib.config.experiment import (
+from genlib.data.kinds import kind_of
+from genlib.experiment import (
     evaluation_settings,
     image_datasets,
     is_image_dataset,
@@ -28,8 +29,7 @@ from genlib.config.experiment import (
     run_matrix,
     run_settings,
 )
-from genlib.data.kinds import kind_of
-from genlib.families.registry import FAMILIES
+from genlib.families.registry import all_families
 
 OPTIONS = "--cores all --resources gpu=1"
 CODE = ["Snakefile", "workflow", "genlib"]
@@ -106,7 +106,7 @@ def _plots(config: dict[str, Any], runs: list) -> list[dict[str, Any]]:
     plots = []
     for dataset in config["datasets"]:
         these = [r for r in runs if r.dataset == dataset]
-        for family in FAMILIES.values():
+        for family in all_families().values():
             members = [r for r in these if model_family(config, r.model) == family.name]
             for column, title in family.loss_plots.items():
                 if members:

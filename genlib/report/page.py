@@ -51,6 +51,8 @@ def collect_runs(run_dirs: list[Path]) -> pd.DataFrame:
         settings_file = Path(paths.run_at(run_dir).settings)
         row["settings_current"] = settings_file.is_file() and file_sha256(settings_file) == row["settings_sha256"]
         row["versions"] = source.get("versions") or {}
+        row["loss_labels"] = result.get("loss_labels") or {}  # the family's, recorded at sampling time
+        row["state_columns"] = tuple(result.get("state_columns") or ())
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -107,7 +109,7 @@ def build_report(
     published = published.drop(index=their_sweep.index)
     sweep = collect_sweep([Path(d) for d in run_dirs], sweep_tags or [])
     sections = []
-    from genlib.config.experiment import load_config
+    from genlib.config.loading import load_config
 
     config = load_config(config_path) if config_path is not None else {}
     reproduced = reproduction_rows(
@@ -131,7 +133,7 @@ def build_report(
     files = paths.report_at(out_dir)
     _write_csv(summary, files.summary_csv)
     write_json(files.summary_json, summary_metrics(summary))
-    _write_csv(runs.drop(columns=["run_dir", "versions"]), files.runs_csv)
+    _write_csv(runs.drop(columns=["run_dir", "versions", "loss_labels", "state_columns"]), files.runs_csv)
     if not sweep.empty:
         _write_csv(summarise_sweep(sweep), files.sweep_csv)
     if not reproduced.empty:
@@ -168,7 +170,7 @@ def _provenance(config_path: Path | None) -> dict[str, str]:
         **{name: version or "not installed" for name, version in versions().items()},
     }
     if config_path is not None:
-        from genlib.config.experiment import config_hash, load_config
+        from genlib.config.loading import config_hash, load_config
 
         info["config"] = str(config_path)
         info["config SHA-256"] = config_hash(load_config(config_path))

@@ -35,23 +35,6 @@ IMAGE_METRICS = (
     ("cycle_l1", "cycle L1", "lower", "{:.4f}"),
 )
 METRICS = POINT_METRICS + IMAGE_METRICS
-# Labels of the loss columns families log; any other column is shown under its own name.
-LOSS_LABELS = {
-    "d_loss": "D loss",
-    "g_loss": "G loss",
-    "penalty": "gradient penalty",
-    "loss": "denoising loss",
-    "g_adversarial": "G adversarial term",
-    "g_l1": "G L1 term",
-    "g_cycle": "G cycle terms",
-    "g_identity": "G identity terms",
-    "g_content": "G content term",
-    "drift": "drift term E[D(x)^2]",
-}
-# Diffusion-GAN's state, logged beside the losses (genlib.families.gan) and drawn apart (`diffusion_chain_curves`).
-DIFFUSION_COLUMNS = ("diffusion_p", "diffusion_T")
-# Training state logged beside the losses that is not a loss: a progressive GAN's growth (genlib.families.progressive).
-STATE_COLUMNS = (*DIFFUSION_COLUMNS, "resolution", "alpha")
 LOSS_COLOURS = ("tab:blue", "tab:red", "tab:green", "tab:purple", "tab:orange")
 PUBLISHED_COLUMNS = (
     "dataset",
@@ -102,9 +85,11 @@ def loss_curves(dataset: str, these_runs: pd.DataFrame) -> plt.Figure:
         for _, run in these_runs[these_runs["model"] == model].iterrows():
             losses = pd.read_csv(paths.run_at(run["run_dir"]).losses)
             smooth = max(1, len(losses) // 100)
-            # Every loss a family logs (GANs: D and G; diffusion: the denoising loss); a column that is
-            # zero throughout (a GAN's gradient penalty when it has none) is left out.
-            shown = [c for c in losses.columns if c != "step" and c not in STATE_COLUMNS and losses[c].abs().sum() > 0]
+            # Every loss a family logs (GANs: D and G; diffusion: the denoising loss), not its training state
+            # (the family's `state_columns`); a column that is zero throughout (a GAN's gradient penalty when it
+            # has none) is left out.
+            state = ("step", *run["state_columns"])
+            shown = [c for c in losses.columns if c not in state and losses[c].abs().sum() > 0]
             for column, colour in zip(shown, LOSS_COLOURS):
                 curve = losses[column].rolling(smooth, min_periods=1).mean()
                 axis.plot(
@@ -113,7 +98,7 @@ def loss_curves(dataset: str, these_runs: pd.DataFrame) -> plt.Figure:
                     color=colour,
                     lw=0.8,
                     alpha=0.7,
-                    label=LOSS_LABELS.get(column, column) if run["seed"] == these_runs["seed"].min() else None,
+                    label=run["loss_labels"].get(column, column) if run["seed"] == these_runs["seed"].min() else None,
                 )
             if len(shown) == 1 and (losses[shown[0]] > 0).all():
                 axis.set_yscale("log")  # a single positive loss falling over decades

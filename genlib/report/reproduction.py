@@ -13,7 +13,10 @@ says how many.
 
 from __future__ import annotations
 
+import csv
 import html
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -209,3 +212,46 @@ def _ordering_summary(table: pd.DataFrame, metric_names: dict[str, tuple[str, st
         "comparable, the ordering of the methods is. Ours: mean &plusmn; standard error over the completed seeds.</p>"
         f"<ul>{''.join(lines)}</ul>"
     )
+
+
+def published_methods(csv_paths: list[str | Path]) -> dict[str, set[str]]:
+    """The methods with a published row, per dataset, in the published CSV files (lines starting with # are notes);
+    a method published under a setting (a `setting` column) is named "method @ setting"."""
+    methods: dict[str, set[str]] = {}
+    for path in csv_paths:
+        with open(path, newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(line for line in handle if not line.startswith("#")):
+                name = _method_name(row.get("method") or "", row.get("setting") or "")
+                methods.setdefault(row.get("dataset") or "", set()).add(name)
+    return methods
+
+
+def _method_name(method: str, setting: str) -> str:
+    return f"{method} @ {setting}" if setting else method
+
+
+def published_problems(config: dict[str, Any]) -> list[str]:
+    """Published files that do not exist, and `reproduces` methods with no published row on the config's datasets."""
+    from genlib.config.paths import DEFAULT_PUBLISHED
+
+    csv_paths = list(config.get("published") or DEFAULT_PUBLISHED)
+    missing = [path for path in csv_paths if not Path(path).is_file()]
+    if missing:
+        return [f"published: {path}: no such file (paths are relative to the working directory)" for path in missing]
+    reproduces = config.get("reproduces") or {}
+    if not reproduces:
+        return []
+    methods = published_methods(csv_paths)
+    # an analogue task reads the published rows of the dataset it stands in for
+    datasets = [config["analogue"]["dataset"]] if config.get("analogue") else config["datasets"]
+    available = sorted({method for dataset in datasets for method in methods.get(dataset, ())})
+    problems = []
+    for model, target in reproduces.items():
+        method, setting = (target["method"], target.get("setting") or "") if isinstance(target, dict) else (target, "")
+        if _method_name(method, setting) not in available:
+            problems.append(
+                f"reproduces.{model}: no published row of method {_method_name(method, setting)!r} for the datasets "
+                f"{', '.join(datasets)} in {', '.join(csv_paths)}; methods with rows there: "
+                f"{', '.join(available) or 'none'}"
+            )
+    return problems

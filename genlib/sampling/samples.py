@@ -31,6 +31,13 @@ def load_sampling_model(
     """The checkpoint's model as a generator; `sampler` replaces a diffusion model's sampling settings and
     `data_dir` is the prepared dataset whose held-out inputs a translator maps."""
     family = family_of_checkpoint(checkpoint, path)
+    refused = sorted(set(sampler or {}) - set(family.sampling_overrides))
+    if refused:
+        takes = ", ".join(family.sampling_overrides) or "none"
+        raise ValueError(
+            f"sampler settings {', '.join(refused)} do not apply to this checkpoint, a {family.name} model: the "
+            f"{family.name} family's sampling settings are: {takes}"
+        )
     return family.sampling_model(checkpoint, sampler, data_dir=None if data_dir is None else Path(data_dir))
 
 

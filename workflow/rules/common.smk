@@ -11,7 +11,7 @@ from snakemake.exceptions import WorkflowError
 
 from genlib.config import paths
 from genlib.config.catalogue import MIXTURE_NAMES, data_kind
-from genlib.config.experiment import (
+from genlib.experiment import (
     arithmetic_runs,
     seed_batching,
     ConfigError,
@@ -125,11 +125,9 @@ def sweep_metrics():
 
 
 def sweep_options(wildcards):
-    """The sample verb's options of one sweep setting."""
-    point = SWEEP[wildcards.sweep]
-    return (
-        f"--sampler {point.sampler} --sampler-steps {point.sampler_steps} --eta {point.eta} --spacing {point.spacing}"
-    )
+    """The sample verb's options of one sweep setting: each of its sampler settings as an override."""
+    overrides = SWEEP[wildcards.sweep].overrides()
+    return " ".join(f"--override {shlex.quote(f'{key}={value}')}" for key, value in overrides.items())
 
 
 def data_folder(wildcards):
@@ -167,10 +165,8 @@ def train_args(wildcards, input):
         args.append(
             f"--backbone {EVALUATION.backbone} --backbone-weights {input.backbone} --reference {input.reference}"
         )
-    if "init_checkpoint" in input.keys():
-        args.append(f"--init-checkpoint {input.init_checkpoint}")
-    if "content_network" in input.keys():
-        args.append(f"--content-network {input.content_network}")
+    for name in training_inputs(config, run_key(wildcards)):  # the files the run's family reads
+        args.append(f"--input {shlex.quote(f'{name}={getattr(input, name)}')}")
     return " ".join(args)
 
 

@@ -23,8 +23,8 @@ import torch
 from torch import nn
 
 from genlib.config.catalogue import DataSpec
-from genlib.config.experiment import group_problem
-from genlib.config.settings import GANSettings, from_dict, to_dict
+from genlib.config.settings import from_dict, to_dict
+from genlib.families.gan.settings import GANSettings, group_problem
 from genlib.families.interface import SamplingModel, TrainingData, sampled_weights
 from genlib.gan.batched import StackedAdversaries, StackedNetwork, StackedOptimizerView, StackedView
 from genlib.gan.diffusion_gan import diffused
@@ -426,7 +426,11 @@ class GANFamily:
     name = "gan"
     data_kinds = ("points", "images")
     loss_plots = {"d_loss": "discriminator loss", "g_loss": "generator loss"}
+    loss_labels = {"d_loss": "D loss", "g_loss": "G loss", "penalty": "gradient penalty"}
+    state_columns = DIFFUSION_COLUMNS  # Diffusion-GAN's p and T, drawn apart from the losses
     extra_pictures: dict[str, str] = {}
+    training_inputs: dict[str, str] = {}
+    sampling_overrides: tuple[str, ...] = ()
 
     def train(
         self,
@@ -449,10 +453,6 @@ class GANFamily:
         data_dir: Path | None = None,
         use_ema: bool = True,
     ) -> SamplingModel:
-        if overrides:
-            raise ValueError(
-                f"sampler settings {', '.join(sorted(overrides))} apply to diffusion models; this checkpoint holds a GAN"
-            )
         settings, spec = self.settings_of(checkpoint), DataSpec.from_dict(checkpoint["data_spec"])
         generator = build_generator(settings, spec)
         weights = sampled_weights(checkpoint, "generator", use_ema=use_ema)

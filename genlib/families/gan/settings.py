@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from genlib.config.catalogue import DCGAN_SIZES, MIXTURE_NAMES, DataKind, DataSpec, data_kind
-from genlib.config.validation import SettingsError, bounded, check_bounds
+from genlib.config.run_settings import RunSettings
+from genlib.config.validation import SettingsError, bounded, check_bounds, to_dict
 from genlib.data.kinds import IMAGES, kind_of
 
 Objective = Literal["minimax", "nonsaturating", "wasserstein", "least-squares", "hinge"]
@@ -19,7 +20,7 @@ OBJECTIVE_NAMES: tuple[str, ...] = get_args(Objective)
 
 
 @dataclass(frozen=True)
-class GANSettings:
+class GANSettings(RunSettings):
     """Everything that determines one adversarial training run (dataset x model x seed); family "gan"."""
 
     dataset: str  # prepared dataset to train on
@@ -179,3 +180,32 @@ class GANSettings:
         if self.conditioning != "none" and spec.num_classes < 2:
             return f"conditioning {self.conditioning!r} needs class labels, but {self.dataset} has none"
         return None
+
+
+def group_problem(settings_list: list[Any]) -> str | None:
+    """Why these runs cannot be trained as one batched group (None when they can)."""
+    first = settings_list[0]
+    if any({**to_dict(s), "seed": 0} != {**to_dict(first), "seed": 0} for s in settings_list):
+        return "the runs of a group must differ in their seed only"
+    if len({s.seed for s in settings_list}) != len(settings_list):
+        return "the runs of a group need distinct seeds"
+    if kind_of(first.data_kind).images:
+        return "the batched trainer is for 2-D runs; image runs train one per job"
+    refused = {
+        "gradient_penalty": bool(first.gradient_penalty),
+        # spectral norm's power iteration writes its vectors in place, which vmap cannot batch
+        "spectral_norm": bool(first.spectral_norm),
+        "ema_decay": first.ema_decay is not None,
+        "monitor_every": bool(first.monitor_every),
+        "diffusion_gan": first.diffusion_gan,
+        "g_steps": first.g_steps > 1,
+    }
+    if any(refused.values()):
+        return (
+            f"the batched trainer takes no {', '.join(name for name, used in refused.items() if used)} "
+            f"(nor any of {', '.join(refused)}); these runs train one per job"
+        )
+    return None
+
+
+SETTINGS = GANSettings

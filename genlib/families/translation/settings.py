@@ -9,9 +9,12 @@ Every loss term has its own weight, so the papers' ablations are configs: pix2pi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
+from genlib.config import paths
 from genlib.config.catalogue import DataKind, DataSpec
+from genlib.config.run_settings import RunSettings
 from genlib.config.validation import SettingsError, bounded, check_bounds
 
 Method = Literal["pix2pix", "cyclegan", "srgan", "bicubic"]
@@ -34,7 +37,7 @@ METHOD_DEFAULTS: dict[str, dict[str, object]] = {
 
 
 @dataclass(frozen=True)
-class TranslationSettings:
+class TranslationSettings(RunSettings):
     """Everything that determines one image-to-image training run (dataset x model x seed); family "translation"."""
 
     dataset: str  # prepared image-to-image dataset (genlib.data.translation)
@@ -113,6 +116,39 @@ class TranslationSettings:
         """The kind of data this run trains on, decided by its method: paired, or unpaired for CycleGAN."""
         return METHOD_DEFAULTS[self.method]["data_kind"]  # type: ignore[return-value]
 
+    def training_inputs(self, experiment: str) -> dict[str, str]:
+        """The checkpoint of the run it starts from (`init_from`, SRGAN from SRResNet) and the feature network of a
+        feature content loss (the dataset's classifier unless `content_network` names one)."""
+        inputs = {}
+        if self.init_from:
+            inputs["init_checkpoint"] = paths.run(experiment, self.dataset, self.init_from, self.seed).checkpoint
+        if self.content_loss == "features":
+            inputs["content_network"] = self.content_network or paths.dataset(self.dataset).classifier
+        return inputs
+
+    def run_problem(self, models: list[str], spec: DataSpec) -> str | None:
+        """Why the run cannot find what it starts from: the model of `init_from`, or its content loss's network."""
+        if self.init_from is not None:
+            if self.init_from not in models:
+                return f"init_from {self.init_from!r} is not a model of this config; models: {', '.join(models)}"
+            if self.init_from == self.model:
+                return (
+                    "init_from names the model itself; name the model whose generator starts this one (e.g. srresnet)"
+                )
+        if self.content_loss == "features":
+            network = self.content_network
+            if network is not None and not Path(network).is_file():
+                return (
+                    f"content_network {network} does not exist: the feature content loss needs its network; give the "
+                    "path of a classifier checkpoint (python -m genlib train-classifier), or set content_loss: pixel"
+                )
+            if network is None and spec.num_classes < 2:
+                return (
+                    f"content_loss features reads the dataset's digit classifier, but {self.dataset} has no class "
+                    "labels to train one; set content_network to a classifier checkpoint, or content_loss: pixel"
+                )
+        return None
+
     def patch_layers_for(self, size: int) -> int:
         """PatchGAN depth at this image size: the setting, or the published 70 x 70 field scaled down."""
         if self.patch_layers is not None:
@@ -142,3 +178,6 @@ class TranslationSettings:
         if self.generator == "unet" and side < 28:
             return f"the U-Net needs images of at least 28 px; {self.dataset} has {side}"
         return None
+
+
+SETTINGS = TranslationSettings

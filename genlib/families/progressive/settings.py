@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from genlib.config.catalogue import DataKind, DataSpec
+from genlib.config.run_settings import RunSettings
 from genlib.config.validation import SettingsError, bounded, check_bounds
 from genlib.data.kinds import IMAGES, kind_of
 
@@ -20,7 +21,7 @@ Phase = tuple[int, float]  # (level: index into the resolutions, alpha: how far 
 
 
 @dataclass(frozen=True)
-class ProgressiveSettings:
+class ProgressiveSettings(RunSettings):
     """Everything that determines one progressive GAN run (dataset x model x seed); family "progressive"."""
 
     dataset: str  # prepared image dataset of square images whose side is the last resolution
@@ -133,3 +134,6 @@ class ProgressiveSettings:
                 f"end resolutions at {height} (and set data.{self.dataset}.image_size to a power of two, e.g. 32)"
             )
         return None
+
+
+SETTINGS = ProgressiveSettings

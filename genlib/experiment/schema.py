@@ -16,7 +16,8 @@ from typing import Any, Literal, get_args, get_origin
 
 import yaml
 
-from genlib.config.settings import FAMILY_SETTINGS, EvaluationSettings
+from genlib.config.settings import EvaluationSettings
+from genlib.families.discovery import FAMILY_SETTINGS
 
 IDENTITY_FIELDS = ("dataset", "model", "seed")  # a run's identity comes from the matrix, not from settings
 JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string"}

@@ -21,11 +21,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from genlib.config.catalogue import DataSpec, data_kind
-from genlib.config.settings import DiffusionSettings, from_dict
+from genlib.config.settings import from_dict
 from genlib.data.kinds import kind_of
 from genlib.diffusion.generator import DiffusionSampler
 from genlib.diffusion.samplers import visited_timesteps
 from genlib.diffusion.schedules import NoiseSchedule, q_sample
+from genlib.families.diffusion.settings import DiffusionSettings
 from genlib.families.interface import SamplingModel, TrainingData, sampled_weights
 from genlib.io.mosaic import save_png, tile
 from genlib.networks.build import build_denoiser
@@ -122,6 +123,10 @@ class DiffusionFamily:
     name = "diffusion"
     data_kinds = ("points", "images")
     loss_plots = {"loss": "diffusion loss"}
+    loss_labels = {"loss": "denoising loss"}
+    state_columns: tuple[str, ...] = ()
+    training_inputs: dict[str, str] = {}
+    sampling_overrides = ("sampler", "sampler_steps", "eta", "spacing")  # the sampler sweep's settings
     extra_pictures = {
         "forward": "forward noising of real images, x_0 to x_T",
         "trajectory": "the sampler's states, x_T to x_0",

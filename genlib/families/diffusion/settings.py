@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 from genlib.config.catalogue import MIXTURE_NAMES, DataKind, DataSpec, data_kind
+from genlib.config.run_settings import RunSettings
 from genlib.config.validation import SettingsError, bounded, check_bounds
 from genlib.data.kinds import kind_of
 
 
 @dataclass(frozen=True)
-class DiffusionSettings:
+class DiffusionSettings(RunSettings):
     """Everything that determines one diffusion run (dataset x model x seed) and how it is sampled."""
 
     dataset: str  # prepared dataset to train on
@@ -94,3 +95,6 @@ class DiffusionSettings:
         if self.conditional and spec.num_classes < 2:
             return f"conditional diffusion needs class labels, but {self.dataset} has none"
         return None
+
+
+SETTINGS = DiffusionSettings

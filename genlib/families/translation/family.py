@@ -24,12 +24,14 @@ import torch
 from torch import nn
 
 from genlib.config.catalogue import DataSpec
-from genlib.config.settings import TranslationSettings, from_dict
+from genlib.config.settings import from_dict
 from genlib.data.kinds import kind_of
 from genlib.families.interface import SamplingModel, TrainingData
+from genlib.families.translation.settings import TranslationSettings
 from genlib.io.checkpoint import load_checkpoint
 from genlib.io.mosaic import save_png, tile
 from genlib.networks.build import build_critic, build_translator
+from genlib.networks.classifier import ConvClassifier
 from genlib.training.device import Accelerator
 from genlib.training.resumable import TrainResult
 from genlib.training.template import CheckpointFormat, RunTraining, train_resumably
@@ -170,6 +172,15 @@ class TranslationTraining(RunTraining):
         log.info("generator initialised from %s", checkpoint_path)
 
 
+def classifier_features(path: str | Path) -> nn.Module:
+    """The maps of the last convolution stage of the pipeline's classifier, before pooling, in eval mode: the
+    analogue of SRGAN's VGG54 (Ledig et al. 2017, eq. 5)."""
+    saved = load_checkpoint(path)
+    classifier = ConvClassifier(image_shape=tuple(saved["image_shape"]), num_classes=saved["num_classes"])
+    classifier.load_state_dict(saved["weights"])
+    return classifier.eval().body[:-2]
+
+
 class FixedUpscaler(RunTraining):
     """The bicubic baseline in training: nothing to learn; its checkpoint names the upscaler."""
 
@@ -189,13 +200,13 @@ def train_translator(
     losses_path: str | Path,
     *,
     init_checkpoint: str | Path | None = None,
-    content_network: nn.Module | None = None,
+    content_network: str | Path | nn.Module | None = None,
     **options: Any,
 ) -> TrainResult:
     """Train one translator on `data` and write its final checkpoint and loss log atomically (resumably).
 
     `init_checkpoint`: the run whose generator this one starts from (`init_from`); `content_network`: the
-    feature network of a feature content loss. `options` are those of genlib.training.template.train_resumably.
+    feature network of a feature content loss, or the classifier checkpoint it is read from. `options` are those of genlib.training.template.train_resumably.
     """
     if settings.init_from is not None and init_checkpoint is None:
         raise ValueError(
@@ -205,7 +216,10 @@ def train_translator(
     def build(accelerator: Accelerator) -> RunTraining:
         if settings.method == "bicubic":
             return FixedUpscaler(settings)
-        training = TranslationTraining(settings, data, accelerator, content_network=content_network)
+        features = content_network
+        if isinstance(content_network, (str, Path)):
+            features = classifier_features(content_network)
+        training = TranslationTraining(settings, data, accelerator, content_network=features)
         if init_checkpoint is not None:
             training.start_from(init_checkpoint)
         return training
@@ -259,6 +273,21 @@ class TranslationFamily:
     name = "translation"
     data_kinds = ("paired", "unpaired")
     loss_plots = {"d_loss": "discriminator loss", "g_loss": "generator loss (all terms, weighted)"}
+    loss_labels = {
+        "d_loss": "D loss",
+        "g_loss": "G loss",
+        "g_adversarial": "G adversarial term",
+        "g_l1": "G L1 term",
+        "g_cycle": "G cycle terms",
+        "g_identity": "G identity terms",
+        "g_content": "G content term",
+    }
+    state_columns: tuple[str, ...] = ()
+    training_inputs = {
+        "init_checkpoint": "the checkpoint whose generator starts the run (init_from: SRGAN from SRResNet)",
+        "content_network": "the classifier checkpoint whose features make the content loss (content_loss: features)",
+    }
+    sampling_overrides: tuple[str, ...] = ()
     extra_pictures = {
         "translations": "held-out inputs, their translations and targets; CycleGAN both ways with reconstructions; "
         "SRGAN beside bicubic upscaling, zoomed"
@@ -285,11 +314,6 @@ class TranslationFamily:
         data_dir: Path | None = None,
         reverse: bool = False,
     ) -> SamplingModel:
-        if overrides:
-            raise ValueError(
-                f"sampler settings {', '.join(sorted(overrides))} apply to diffusion models; this checkpoint holds a "
-                "translator"
-            )
         if data_dir is None:
             raise ValueError(
                 "a translator's samples are its translations of held-out inputs: give the prepared dataset"

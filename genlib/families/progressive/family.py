@@ -29,9 +29,9 @@ import torch
 from torch import nn
 
 from genlib.config.catalogue import DataSpec
-from genlib.config.progressive_settings import ProgressiveSettings
 from genlib.config.validation import from_dict
 from genlib.families.interface import SamplingModel, TrainingData, sampled_weights
+from genlib.families.progressive.settings import ProgressiveSettings
 from genlib.gan.objectives import gradient_penalty, wasserstein_critic_loss, wasserstein_generator_loss
 from genlib.networks.build import build_progressive_pair
 from genlib.networks.progressive import ProgressiveGenerator, faded_reals
@@ -221,6 +221,15 @@ class ProgressiveFamily:
     name = "progressive"
     data_kinds = ("images",)
     loss_plots = {"d_loss": "critic loss (with penalty and drift)", "g_loss": "generator loss"}
+    loss_labels = {
+        "d_loss": "D loss",
+        "g_loss": "G loss",
+        "penalty": "gradient penalty",
+        "drift": "drift term E[D(x)^2]",
+    }
+    state_columns = ("resolution", "alpha")  # the growth, logged beside the losses
+    training_inputs: dict[str, str] = {}
+    sampling_overrides: tuple[str, ...] = ()
     extra_pictures = {"growth": "the EMA generator's images from fixed noise at the end of every phase of growth"}
 
     def train(
@@ -244,11 +253,6 @@ class ProgressiveFamily:
         data_dir: Path | None = None,
         use_ema: bool = True,
     ) -> SamplingModel:
-        if overrides:
-            raise ValueError(
-                f"sampler settings {', '.join(sorted(overrides))} apply to diffusion models; this checkpoint holds "
-                "a progressive GAN"
-            )
         settings, spec = self.settings_of(checkpoint), DataSpec.from_dict(checkpoint["data_spec"])
         generator, _ = build_progressive_pair(settings, spec)
         generator.load_state_dict(sampled_weights(checkpoint, "generator", use_ema=use_ema))  # with its growth state

@@ -1,0 +1,39 @@
+"""What the pipeline asks of every model family's settings: the base of each family's settings dataclass.
+
+A family's settings (the `SETTINGS` of its folder's settings.py, genlib.families.discovery) is a
+frozen dataclass with the run's identity (dataset, model, seed), its `family` and its own fields,
+each with a comment. The methods below are the questions the config checks and the workflow ask of
+a run before any job starts; a family answers those that concern it and inherits the rest.
+"""
+
+from __future__ import annotations
+
+from genlib.config.catalogue import DataKind, DataSpec, data_kind
+
+
+class RunSettings:
+    """Defaults of the questions asked of a run's settings; subclasses are frozen dataclasses."""
+
+    dataset: str
+    model: str
+    seed: int
+    family: str
+
+    @property
+    def data_kind(self) -> DataKind:
+        """The kind of data this run trains on (genlib.data.kinds), by default decided by its dataset."""
+        return data_kind(self.dataset)
+
+    def data_problem(self, spec: DataSpec) -> str | None:
+        """Why this run's networks cannot take data of `spec`, or None when they can."""
+        return None
+
+    def training_inputs(self, experiment: str) -> dict[str, str]:
+        """Files the run's training reads besides its data, by name (the train verb's `--input NAME=PATH`): the
+        checkpoint of another run it starts from, a feature network of its loss."""
+        return {}
+
+    def run_problem(self, models: list[str], spec: DataSpec) -> str | None:
+        """Why the run cannot start in a config of these `models` on data of `spec` (what it reads is missing),
+        or None."""
+        return None
