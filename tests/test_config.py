@@ -137,7 +137,7 @@ def test_schema_run_fields_are_every_family_settings_field():
     # `family` names the model family (gan when absent); every other key is a settings field.
     assert set(schema["$defs"]["runFields"]["properties"]) == set(tunable_run_fields()) | {"family"}
     assert schema["$defs"]["runFields"]["properties"]["family"] == {
-        "enum": ["gan", "diffusion", "translation", "progressive"]
+        "enum": ["diffusion", "gan", "progressive", "translation"]  # the family folders, by name
     }
 
 

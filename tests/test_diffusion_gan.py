@@ -9,9 +9,9 @@ from test_train import Interrupt, assert_same_parameters, data, interrupt_at, re
 
 from genlib.config.catalogue import DataSpec, point_spec
 from genlib.families.gan.family import train_gan
+from genlib.families.gan.networks import build_discriminator
 from genlib.gan.diffusion_gan import DiffusedDiscriminator, adjusted_p, chain_length, sqrt_alpha_bars
 from genlib.io.checkpoint import load_checkpoint
-from genlib.networks.build import build_discriminator
 
 
 def test_one_adjustment_moves_p_by_batch_times_interval_over_kimg_toward_the_target():

@@ -6,11 +6,11 @@ import torch
 
 from genlib.config.catalogue import MODEL_CATALOGUE, DataSpec
 from genlib.families.gan.family import train_gan
+from genlib.families.gan.networks import build_discriminator, build_generator
 from genlib.families.gan.settings import GANSettings
 from genlib.families.interface import TrainingData
 from genlib.io.mosaic import tile
 from genlib.metrics.backbones import INCEPTION_FILE, fetch_inception_weights
-from genlib.networks.build import build_discriminator, build_generator
 from genlib.networks.dcgan import DCGANDiscriminator, DCGANGenerator
 from genlib.sampling.pictures import nearest_neighbours, slerp
 

@@ -10,11 +10,11 @@ from genlib.config.settings import ImageDatasetSettings
 from genlib.data.images import load_image_meta, load_images, prepare_images
 from genlib.evaluation.images import fid_monitor
 from genlib.families.gan.family import train_gan
+from genlib.families.gan.networks import build_discriminator, build_generator
 from genlib.families.gan.settings import GANSettings
 from genlib.families.interface import TrainingData
 from genlib.io.checkpoint import load_checkpoint, save_checkpoint
 from genlib.metrics.backbones import load_backbone, read_reference, train_classifier, write_reference
-from genlib.networks.build import build_discriminator, build_generator
 
 
 @pytest.fixture(scope="module")

@@ -10,11 +10,11 @@ from genlib.config.catalogue import MODEL_CATALOGUE, DataSpec, point_spec
 from genlib.config.settings import SettingsError, from_dict
 from genlib.data.mixtures import ring8
 from genlib.families.gan.family import train_gan
+from genlib.families.gan.networks import build_discriminator, build_generator
 from genlib.families.gan.settings import GANSettings
 from genlib.families.interface import TrainingData
 from genlib.gan.objectives import gradient_penalty
 from genlib.io.checkpoint import load_checkpoint
-from genlib.networks.build import build_discriminator, build_generator
 from genlib.networks.pacgan import Maxout, MaxoutDiscriminator2D, PacGANGenerator2D, PackedDiscriminator, pack
 
 

@@ -12,10 +12,10 @@ from genlib.config.settings import ImageDatasetSettings, SettingsError
 from genlib.data.images import load_image_meta, load_images
 from genlib.data.stacked import load_digits, prepare_stacked_mnist, stack_digits, triple_of
 from genlib.families.gan.family import AdversarialTraining
+from genlib.families.gan.networks import build_discriminator, build_generator
 from genlib.families.gan.settings import GANSettings
 from genlib.families.interface import TrainingData
 from genlib.metrics.classifier_score import class_histogram
-from genlib.networks.build import build_discriminator, build_generator
 from genlib.networks.classifier import ChannelwiseDigitClassifier, ConvClassifier
 from genlib.networks.stacked_mnist import SameConvTranspose2d, UnrolledDCGANDiscriminator, same_padding
 from genlib.training.device import Accelerator

@@ -299,8 +299,8 @@ def test_training_moves_every_weight_and_brings_samples_closer_to_the_data(tmp_p
     """A GAN that learnt: every weight of G and D moved, and the Frechet distance of G's samples to held-out
     ring points falls to a fraction of the untrained generator's."""
     from genlib.data.mixtures import ring8
+    from genlib.families.gan.networks import build_discriminator, build_generator
     from genlib.metrics.frechet import frechet_distance, gaussian_stats
-    from genlib.networks.build import build_discriminator, build_generator
 
     settings = tiny_settings("gan-nonsaturating", steps=400, g_width=32, d_width=32, checkpoint_every=1000)
     torch.manual_seed(settings.seed)

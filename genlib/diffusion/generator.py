@@ -7,12 +7,16 @@ one noise sample (the data's shape for diffusion, (latent_dim,) for a GAN).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 from torch import nn
 
 from genlib.diffusion.samplers import Guidance, ddim_sample, ddpm_sample
 from genlib.diffusion.schedules import NoiseSchedule
-from genlib.families.diffusion.settings import DiffusionSettings
+
+if TYPE_CHECKING:
+    from genlib.families.diffusion.settings import DiffusionSettings
 
 
 class DiffusionSampler(nn.Module):

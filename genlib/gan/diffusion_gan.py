@@ -26,10 +26,13 @@ the discriminator's state dict and a resumed run continues it exactly.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 from torch import nn
 
-from genlib.families.gan.settings import GANSettings
+if TYPE_CHECKING:
+    from genlib.families.gan.settings import GANSettings
 
 BETA_START, BETA_END = 1e-4, 2e-2  # the authors' linear schedule (train.py defaults)
 TABLE_SIZE, DIFFUSED_ENTRIES = 64, 32  # `t_epl` of update_T: 32 timesteps drawn from 1..T, 32 zeros

@@ -1,1 +1,1 @@
-"""Networks (nn.Modules only) and build.py, which turns a run's settings into them."""
+"""Networks (nn.Modules only); each family builds its own from a run's settings (genlib/families/<name>/networks.py)."""

@@ -26,10 +26,10 @@ from genlib.data.kinds import kind_of
 from genlib.diffusion.generator import DiffusionSampler
 from genlib.diffusion.samplers import visited_timesteps
 from genlib.diffusion.schedules import NoiseSchedule, q_sample
+from genlib.families.diffusion.networks import build_denoiser
 from genlib.families.diffusion.settings import DiffusionSettings
 from genlib.families.interface import SamplingModel, TrainingData, sampled_weights
 from genlib.io.mosaic import save_png, tile
-from genlib.networks.build import build_denoiser
 from genlib.training.device import Accelerator
 from genlib.training.ema import update_ema
 from genlib.training.resumable import TrainResult

@@ -24,13 +24,13 @@ from torch import nn
 
 from genlib.config.catalogue import DataSpec
 from genlib.config.settings import from_dict, to_dict
+from genlib.families.gan.networks import build_discriminator, build_generator
 from genlib.families.gan.settings import GANSettings, group_problem
 from genlib.families.interface import SamplingModel, TrainingData, sampled_weights
 from genlib.gan.batched import StackedAdversaries, StackedNetwork, StackedOptimizerView, StackedView
 from genlib.gan.diffusion_gan import diffused
 from genlib.gan.objectives import objective
 from genlib.gan.step import Adversaries, discriminator_step, generator_step, simultaneous_step
-from genlib.networks.build import build_discriminator, build_generator
 from genlib.training.device import Accelerator
 from genlib.training.ema import standing_statistics, update_ema
 from genlib.training.resumable import (

@@ -32,7 +32,7 @@ class GANSettings(RunSettings):
     # MLP pair for images; "pacgan" is the PacGAN authors' 2-D pair (bias-free batch-norm ReLU G, maxout D,
     # N(0, 0.02) weights; Lin et al. 2018, fjxmlzn/PacGAN); "dcgan" is Radford et al. 2016 (images only);
     # "veegan-dcgan" and "unrolled-dcgan" are the PacGAN authors' Stacked MNIST pairs of their Tables 2 and 3
-    # (28 px; d_channels is Table 3's discriminator width: 2 = 1/4 of G, 4 = 1/2); see genlib.networks.build
+    # (28 px; d_channels is Table 3's discriminator width: 2 = 1/4 of G, 4 = 1/2); see genlib.families.gan.networks
     network: Network = "mlp"
     maxout_pieces: int = bounded(5, minimum=2)  # network pacgan: linear pieces per maxout unit of D
     # PacGAN (Lin et al. 2018): D judges `packing` samples at once, concatenated (features of 2-D points,

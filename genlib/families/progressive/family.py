@@ -31,9 +31,9 @@ from torch import nn
 from genlib.config.catalogue import DataSpec
 from genlib.config.validation import from_dict
 from genlib.families.interface import SamplingModel, TrainingData, sampled_weights
+from genlib.families.progressive.networks import build_progressive_pair
 from genlib.families.progressive.settings import ProgressiveSettings
 from genlib.gan.objectives import gradient_penalty, wasserstein_critic_loss, wasserstein_generator_loss
-from genlib.networks.build import build_progressive_pair
 from genlib.networks.progressive import ProgressiveGenerator, faded_reals
 from genlib.training.device import Accelerator
 from genlib.training.ema import update_ema

@@ -27,10 +27,10 @@ from genlib.config.catalogue import DataSpec
 from genlib.config.settings import from_dict
 from genlib.data.kinds import kind_of
 from genlib.families.interface import SamplingModel, TrainingData
+from genlib.families.translation.networks import build_critic, build_translator
 from genlib.families.translation.settings import TranslationSettings
 from genlib.io.checkpoint import load_checkpoint
 from genlib.io.mosaic import save_png, tile
-from genlib.networks.build import build_critic, build_translator
 from genlib.networks.classifier import ConvClassifier
 from genlib.training.device import Accelerator
 from genlib.training.resumable import TrainResult

@@ -1,4 +1,4 @@
-"""Networks of every family (GAN pairs, diffusion denoisers, translators, progressive GANs), built from a run's settings and its data's spec."""
+"""The GAN family's networks, built from a run's settings and its data's spec (the modules are in genlib.networks)."""
 
 from __future__ import annotations
 
@@ -6,29 +6,16 @@ from torch import nn
 
 from genlib.config.catalogue import DataSpec
 from genlib.data.kinds import kind_of
-from genlib.families.diffusion.settings import DiffusionSettings
 from genlib.families.gan.settings import GANSettings
-from genlib.families.progressive.settings import ProgressiveSettings
-from genlib.families.translation.settings import TranslationSettings
 from genlib.networks.dcgan import DCGANDiscriminator, DCGANGenerator
 from genlib.networks.mlp import MLPDiscriminator2D, MLPGenerator2D, MLPImageDiscriminator, MLPImageGenerator
 from genlib.networks.pacgan import MaxoutDiscriminator2D, PacGANGenerator2D, PackedDiscriminator
-from genlib.networks.progressive import ProgressiveDiscriminator, ProgressiveGenerator
 from genlib.networks.stacked_mnist import (
     UnrolledDCGANDiscriminator,
     UnrolledDCGANGenerator,
     VEEGANDCGANDiscriminator,
     VEEGANDCGANGenerator,
 )
-from genlib.networks.translation import (
-    BicubicUpscaler,
-    PatchDiscriminator,
-    ResNetGenerator,
-    SRGANDiscriminator,
-    SRResNet,
-    UNetGenerator,
-)
-from genlib.networks.unet import MLPDenoiser, UNet
 
 
 def uses_discriminator_batch_norm(settings: GANSettings) -> bool:
@@ -118,90 +105,3 @@ def _unpacked_discriminator(settings: GANSettings, spec: DataSpec) -> nn.Module:
         num_classes=spec.num_classes if settings.conditioning != "none" else 0,
         conditioning=settings.conditioning,
     )
-
-
-def build_denoiser(settings: DiffusionSettings, spec: DataSpec) -> nn.Module:
-    """The epsilon network a run's settings describe, for data of `spec`."""
-    if not kind_of(spec.kind).images:
-        return MLPDenoiser(width=settings.width, depth=settings.depth)
-    problem = settings.data_problem(spec)
-    if problem:
-        raise ValueError(problem)
-    return UNet(
-        image_shape=spec.shape,
-        channels=settings.channels,
-        res_blocks=settings.res_blocks,
-        dropout=settings.dropout,
-        attention=settings.attention,
-        num_classes=spec.num_classes if settings.conditional else 0,
-    )
-
-
-def build_translator(settings: TranslationSettings, spec: DataSpec, *, reverse: bool = False) -> nn.Module:
-    """The generator mapping domain A to B (`reverse`: B to A, CycleGAN's F) for data of `spec`."""
-    problem = settings.data_problem(spec)
-    if problem:
-        raise ValueError(problem)
-    source, target = (spec.shape, spec.input_shape) if reverse else (spec.input_shape, spec.shape)
-    if settings.generator == "bicubic":
-        return BicubicUpscaler(scale=target[-1] // source[-1])
-    if settings.generator == "srresnet":
-        return SRResNet(
-            channels=target[0], scale=target[-1] // source[-1], width=settings.g_channels, blocks=settings.sr_blocks
-        )
-    if settings.generator == "unet":
-        return UNetGenerator(
-            in_channels=source[0],
-            out_channels=target[0],
-            size=target[-1],
-            width=settings.g_channels,
-            norm=settings.norm,
-            dropout=settings.dropout,
-        )
-    return ResNetGenerator(
-        in_channels=source[0],
-        out_channels=target[0],
-        width=settings.g_channels,
-        blocks=settings.resnet_blocks,
-        norm=settings.norm,
-    )
-
-
-def build_critic(settings: TranslationSettings, spec: DataSpec, *, domain: str = "b") -> nn.Module:
-    """The discriminator of a translator: pix2pix's judges (input, output) pairs, CycleGAN's one domain
-    (`domain` "a" or "b"), SRGAN's high-resolution images."""
-    channels, size = (spec.input_shape if domain == "a" else spec.shape)[0], spec.shape[-1]
-    if settings.method == "srgan":
-        return SRGANDiscriminator(channels=channels, size=size, width=settings.d_channels)
-    if settings.method == "pix2pix":
-        channels = spec.input_shape[0] + spec.shape[0]  # the conditional D sees input and output stacked
-    return PatchDiscriminator(
-        in_channels=channels, width=settings.d_channels, layers=settings.patch_layers_for(size), norm=settings.norm
-    )
-
-
-def build_progressive_pair(
-    settings: ProgressiveSettings, spec: DataSpec
-) -> tuple[ProgressiveGenerator, ProgressiveDiscriminator]:
-    """G and D of a run, for data of `spec` (checked first)."""
-    problem = settings.data_problem(spec)
-    if problem:
-        raise ValueError(problem)
-    channels, resolution = spec.shape[0], spec.shape[-1]
-    widths = {"channels_base": settings.channels_base, "channels_max": settings.channels_max}
-    generator = ProgressiveGenerator(
-        latent_dim=settings.latent_dim,
-        image_channels=channels,
-        resolution=resolution,
-        pixelnorm=settings.pixelnorm,
-        equalized=settings.equalized_lr,
-        **widths,
-    )
-    discriminator = ProgressiveDiscriminator(
-        image_channels=channels,
-        resolution=resolution,
-        stddev_group=settings.stddev_group,
-        equalized=settings.equalized_lr,
-        **widths,
-    )
-    return generator, discriminator
