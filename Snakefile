@@ -1,5 +1,8 @@
 # genlib pipeline: prepare -> train -> sample -> evaluate -> report, over datasets x models x seeds.
 # Every rule is one `python -m genlib <verb>` call; all logic lives in the genlib package.
+from snakemake.utils import min_version
+
+min_version("9.0")  # the workflow API of Snakemake 9 (pyproject.toml allows >=9,<10)
 
 # The default experiment, unless the command line names its own config file(s): Snakemake would
 # otherwise merge the two, leaking the default's keys into every other experiment.
