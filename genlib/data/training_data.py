@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import torch
 
 from genlib.config.catalogue import DataSpec
+from genlib.io.pixels import to_unit_range
 
 
 @dataclass(frozen=True)
@@ -33,5 +34,5 @@ class TrainingData:
         """Samples at `index` as float network inputs."""
         chosen = samples[index]
         if chosen.dtype == torch.uint8:
-            return chosen.float().div_(127.5).sub_(1.0)  # [0, 255] -> [-1, 1], the range of G's Tanh
+            return to_unit_range(chosen)  # [0, 255] -> [-1, 1], the range of G's Tanh
         return chosen

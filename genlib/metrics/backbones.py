@@ -31,6 +31,7 @@ from genlib.config.catalogue import INCEPTION_FILE
 from genlib.io.atomic import atomic_path
 from genlib.io.checkpoint import load_checkpoint
 from genlib.io.corrupt import CorruptFileError, reading, rebuild_remedy
+from genlib.io.pixels import to_unit_range
 from genlib.io.provenance import file_sha256
 from genlib.metrics.frechet import GaussianStats, gaussian_stats
 from genlib.networks.classifier import ChannelwiseDigitClassifier, ConvClassifier
@@ -77,7 +78,7 @@ def train_classifier(
     with tqdm(total=steps, desc="classifier", unit="step", disable=not progress) as bar:
         for _ in range(epochs):
             for index in torch.randperm(len(x), generator=rng).split(batch_size):
-                loss = F.cross_entropy(model(_to_unit_range(x[index])), y[index])
+                loss = F.cross_entropy(model(to_unit_range(x[index])), y[index])
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()
@@ -104,11 +105,7 @@ def train_classifier(
 @torch.no_grad()
 def _predict(model: ConvClassifier, images: np.ndarray, batch_size: int = 512) -> np.ndarray:
     x = torch.from_numpy(images)
-    return torch.cat([model(_to_unit_range(part)).argmax(1) for part in x.split(batch_size)]).numpy()
-
-
-def _to_unit_range(images: torch.Tensor) -> torch.Tensor:
-    return images.float().div(127.5).sub(1.0)  # uint8 -> [-1, 1], the range generators produce
+    return torch.cat([model(to_unit_range(part)).argmax(1) for part in x.split(batch_size)]).numpy()
 
 
 # --- InceptionV3 ---------------------------------------------------------------------------------
@@ -170,7 +167,7 @@ class Backbone:
                 pool, logits = self.module._torch_fidelity_forward(batch)
                 pool = pool.reshape(len(batch), -1)
             else:
-                x = _to_unit_range(batch)
+                x = to_unit_range(batch)
                 pool = self.module.features(x)
                 logits = self.module.head(pool)
             features.append(pool.double().cpu())

@@ -26,7 +26,7 @@ def image_dataset_section(dataset: str, runs: pd.DataFrame, summary: pd.DataFram
     these_runs = runs[runs["dataset"] == dataset]
     ours = summary[summary["dataset"] == dataset].sort_values("fid_mean", na_position="last")
     theirs = published[published["dataset"] == dataset]
-    protocol = read_json(paths.run_at(these_runs["run_dir"].iloc[0]).metrics)["protocol"]
+    protocol = these_runs["result"].iloc[0]["protocol"]
     backbone = these_runs["backbone"].iloc[0]
     parts = [
         f"<h2 id='{html.escape(dataset)}'>{html.escape(dataset)}</h2>",
@@ -168,7 +168,7 @@ def _fid_curves(dataset: str, these_runs: pd.DataFrame, backbone: str) -> plt.Fi
     dotted lines where a family marks a landmark of training (a progressive GAN's fades)."""
     curves, marks = {}, {}
     for _, run in these_runs.iterrows():
-        result = read_json(paths.run_at(run["run_dir"]).metrics)
+        result = run["result"]
         curve = pd.DataFrame(result.get("curve") or [])
         if not curve.empty and "fid" in curve:
             curves[run["run_dir"]] = (run["model"], curve)
@@ -275,7 +275,7 @@ def _pictures(these_runs: pd.DataFrame) -> str:
             for r, s in zip(group["run_dir"], group["seed"])
         )
         extras = [_image(first.picture("interpolation"), f"{model}: slerp interpolations")]
-        result = read_json(first.metrics)
+        result = group["result"].iloc[0]
         if result["conditioning"] != "none":
             extras.append(_image(first.picture("classes"), f"{model}: one row per class"))
         for name, caption in result.get("extra_pictures", {}).items():

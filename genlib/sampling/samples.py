@@ -18,6 +18,7 @@ from genlib.data.kinds import kind_of
 from genlib.families.interface import SamplingModel
 from genlib.families.registry import check_family, family_of_checkpoint, run_identity
 from genlib.io.checkpoint import load_checkpoint
+from genlib.io.pixels import to_pixels, to_unit_range
 from genlib.io.provenance import file_sha256
 
 
@@ -59,7 +60,7 @@ def checkpoint_info(checkpoint: dict[str, Any], sampler: dict[str, Any] | None =
 
 def to_uint8(images: torch.Tensor) -> torch.Tensor:
     """Generator output in [-1, 1] -> uint8 pixels, rounded as the training data was stored."""
-    return images.float().add(1.0).mul(127.5).round().clamp(0, 255).to(torch.uint8)
+    return to_pixels(images)
 
 
 @torch.no_grad()
@@ -126,6 +127,6 @@ def draw_samples(
         extras["targets"] = model.drawn_targets(n_samples).numpy()
     if model.round_trip is not None:  # F(G(a)), from the outputs as they were stored
         extras["inputs"] = to_uint8(noise).numpy()
-        back = torch.from_numpy(samples).float().div(127.5).sub(1.0)
+        back = to_unit_range(torch.from_numpy(samples))
         extras["reconstructions"] = generate_images(model.round_trip, back, None)
     return samples, labels_out, info, extras

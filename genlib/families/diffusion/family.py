@@ -30,6 +30,7 @@ from genlib.families.diffusion.networks import build_denoiser
 from genlib.families.diffusion.settings import DiffusionSettings
 from genlib.families.interface import SamplingModel, TrainingData, sampled_weights
 from genlib.io.mosaic import save_png, tile
+from genlib.io.pixels import to_pixels, to_unit_range
 from genlib.training.device import Accelerator
 from genlib.training.ema import update_ema
 from genlib.training.resumable import TrainResult
@@ -114,7 +115,7 @@ def _sampling_model(denoiser: nn.Module, settings: DiffusionSettings, spec: Data
 
 def _to_pixels(x: torch.Tensor) -> np.ndarray:
     """States x_t (any range; data in [-1, 1]) -> uint8 images, noise clipped to black and white."""
-    return x.float().add(1.0).mul(127.5).round().clamp(0, 255).to(torch.uint8).numpy()
+    return to_pixels(x).numpy()
 
 
 class DiffusionFamily:
@@ -199,7 +200,7 @@ class DiffusionFamily:
         if name == "forward":
             steps = torch.linspace(0, schedule.timesteps - 1, columns).round().long()
             real = load_images(data_dir, "train")[0][:rows]
-            x0 = torch.from_numpy(real).float().div(127.5).sub(1.0)  # (rows, C, H, W)
+            x0 = to_unit_range(torch.from_numpy(real))  # (rows, C, H, W)
             noise = torch.randn(x0.shape, generator=torch.Generator().manual_seed(3))
             strip = [q_sample(schedule, x0, torch.full((rows,), int(t)), noise) for t in steps]  # each (rows, C, H, W)
             save_png(tile(_to_pixels(torch.stack(strip, 1).flatten(0, 1)), columns), out)

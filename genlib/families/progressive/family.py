@@ -34,6 +34,7 @@ from genlib.families.interface import SamplingModel, TrainingData, sampled_weigh
 from genlib.families.progressive.networks import build_progressive_pair
 from genlib.families.progressive.settings import ProgressiveSettings
 from genlib.gan.objectives import gradient_penalty, wasserstein_critic_loss, wasserstein_generator_loss
+from genlib.io.pixels import to_pixels
 from genlib.networks.progressive import ProgressiveGenerator, faded_reals
 from genlib.training.device import Accelerator
 from genlib.training.ema import update_ema
@@ -171,7 +172,7 @@ class ProgressiveTraining(RunTraining):
         network.eval()
         images = network(self.grid_noise.to(self.device)).float()
         network.train(was_training)
-        pixels = images.add(1.0).mul(127.5).round().clamp(0, 255).to(torch.uint8)
+        pixels = to_pixels(images)
         level = phase[0] - self.settings.first_level
         self.grids.add(pixels, phase_label(self.settings, level, phase[1], step))
 

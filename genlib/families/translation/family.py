@@ -31,6 +31,7 @@ from genlib.families.translation.networks import build_critic, build_translator
 from genlib.families.translation.settings import TranslationSettings
 from genlib.io.checkpoint import load_checkpoint
 from genlib.io.mosaic import save_png, tile
+from genlib.io.pixels import to_pixels, to_unit_range
 from genlib.networks.classifier import ConvClassifier
 from genlib.training.device import Accelerator
 from genlib.training.resumable import TrainResult
@@ -264,7 +265,7 @@ def held_out(data_dir: Path, *, reverse: bool = False) -> tuple[torch.Tensor, to
     test, kind = load_translation(data_dir, "test"), load_translation_meta(data_dir)["kind"]
     source, labels = (test.b, test.labels_b) if reverse else (test.a, test.labels_a)
     targets = torch.from_numpy(test.b) if kind_of(kind).aligned and not reverse else None
-    return torch.from_numpy(source).float().div(127.5).sub(1.0), torch.from_numpy(labels), targets, kind
+    return to_unit_range(torch.from_numpy(source)), torch.from_numpy(labels), targets, kind
 
 
 class TranslationFamily:
@@ -393,7 +394,7 @@ def _translated(generator: nn.Module, x: torch.Tensor) -> torch.Tensor:
 
 def _pixels(images: torch.Tensor) -> np.ndarray:
     """Images in [-1, 1] -> uint8 (N, C, H, W), rounded as the data was stored."""
-    return images.detach().float().add(1.0).mul(127.5).round().clamp(0, 255).to(torch.uint8).cpu().numpy()
+    return to_pixels(images.detach()).cpu().numpy()
 
 
 def _zoomed_centre(images: np.ndarray, zoom: int) -> np.ndarray:

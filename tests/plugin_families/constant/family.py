@@ -20,6 +20,7 @@ from genlib.config.catalogue import DataSpec
 from genlib.config.validation import from_dict
 from genlib.families.interface import SamplingModel, TrainingData
 from genlib.io.mosaic import save_png, tile
+from genlib.io.pixels import to_pixels
 from genlib.training.resumable import TrainResult
 from genlib.training.template import CheckpointFormat, RunTraining, train_resumably
 
@@ -100,7 +101,7 @@ class ConstantFamily:
     def draw_picture(self, name, checkpoint, data_dir, out, *, device) -> None:
         if name != "mean":
             raise ValueError(f"the constant family draws no picture {name!r}; allowed values: mean")
-        mean = checkpoint["generator"]["mean"].float().add(1.0).mul(127.5).round().clamp(0, 255).to(torch.uint8)
+        mean = to_pixels(checkpoint["generator"]["mean"])
         save_png(tile(mean.numpy()[None], 1), out, scale=4)
 
 
