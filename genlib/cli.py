@@ -5,12 +5,26 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from genlib.io.atomic import read_json
+
+Command = Callable[[argparse.Namespace], int]
+VERBS: dict[str, tuple[Command, str, Callable[[argparse.ArgumentParser], None], bool]] = {}
+
+
+def verb(name: str, *, help: str, arguments: Callable[[argparse.ArgumentParser], None], common: bool = False):  # noqa: A002
+    """Register a verb with its help and its arguments (`common`: --threads, --device, --no-progress too)."""
+
+    def register(run: Command) -> Command:
+        VERBS[name] = (run, help, arguments, common)
+        return run
+
+    return register
 
 
 def _set_threads(threads: int) -> None:
@@ -19,6 +33,15 @@ def _set_threads(threads: int) -> None:
     torch.set_num_threads(threads)
 
 
+def _check_config_arguments(p: argparse.ArgumentParser) -> None:
+    from genlib.config.paths import LOCK
+
+    p.add_argument("--config", type=Path, required=True)
+    p.add_argument("--schema", type=Path, default=Path("workflow/schemas/config.schema.yaml"))
+    p.add_argument("--lock", type=Path, default=Path(LOCK), help="lock file the installed versions are compared with")
+
+
+@verb("check-config", help="validate a config file against the schema", arguments=_check_config_arguments)
 def cmd_check_config(args: argparse.Namespace) -> int:
     from genlib.experiment import load_config, run_matrix, validate_config
 
@@ -34,6 +57,13 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_settings_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", required=True, help="the settings, as JSON text")
+    p.add_argument("--out", type=Path, required=True, help="file to write")
+    p.add_argument("--yaml", action="store_true", help="write YAML (in the given key order) instead of JSON")
+
+
+@verb("write-settings", help="write a settings file (JSON, or YAML) atomically", arguments=_write_settings_arguments)
 def cmd_write_settings(args: argparse.Namespace) -> int:
     import json
 
@@ -49,6 +79,12 @@ def cmd_write_settings(args: argparse.Namespace) -> int:
     return 0
 
 
+def _prepare_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--settings", type=Path, required=True, help="dataset settings JSON")
+    p.add_argument("--out-dir", type=Path, required=True)
+
+
+@verb("prepare", help="write a dataset's arrays and meta.json", arguments=_prepare_arguments)
 def cmd_prepare(args: argparse.Namespace) -> int:
     from genlib.data.kinds import prepare_dataset
 
@@ -75,6 +111,34 @@ def _training_data(settings, data_dir: Path):
     return kind_of(settings.data_kind).training_data(data_dir, wanted_by=f"model {settings.model}")
 
 
+def _train_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--settings", type=Path, required=True, help="run settings JSON")
+    p.add_argument("--data", type=Path, required=True, help="prepared dataset folder")
+    p.add_argument("--checkpoint", type=Path, required=True, help="final checkpoint to write")
+    p.add_argument("--losses", type=Path, required=True, help="loss log CSV to write")
+    p.add_argument("--backbone", choices=("classifier", "inception"), help="backbone of the FID-over-training monitor")
+    p.add_argument("--backbone-weights", type=Path, help="its weights (classifier.pt or the Inception file)")
+    p.add_argument("--reference", type=Path, help="reference statistics .npz of the monitor")
+    p.add_argument("--monitor-seed", type=int, default=0, help="seed of the monitor's fixed noise")
+    p.add_argument(
+        "--input",
+        action="append",
+        default=[],
+        metavar="NAME=PATH",
+        help="a file the run's family reads besides the data (its `training_inputs`: e.g. init_checkpoint=... for "
+        "an SRGAN that starts from SRResNet); repeat for more",
+    )
+    p.add_argument(
+        "--lock-wait",
+        type=float,
+        default=60.0,
+        help="seconds to wait for another trainer of the same run before refusing",
+    )
+
+
+@verb(
+    "train", help="train one run, resuming from its in-progress state if any", arguments=_train_arguments, common=True
+)
 def cmd_train(args: argparse.Namespace) -> int:
     from genlib.config import paths
     from genlib.data.kinds import kind_of
@@ -115,6 +179,20 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train_group_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--settings", type=Path, nargs="+", required=True, help="each run's settings JSON")
+    p.add_argument("--data", type=Path, required=True, help="prepared dataset folder")
+    p.add_argument("--checkpoints", type=Path, nargs="+", required=True, help="each run's final checkpoint")
+    p.add_argument("--losses", type=Path, nargs="+", required=True, help="each run's loss log CSV")
+    p.add_argument("--lock-wait", type=float, default=60.0, help="seconds to wait for another trainer of a run")
+
+
+@verb(
+    "train-group",
+    help="train the seeds of one 2-D GAN model as one batched computation (genlib.gan.batched)",
+    arguments=_train_group_arguments,
+    common=True,
+)
 def cmd_train_group(args: argparse.Namespace) -> int:
     import contextlib
 
@@ -146,6 +224,19 @@ def cmd_train_group(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train_classifier_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", type=Path, required=True, help="prepared image dataset folder")
+    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", type=Path, required=True, help="classifier checkpoint to write")
+
+
+@verb(
+    "train-classifier",
+    help="train the offline classifier backbone on a dataset's training split",
+    arguments=_train_classifier_arguments,
+    common=True,
+)
 def cmd_train_classifier(args: argparse.Namespace) -> int:
     from genlib.data.images import load_image_meta
     from genlib.data.stacked import load_digits
@@ -177,6 +268,18 @@ def cmd_train_classifier(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fetch_inception_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--weights", default="", help="weights file to use; empty: the torch hub cache, downloaded when online"
+    )
+    p.add_argument("--out", type=Path, required=True)
+
+
+@verb(
+    "fetch-inception",
+    help="put the InceptionV3 weights where the pipeline reads them",
+    arguments=_fetch_inception_arguments,
+)
 def cmd_fetch_inception(args: argparse.Namespace) -> int:
     from genlib.metrics.backbones import fetch_inception_weights
 
@@ -184,6 +287,20 @@ def cmd_fetch_inception(args: argparse.Namespace) -> int:
     return 0
 
 
+def _reference_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", type=Path, required=True, help="prepared image dataset folder")
+    p.add_argument("--backbone", choices=("classifier", "inception"), required=True)
+    p.add_argument("--weights", type=Path, required=True, help="backbone weights")
+    p.add_argument("--antialias", action="store_true", help="Inception: antialiased resize to 299 px")
+    p.add_argument("--out", type=Path, required=True, help="reference .npz to write")
+
+
+@verb(
+    "reference",
+    help="features and statistics of a dataset's reference set under one backbone",
+    arguments=_reference_arguments,
+    common=True,
+)
 def cmd_reference(args: argparse.Namespace) -> int:
     from genlib.data.integrity import recorded_split_sha256
     from genlib.data.translation import load_target_images
@@ -217,6 +334,31 @@ def _named_values(pairs: list[str], option: str, *, allowed: Any = None, what: s
     return values
 
 
+def _sample_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--checkpoint", type=Path, required=True)
+    p.add_argument("--n-samples", type=int, required=True)
+    p.add_argument("--seed", type=int, required=True, help="seed of the noise")
+    p.add_argument("--out", type=Path, required=True, help="samples .npz to write")
+    p.add_argument("--settings", type=Path, help="the run's settings JSON: its family must be the checkpoint's")
+    p.add_argument("--data", type=Path, help="the prepared dataset: a translator maps its held-out inputs")
+    p.add_argument("--pictures", type=Path, help="images: folder for grid.png, classes.png, interpolation.png")
+    p.add_argument("--grid-size", type=int, default=64, help="images in the fixed-noise grid (a square number)")
+    p.add_argument(
+        "--override",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a sampling setting instead of the run's own (its family's `sampling_overrides`: e.g. sampler=ddim, "
+        "sampler_steps=10 for a diffusion model); the value is read as YAML; repeat for more",
+    )
+
+
+@verb(
+    "sample",
+    help="draw the evaluation samples of a checkpoint (and, for images, its pictures)",
+    arguments=_sample_arguments,
+    common=True,
+)
 def cmd_sample(args: argparse.Namespace) -> int:
     import yaml
 
@@ -247,6 +389,19 @@ def cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def _picture_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--name", required=True, help="the picture, e.g. forward or trajectory (diffusion)")
+    p.add_argument("--checkpoint", type=Path, required=True)
+    p.add_argument("--data", type=Path, required=True, help="prepared image dataset whose training images it may show")
+    p.add_argument("--out", type=Path, required=True, help="PNG to write")
+
+
+@verb(
+    "picture",
+    help="draw a picture that only the checkpoint's family draws (e.g. a denoising trajectory)",
+    arguments=_picture_arguments,
+    common=True,
+)
 def cmd_picture(args: argparse.Namespace) -> int:
     from genlib.sampling.pictures import draw_family_picture
     from genlib.training.device import Accelerator
@@ -257,6 +412,22 @@ def cmd_picture(args: argparse.Namespace) -> int:
     return 0
 
 
+def _arithmetic_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--checkpoint", type=Path, required=True)
+    p.add_argument("--classifier", type=Path, required=True, help="the dataset's digit classifier (classifier.pt)")
+    p.add_argument("--out", type=Path, required=True, help="JSON of the shares to write")
+    p.add_argument("--picture", type=Path, required=True, help="PNG of six trials to write")
+    p.add_argument("--samples", type=int, default=5000, help="generated images the exemplars are chosen from")
+    p.add_argument("--trials", type=int, default=500, help="random digit pairs scored")
+    p.add_argument("--seed", type=int, default=0)
+
+
+@verb(
+    "arithmetic",
+    help="latent vector arithmetic (thick a - thin a + thin d) of a GAN, scored by the classifier",
+    arguments=_arithmetic_arguments,
+    common=True,
+)
 def cmd_arithmetic(args: argparse.Namespace) -> int:
     from genlib.io.atomic import write_json
     from genlib.io.checkpoint import load_checkpoint
@@ -308,6 +479,26 @@ def _check_drawn_from(samples_path: Path, info: dict, checkpoint: Path) -> None:
         )
 
 
+def _evaluate_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--samples", type=Path, required=True)
+    p.add_argument("--data", type=Path, required=True, help="prepared dataset folder")
+    p.add_argument("--metrics", type=Path, required=True, help="metrics JSON to write")
+    p.add_argument("--scatter", type=Path, help="2-D: scatter PNG to write")
+    p.add_argument("--evaluation", type=Path, help="images: evaluation settings JSON")
+    p.add_argument("--backbone", choices=("classifier", "inception"), help="images: feature backbone")
+    p.add_argument("--weights", type=Path, help="images: backbone weights")
+    p.add_argument("--reference", type=Path, help="images: reference statistics .npz of the same backbone")
+    p.add_argument("--neighbours", type=Path, help="images: nearest-training-neighbour panel PNG to write")
+    p.add_argument("--settings", type=Path, help="the run's settings file, hashed into the provenance block")
+    p.add_argument(
+        "--checkpoint", type=Path, help="the checkpoint the samples must have been drawn from (its SHA-256 is checked)"
+    )
+    p.add_argument(
+        "--curve", type=Path, help="images: CSV of FID over training to write (a header only without the monitor)"
+    )
+
+
+@verb("evaluate", help="metrics (and a picture) of one run's samples", arguments=_evaluate_arguments, common=True)
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from genlib.io.atomic import write_json
     from genlib.io.sample_archive import read_samples
@@ -407,6 +598,14 @@ def _evaluate_images(args: argparse.Namespace, images, info) -> dict:
     return result
 
 
+def _dvc_yaml_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--config", type=Path, default=Path("config/config.yaml"), help="config path, relative to the repository root"
+    )
+    p.add_argument("--out", type=Path, default=Path("dvc.yaml"))
+
+
+@verb("dvc-yaml", help="write the DVC stages (dvc.yaml) of an experiment config", arguments=_dvc_yaml_arguments)
 def cmd_dvc_yaml(args: argparse.Namespace) -> int:
     from genlib.pipeline.dvc_stages import write_dvc_yaml
 
@@ -414,12 +613,39 @@ def cmd_dvc_yaml(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pull_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("dvc_args", nargs="*", help="arguments passed on to `dvc pull`, after `--` (e.g. -- -r myremote)")
+
+
+@verb(
+    "pull",
+    help="dvc pull, with the restored files dated in pipeline order (so nothing is retrained)",
+    arguments=_pull_arguments,
+)
 def cmd_pull(args: argparse.Namespace) -> int:
     from genlib.pipeline.dvc_restore import pull
 
     return pull(args.dvc_args)
 
 
+def _report_arguments(p: argparse.ArgumentParser) -> None:
+    from genlib.config.paths import LOCK
+
+    p.add_argument(
+        "--runs", type=Path, nargs="+", required=True, help="run folders (metrics.json, losses.csv, scatter.png)"
+    )
+    p.add_argument("--published", type=Path, nargs="+", required=True, help="published numbers CSVs")
+    p.add_argument("--config", type=Path, default=None, help="resolved config (YAML or JSON) for provenance")
+    p.add_argument(
+        "--sweep", nargs="*", default=[], help="sampler sweep settings to read from each run's sweep/ folder"
+    )
+    p.add_argument("--out-dir", type=Path, required=True)
+    p.add_argument(
+        "--lock", type=Path, default=Path(LOCK), help="lock file the runs' recorded versions are compared with"
+    )
+
+
+@verb("report", help="HTML report and summary CSV over runs", arguments=_report_arguments)
 def cmd_report(args: argparse.Namespace) -> int:
     from genlib.report.page import build_report
 
@@ -434,6 +660,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _usage_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("logs", type=Path, nargs="?", default=Path("logs"), help="folder of the logs (default: logs)")
+
+
+@verb(
+    "usage",
+    help="CPU, wall time and memory per stage, from the usage lines of the jobs' logs",
+    arguments=_usage_arguments,
+)
 def cmd_usage(args: argparse.Namespace) -> int:
     from genlib.pipeline.job_usage import collect, per_stage, stage_table
 
@@ -451,183 +686,15 @@ def _add_common(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from genlib.config.paths import LOCK
-
+    """The command line: one sub-command per verb, each with the arguments declared beside it."""
     parser = argparse.ArgumentParser(prog="python -m genlib", description=__doc__)
     verbs = parser.add_subparsers(dest="verb", required=True)
-
-    p = verbs.add_parser("check-config", help="validate a config file against the schema")
-    p.add_argument("--config", type=Path, required=True)
-    p.add_argument("--schema", type=Path, default=Path("workflow/schemas/config.schema.yaml"))
-    p.add_argument("--lock", type=Path, default=Path(LOCK), help="lock file the installed versions are compared with")
-    p.set_defaults(func=cmd_check_config)
-
-    p = verbs.add_parser("prepare", help="write a dataset's arrays and meta.json")
-    p.add_argument("--settings", type=Path, required=True, help="dataset settings JSON")
-    p.add_argument("--out-dir", type=Path, required=True)
-    p.set_defaults(func=cmd_prepare)
-
-    p = verbs.add_parser("write-settings", help="write a settings file (JSON, or YAML) atomically")
-    p.add_argument("--json", required=True, help="the settings, as JSON text")
-    p.add_argument("--out", type=Path, required=True, help="file to write")
-    p.add_argument("--yaml", action="store_true", help="write YAML (in the given key order) instead of JSON")
-    p.set_defaults(func=cmd_write_settings)
-
-    p = verbs.add_parser("train", help="train one run, resuming from its in-progress state if any")
-    p.add_argument("--settings", type=Path, required=True, help="run settings JSON")
-    p.add_argument("--data", type=Path, required=True, help="prepared dataset folder")
-    p.add_argument("--checkpoint", type=Path, required=True, help="final checkpoint to write")
-    p.add_argument("--losses", type=Path, required=True, help="loss log CSV to write")
-    p.add_argument("--backbone", choices=("classifier", "inception"), help="backbone of the FID-over-training monitor")
-    p.add_argument("--backbone-weights", type=Path, help="its weights (classifier.pt or the Inception file)")
-    p.add_argument("--reference", type=Path, help="reference statistics .npz of the monitor")
-    p.add_argument("--monitor-seed", type=int, default=0, help="seed of the monitor's fixed noise")
-    p.add_argument(
-        "--input",
-        action="append",
-        default=[],
-        metavar="NAME=PATH",
-        help="a file the run's family reads besides the data (its `training_inputs`: e.g. init_checkpoint=... for "
-        "an SRGAN that starts from SRResNet); repeat for more",
-    )
-    p.add_argument(
-        "--lock-wait",
-        type=float,
-        default=60.0,
-        help="seconds to wait for another trainer of the same run before refusing",
-    )
-    _add_common(p)
-    p.set_defaults(func=cmd_train)
-
-    p = verbs.add_parser(
-        "train-group", help="train the seeds of one 2-D GAN model as one batched computation (genlib.gan.batched)"
-    )
-    p.add_argument("--settings", type=Path, nargs="+", required=True, help="each run's settings JSON")
-    p.add_argument("--data", type=Path, required=True, help="prepared dataset folder")
-    p.add_argument("--checkpoints", type=Path, nargs="+", required=True, help="each run's final checkpoint")
-    p.add_argument("--losses", type=Path, nargs="+", required=True, help="each run's loss log CSV")
-    p.add_argument("--lock-wait", type=float, default=60.0, help="seconds to wait for another trainer of a run")
-    _add_common(p)
-    p.set_defaults(func=cmd_train_group)
-
-    p = verbs.add_parser("train-classifier", help="train the offline classifier backbone on a dataset's training split")
-    p.add_argument("--data", type=Path, required=True, help="prepared image dataset folder")
-    p.add_argument("--epochs", type=int, default=3)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", type=Path, required=True, help="classifier checkpoint to write")
-    _add_common(p)
-    p.set_defaults(func=cmd_train_classifier)
-
-    p = verbs.add_parser("fetch-inception", help="put the InceptionV3 weights where the pipeline reads them")
-    p.add_argument(
-        "--weights", default="", help="weights file to use; empty: the torch hub cache, downloaded when online"
-    )
-    p.add_argument("--out", type=Path, required=True)
-    p.set_defaults(func=cmd_fetch_inception)
-
-    p = verbs.add_parser("reference", help="features and statistics of a dataset's reference set under one backbone")
-    p.add_argument("--data", type=Path, required=True, help="prepared image dataset folder")
-    p.add_argument("--backbone", choices=("classifier", "inception"), required=True)
-    p.add_argument("--weights", type=Path, required=True, help="backbone weights")
-    p.add_argument("--antialias", action="store_true", help="Inception: antialiased resize to 299 px")
-    p.add_argument("--out", type=Path, required=True, help="reference .npz to write")
-    _add_common(p)
-    p.set_defaults(func=cmd_reference)
-
-    p = verbs.add_parser("sample", help="draw the evaluation samples of a checkpoint (and, for images, its pictures)")
-    p.add_argument("--checkpoint", type=Path, required=True)
-    p.add_argument("--n-samples", type=int, required=True)
-    p.add_argument("--seed", type=int, required=True, help="seed of the noise")
-    p.add_argument("--out", type=Path, required=True, help="samples .npz to write")
-    p.add_argument("--settings", type=Path, help="the run's settings JSON: its family must be the checkpoint's")
-    p.add_argument("--data", type=Path, help="the prepared dataset: a translator maps its held-out inputs")
-    p.add_argument("--pictures", type=Path, help="images: folder for grid.png, classes.png, interpolation.png")
-    p.add_argument("--grid-size", type=int, default=64, help="images in the fixed-noise grid (a square number)")
-    p.add_argument(
-        "--override",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="a sampling setting instead of the run's own (its family's `sampling_overrides`: e.g. sampler=ddim, "
-        "sampler_steps=10 for a diffusion model); the value is read as YAML; repeat for more",
-    )
-    _add_common(p)
-    p.set_defaults(func=cmd_sample)
-
-    p = verbs.add_parser(
-        "picture", help="draw a picture that only the checkpoint's family draws (e.g. a denoising trajectory)"
-    )
-    p.add_argument("--name", required=True, help="the picture, e.g. forward or trajectory (diffusion)")
-    p.add_argument("--checkpoint", type=Path, required=True)
-    p.add_argument("--data", type=Path, required=True, help="prepared image dataset whose training images it may show")
-    p.add_argument("--out", type=Path, required=True, help="PNG to write")
-    _add_common(p)
-    p.set_defaults(func=cmd_picture)
-
-    p = verbs.add_parser(
-        "arithmetic", help="latent vector arithmetic (thick a - thin a + thin d) of a GAN, scored by the classifier"
-    )
-    p.add_argument("--checkpoint", type=Path, required=True)
-    p.add_argument("--classifier", type=Path, required=True, help="the dataset's digit classifier (classifier.pt)")
-    p.add_argument("--out", type=Path, required=True, help="JSON of the shares to write")
-    p.add_argument("--picture", type=Path, required=True, help="PNG of six trials to write")
-    p.add_argument("--samples", type=int, default=5000, help="generated images the exemplars are chosen from")
-    p.add_argument("--trials", type=int, default=500, help="random digit pairs scored")
-    p.add_argument("--seed", type=int, default=0)
-    _add_common(p)
-    p.set_defaults(func=cmd_arithmetic)
-
-    p = verbs.add_parser("evaluate", help="metrics (and a picture) of one run's samples")
-    p.add_argument("--samples", type=Path, required=True)
-    p.add_argument("--data", type=Path, required=True, help="prepared dataset folder")
-    p.add_argument("--metrics", type=Path, required=True, help="metrics JSON to write")
-    p.add_argument("--scatter", type=Path, help="2-D: scatter PNG to write")
-    p.add_argument("--evaluation", type=Path, help="images: evaluation settings JSON")
-    p.add_argument("--backbone", choices=("classifier", "inception"), help="images: feature backbone")
-    p.add_argument("--weights", type=Path, help="images: backbone weights")
-    p.add_argument("--reference", type=Path, help="images: reference statistics .npz of the same backbone")
-    p.add_argument("--neighbours", type=Path, help="images: nearest-training-neighbour panel PNG to write")
-    p.add_argument("--settings", type=Path, help="the run's settings file, hashed into the provenance block")
-    p.add_argument(
-        "--checkpoint", type=Path, help="the checkpoint the samples must have been drawn from (its SHA-256 is checked)"
-    )
-    p.add_argument(
-        "--curve", type=Path, help="images: CSV of FID over training to write (a header only without the monitor)"
-    )
-    _add_common(p)
-    p.set_defaults(func=cmd_evaluate)
-
-    p = verbs.add_parser("report", help="HTML report and summary CSV over runs")
-    p.add_argument(
-        "--runs", type=Path, nargs="+", required=True, help="run folders (metrics.json, losses.csv, scatter.png)"
-    )
-    p.add_argument("--published", type=Path, nargs="+", required=True, help="published numbers CSVs")
-    p.add_argument("--config", type=Path, default=None, help="resolved config (YAML or JSON) for provenance")
-    p.add_argument(
-        "--sweep", nargs="*", default=[], help="sampler sweep settings to read from each run's sweep/ folder"
-    )
-    p.add_argument("--out-dir", type=Path, required=True)
-    p.add_argument(
-        "--lock", type=Path, default=Path(LOCK), help="lock file the runs' recorded versions are compared with"
-    )
-    p.set_defaults(func=cmd_report)
-
-    p = verbs.add_parser("usage", help="CPU, wall time and memory per stage, from the usage lines of the jobs' logs")
-    p.add_argument("logs", type=Path, nargs="?", default=Path("logs"), help="folder of the logs (default: logs)")
-    p.set_defaults(func=cmd_usage)
-
-    p = verbs.add_parser("dvc-yaml", help="write the DVC stages (dvc.yaml) of an experiment config")
-    p.add_argument(
-        "--config", type=Path, default=Path("config/config.yaml"), help="config path, relative to the repository root"
-    )
-    p.add_argument("--out", type=Path, default=Path("dvc.yaml"))
-    p.set_defaults(func=cmd_dvc_yaml)
-
-    p = verbs.add_parser(
-        "pull", help="dvc pull, with the restored files dated in pipeline order (so nothing is retrained)"
-    )
-    p.add_argument("dvc_args", nargs="*", help="arguments passed on to `dvc pull`, after `--` (e.g. -- -r myremote)")
-    p.set_defaults(func=cmd_pull)
+    for name, (run, help_, arguments, common) in VERBS.items():
+        p = verbs.add_parser(name, help=help_)
+        arguments(p)
+        if common:
+            _add_common(p)
+        p.set_defaults(func=run)
     return parser
 
 
