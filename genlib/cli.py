@@ -9,8 +9,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from genlib.io.atomic import read_json
 
 Command = Callable[[argparse.Namespace], int]
@@ -467,18 +465,6 @@ def cmd_arithmetic(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_drawn_from(samples_path: Path, info: dict, checkpoint: Path) -> None:
-    """Refuse samples that were not drawn from the checkpoint as it is now (it changed, or was damaged, since)."""
-    from genlib.io.provenance import file_sha256
-
-    recorded, current = info.get("checkpoint_sha256"), file_sha256(checkpoint)
-    if recorded != current:
-        raise ValueError(
-            f"samples {samples_path} were drawn from a checkpoint with SHA-256 {str(recorded)[:12]}, but {checkpoint} "
-            f"now has {current[:12]}: it changed after sampling; delete {samples_path} and run snakemake again"
-        )
-
-
 def _evaluate_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--samples", type=Path, required=True)
     p.add_argument("--data", type=Path, required=True, help="prepared dataset folder")
@@ -500,102 +486,25 @@ def _evaluate_arguments(p: argparse.ArgumentParser) -> None:
 
 @verb("evaluate", help="metrics (and a picture) of one run's samples", arguments=_evaluate_arguments, common=True)
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from genlib.io.atomic import write_json
-    from genlib.io.sample_archive import read_samples
+    from genlib.evaluation.run import score_run
 
-    samples, info = read_samples(args.samples)
-    if args.checkpoint is not None:
-        _check_drawn_from(args.samples, info, args.checkpoint)
-    from genlib.data.kinds import kind_of
-
-    if kind_of(info["data_kind"]).images:  # images, and the outputs of image-to-image translators
-        write_json(args.metrics, _evaluate_images(args, samples, info))
-        return 0
-    from genlib.data.mixtures import load_mixture, load_points
-    from genlib.evaluation.points import evaluate_mixture_samples
-    from genlib.io.figures import save_figure, scatter_figure
-    from genlib.io.provenance import provenance
-
-    dist, reference = load_mixture(args.data), load_points(args.data, "test")
-    result = evaluate_mixture_samples(samples, info, dist, reference)
-    title = f"{result['dataset']} / {result['model']} / seed {result['seed']}"
-    if result["metrics"] is not None:
-        m = result["metrics"]
-        title += f"\n{m['modes_covered']}/{m['n_modes']} modes, {m['high_quality_percent']:.1f}% high quality"
-    else:
-        title += f"\n{result['status']} at step {result['diverged_at_step'] or result['train_steps']}"
-        samples = samples[:0]
-    figure = scatter_figure(reference, samples, dist.modes, title)
-    save_figure(figure, args.scatter)
-    result["provenance"] = provenance(
-        settings_sha256=_settings_sha256(args.settings),
-        checkpoint_sha256=info.get("checkpoint_sha256"),
-        device="cpu (numpy)",
-        train_device=info.get("train_device"),
+    score_run(
+        args.samples,
+        args.data,
+        args.metrics,
+        checkpoint=args.checkpoint,
+        settings=args.settings,
+        scatter=args.scatter,
+        evaluation=args.evaluation,
+        backbone=args.backbone,
+        weights=args.weights,
+        reference=args.reference,
+        neighbours=args.neighbours,
+        curve=args.curve,
+        threads=args.threads,
+        device=args.device,
     )
-    write_json(args.metrics, result)
     return 0
-
-
-def _settings_sha256(path: Path | None) -> str | None:
-    """SHA-256 of the run's settings file a run was scored under (None without one)."""
-    if path is None:
-        return None
-    from genlib.io.provenance import file_sha256
-
-    return file_sha256(path)
-
-
-def _evaluate_images(args: argparse.Namespace, images, info) -> dict:
-    from genlib.config.settings import EvaluationSettings, from_dict
-    from genlib.data.images import load_image_meta
-    from genlib.data.integrity import recorded_split_sha256
-    from genlib.data.translation import load_target_images
-    from genlib.evaluation.images import evaluate_image_samples
-    from genlib.io.provenance import provenance
-    from genlib.io.sample_archive import read_extras, read_labels
-    from genlib.metrics.backbones import load_backbone, read_reference
-    from genlib.sampling.pictures import save_neighbour_panel
-    from genlib.training.device import Accelerator
-
-    _set_threads(args.threads)
-    settings = from_dict(EvaluationSettings, read_json(args.evaluation), where=str(args.evaluation))
-    accelerator = Accelerator.choose(args.device)
-    device = accelerator.device
-    backbone = load_backbone(args.backbone, args.weights, device=device, antialias=settings.inception_antialias)
-    meta = load_image_meta(args.data)
-    extras = read_extras(args.samples)
-    result = evaluate_image_samples(
-        images,
-        read_labels(args.samples),
-        info,
-        backbone,
-        read_reference(args.reference, source_sha256=recorded_split_sha256(args.data, "test", "images")),
-        settings,
-        meta["reference"],
-        targets=extras.get("targets"),
-        round_trip=(extras["inputs"], extras["reconstructions"]) if "reconstructions" in extras else None,
-        real_images=load_target_images(args.data, "test")[0] if settings.swd_images else None,
-    )
-    result["provenance"] = provenance(
-        settings_sha256=_settings_sha256(args.settings),
-        checkpoint_sha256=info.get("checkpoint_sha256"),
-        device=accelerator.describe(),
-        train_device=info.get("train_device"),
-    )
-    if args.curve is not None:
-        from genlib.io.atomic import write_text
-
-        rows = result.get("curve") or []
-        columns = list(dict.fromkeys(["step", "fid", *(key for row in rows for key in row)]))
-        lines = [",".join(columns)] + [",".join(repr(row[column]) for column in columns) for row in rows]
-        write_text(args.curve, "\n".join(lines) + "\n")
-    if args.neighbours is not None:
-        training, _ = load_target_images(args.data, "train")
-        shown = images[:10] if len(images) else np.full((1, *training.shape[1:]), 255, dtype=np.uint8)
-        title = f"{result['dataset']} / {result['model']} / seed {result['seed']}: samples and their nearest training images (pixel L2)"
-        save_neighbour_panel(shown, training, title, args.neighbours)
-    return result
 
 
 def _dvc_yaml_arguments(p: argparse.ArgumentParser) -> None:

@@ -21,7 +21,8 @@ ALLOWED = {
     # a family reads held-out data where its samples start from it (a translator's test inputs)
     "families": {"gan", "diffusion", "translation", "training", "networks", "data", "io", "config"},
     "sampling": {"families", "io", "config"},
-    "evaluation": {"sampling", "families", "metrics", "data", "io", "config"},
+    # and picks the device it scores on (genlib.training.device)
+    "evaluation": {"sampling", "families", "metrics", "training", "data", "io", "config"},
     "report": {"io", "config"},
     "pipeline": {"experiment", "families", "io", "config"},
     # a config's checks ask the families (their settings), the datasets (folder layouts, MNIST sources) and the
