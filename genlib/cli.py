@@ -65,15 +65,9 @@ def _write_settings_arguments(p: argparse.ArgumentParser) -> None:
 def cmd_write_settings(args: argparse.Namespace) -> int:
     import json
 
-    from genlib.io.atomic import write_json, write_text
+    from genlib.io.atomic import write_settings
 
-    values = json.loads(args.json)
-    if args.yaml:
-        import yaml
-
-        write_text(args.out, yaml.safe_dump(values, sort_keys=False))
-    else:
-        write_json(args.out, values)
+    write_settings(args.out, json.loads(args.json), as_yaml=args.yaml)
     return 0
 
 

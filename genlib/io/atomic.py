@@ -90,6 +90,16 @@ def write_json(path: str | os.PathLike, payload: Any) -> None:
     write_text(path, text + "\n")
 
 
+def write_settings(path: str | os.PathLike, values: dict[str, Any], *, as_yaml: bool = False) -> None:
+    """Write a settings file atomically: JSON (sorted keys), or YAML in the given key order (a resolved config)."""
+    if as_yaml:
+        import yaml
+
+        write_text(path, yaml.safe_dump(values, sort_keys=False))
+    else:
+        write_json(path, values)
+
+
 def read_json(path: str | os.PathLike) -> Any:
     """Read a JSON file; a damaged one is a CorruptFileError naming it."""
     with reading(path, "JSON file", rebuild_remedy(path)):

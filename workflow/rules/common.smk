@@ -31,6 +31,7 @@ from genlib.experiment import (
 from genlib.config.settings import to_dict
 from genlib.data.kinds import kind_of
 from genlib.families.registry import all_extra_pictures, family
+from genlib.io.atomic import write_settings
 from genlib.io.damage import damaged_files, damaged_files_message
 from genlib.pipeline.resources import resource_problems
 from genlib.training.ownership import OWNER_ENV, owner_token

@@ -3,8 +3,8 @@ rule dataset_settings:
         DATA.settings,
     params:
         settings=lambda w: json.dumps(to_dict(dataset_settings(config, w.dataset))),
-    shell:
-        "{PYTHON} -m genlib write-settings --json {params.settings:q} --out {output}"
+    run:
+        write_settings(output[0], json.loads(params.settings))
 
 
 rule prepare_mixture:

@@ -1,12 +1,13 @@
 # Settings files written from the validated config: the inputs that make a job rerun when its settings change.
-# Each is a light `genlib write-settings` call (no torch, no second parse of the workflow).
+# Each is written by Snakemake itself (local rules: no job, no torch, no settings on a shell command line); the
+# params, the settings as JSON, are what Snakemake compares to rerun a job whose settings changed.
 rule resolved_config:
     output:
         paths.experiment("{experiment}").resolved_config,
     params:
         config=json.dumps(config),
-    shell:
-        "{PYTHON} -m genlib write-settings --yaml --json {params.config:q} --out {output}"
+    run:
+        write_settings(output[0], json.loads(params.config), as_yaml=True)
 
 
 rule run_settings:
@@ -14,8 +15,8 @@ rule run_settings:
         RUN.settings,
     params:
         settings=lambda w: json.dumps(to_dict(run_settings(config, run_key(w)))),
-    shell:
-        "{PYTHON} -m genlib write-settings --json {params.settings:q} --out {output}"
+    run:
+        write_settings(output[0], json.loads(params.settings))
 
 
 rule evaluation_settings_file:
@@ -23,5 +24,5 @@ rule evaluation_settings_file:
         paths.experiment("{experiment}").evaluation,
     params:
         settings=json.dumps(to_dict(EVALUATION)),
-    shell:
-        "{PYTHON} -m genlib write-settings --json {params.settings:q} --out {output}"
+    run:
+        write_settings(output[0], json.loads(params.settings))
