@@ -112,43 +112,34 @@ def test_its_picture_loss_labels_and_state_column_reach_the_report(family_run):
     assert "the mean image it learnt, enlarged" in page
 
 
-@needs_mnist
-def test_its_sampling_override_is_taken_and_an_unknown_one_refused_naming_what_it_takes(family_run, tmp_path):
-    run = family_run / RUN
-    made = genlib_cli(
-        "sample",
+def sample_with(run: Path, override: str, out: Path) -> subprocess.CompletedProcess:
+    checkpoint = str(run / "checkpoint.pt")
+    arguments = [
         "--checkpoint",
-        str(run / "checkpoint.pt"),
+        checkpoint,
         "--n-samples",
         "4",
         "--seed",
         "0",
         "--override",
-        "shrink=1.0",
+        override,
         "--out",
-        str(tmp_path / "full.npz"),
-        cwd=family_run,
-    )
-    assert made.returncode == 0, made.stderr
+        str(out),
+    ]
+    return genlib_cli("sample", *arguments, cwd=run)
+
+
+@needs_mnist
+def test_its_sampling_override_is_taken_and_an_unknown_one_refused_naming_what_it_takes(family_run, tmp_path):
     from genlib.io.checkpoint import load_checkpoint
 
+    run = family_run / RUN
+    made = sample_with(run, "shrink=1.0", tmp_path / "full.npz")
+    assert made.returncode == 0, made.stderr
     mean = load_checkpoint(run / "checkpoint.pt")["generator"]["mean"].numpy()
     expected = np.round((mean + 1.0) * 127.5).clip(0, 255).astype(np.uint8)
     assert (np.load(tmp_path / "full.npz")["samples"] == expected).all()
-    refused = genlib_cli(
-        "sample",
-        "--checkpoint",
-        str(run / "checkpoint.pt"),
-        "--n-samples",
-        "4",
-        "--seed",
-        "0",
-        "--override",
-        "eta=0.5",
-        "--out",
-        str(tmp_path / "refused.npz"),
-        cwd=family_run,
-    )
+    refused = sample_with(run, "eta=0.5", tmp_path / "refused.npz")
     assert refused.returncode == 2 and not (tmp_path / "refused.npz").exists()
     assert "sampler settings eta do not apply to this checkpoint, a constant model" in refused.stderr
     assert "sampling settings are: shrink" in refused.stderr

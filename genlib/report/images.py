@@ -165,14 +165,14 @@ def _metric_bars(dataset: str, ours: pd.DataFrame, backbone: str) -> plt.Figure:
 
 def _fid_curves(dataset: str, these_runs: pd.DataFrame, backbone: str) -> plt.Figure:
     """FID over training per run; beside it the classes its small sample covers, where the monitor counted them;
-    dotted lines where a family marks a landmark of training (a progressive GAN's fades)."""
+    dotted lines where a family marks a landmark of training (its `curve_marks`, e.g. where a new resolution fades in)."""
     curves, marks = {}, {}
     for _, run in these_runs.iterrows():
         result = run["result"]
         curve = pd.DataFrame(result.get("curve") or [])
         if not curve.empty and "fid" in curve:
             curves[run["run_dir"]] = (run["model"], curve)
-            # a family's landmarks of training (a progressive GAN's phase boundaries), once per model
+            # a family's landmarks of training (its `curve_marks`), once per model
             marks.setdefault(run["model"], result.get("curve_marks") or [])
     with_modes = any("classes_covered" in curve for _, curve in curves.values())
     figure, axes = plt.subplots(1, 2 if with_modes else 1, figsize=(11 if with_modes else 7, 3.6), squeeze=False)
