@@ -230,33 +230,13 @@ def _train_classifier_arguments(p: argparse.ArgumentParser) -> None:
     common=True,
 )
 def cmd_train_classifier(args: argparse.Namespace) -> int:
-    from genlib.data.images import load_image_meta
-    from genlib.data.stacked import load_digits
-    from genlib.data.translation import load_target_images
-    from genlib.io.checkpoint import save_checkpoint
-    from genlib.metrics.backbones import train_classifier
+    from genlib.evaluation.classifier import train_dataset_classifier
 
     _set_threads(args.threads)
-    meta = load_image_meta(args.data)
-    if meta["num_classes"] < 2:
-        raise ValueError(
-            f"{args.data} has no class labels: the classifier backbone needs them; use evaluation.backbone: inception"
-        )
-    stacked = meta.get("stacked")
-    # Stacked digits are read channel by channel: the classifier learns the single digits (genlib.data.stacked).
-    load = load_digits if stacked else load_target_images
-    checkpoint = train_classifier(
-        *load(args.data, "train"),
-        load(args.data, "test"),
-        num_classes=stacked["digit_classes"] if stacked else meta["num_classes"],
-        epochs=args.epochs,
-        seed=args.seed,
-        progress=not args.no_progress,
+    accuracy = train_dataset_classifier(
+        args.data, args.out, epochs=args.epochs, seed=args.seed, progress=not args.no_progress
     )
-    if stacked:
-        checkpoint["stacked_channels"] = stacked["channels"]
-    save_checkpoint(args.out, checkpoint)
-    print(f"{args.out}: {100 * checkpoint['reference_accuracy']:.2f}% accuracy on the reference set")
+    print(f"{args.out}: {100 * accuracy:.2f}% accuracy on the reference set")
     return 0
 
 
@@ -421,41 +401,20 @@ def _arithmetic_arguments(p: argparse.ArgumentParser) -> None:
     common=True,
 )
 def cmd_arithmetic(args: argparse.Namespace) -> int:
-    from genlib.io.atomic import write_json
-    from genlib.io.checkpoint import load_checkpoint
-    from genlib.io.figures import save_figure
-    from genlib.metrics.backbones import load_backbone
-    from genlib.sampling.arithmetic import NoDistinctDigits, latent_arithmetic
-    from genlib.sampling.samples import load_sampling_model
-    from genlib.training.device import Accelerator
+    from genlib.evaluation.arithmetic import score_arithmetic
 
     _set_threads(args.threads)
-    device = Accelerator.choose(args.device).device
-    checkpoint = load_checkpoint(args.checkpoint)
-
-    def no_result(status: str, reason: str) -> int:
-        from genlib.io.figures import plt
-
-        figure = plt.figure(figsize=(5, 0.8))
-        figure.text(0.5, 0.5, f"no latent arithmetic: {reason}", ha="center", va="center", fontsize=8, wrap=True)
-        save_figure(figure, args.picture)
-        write_json(args.out, {"status": status, "reason": reason})
-        print(f"{args.checkpoint}: {reason}")
-        return 0
-
-    if checkpoint["status"] == "diverged":
-        return no_result("diverged", f"the run diverged at step {checkpoint['step']}")
-    model = load_sampling_model(checkpoint, path=args.checkpoint).to(device)
-    classifier = load_backbone("classifier", args.classifier, device=device)
-    try:
-        result, figure = latent_arithmetic(
-            model, lambda images: classifier.embed(images)[1], samples=args.samples, trials=args.trials, seed=args.seed
-        )
-    except NoDistinctDigits as reason:  # an untrained or collapsed generator: a result to report, not a fault
-        return no_result("no-digits", str(reason))
-    save_figure(figure, args.picture)
-    write_json(args.out, {"status": "completed", **result.to_dict()})
-    print(f"{args.checkpoint}: {result}")
+    said = score_arithmetic(
+        args.checkpoint,
+        args.classifier,
+        args.out,
+        args.picture,
+        samples=args.samples,
+        trials=args.trials,
+        seed=args.seed,
+        device=args.device,
+    )
+    print(f"{args.checkpoint}: {said}")
     return 0
 
 

@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from genlib.config.catalogue import DataKind
+from genlib.config.validation import from_dict
 from genlib.data.training_data import TrainingData
 from genlib.training.device import Accelerator
 from genlib.training.resumable import TrainResult
@@ -134,3 +135,31 @@ class Family(Protocol):
     ) -> None:
         """Draw the extra picture `name` (a key of `extra_pictures`) from a checkpoint and its prepared dataset."""
         ...
+
+
+class FamilyBase:
+    """What a family inherits unless it says otherwise: no extra pictures, inputs, sampling overrides or state
+    columns; its settings read from a checkpoint as its `settings_class`; a picture it does not draw refused."""
+
+    name: str
+    settings_class: type  # the dataclass of its settings.py
+    loss_labels: dict[str, str] = {}
+    state_columns: tuple[str, ...] = ()
+    extra_pictures: dict[str, str] = {}
+    training_inputs: dict[str, str] = {}
+    sampling_overrides: tuple[str, ...] = ()
+
+    def settings_of(self, checkpoint: dict[str, Any]) -> Any:
+        """The settings dataclass stored in a checkpoint of this family."""
+        return from_dict(self.settings_class, checkpoint["settings"], where="checkpoint settings")
+
+    def draw_picture(
+        self, name: str, checkpoint: dict[str, Any], data_dir: Path, out: Path, *, device: torch.device
+    ) -> None:
+        raise self.unknown_picture(name)
+
+    def unknown_picture(self, name: str) -> ValueError:
+        """The error for a picture this family does not draw, naming those it does."""
+        return ValueError(
+            f"the {self.name} family draws no picture {name!r}; allowed values: {', '.join(self.extra_pictures) or 'none'}"
+        )

@@ -28,7 +28,7 @@ from genlib.diffusion.samplers import visited_timesteps
 from genlib.diffusion.schedules import NoiseSchedule, q_sample
 from genlib.families.diffusion.networks import build_denoiser
 from genlib.families.diffusion.settings import DiffusionSettings
-from genlib.families.interface import SamplingModel, TrainingData, sampled_weights
+from genlib.families.interface import FamilyBase, SamplingModel, TrainingData, sampled_weights
 from genlib.io.mosaic import save_png, tile
 from genlib.io.pixels import to_pixels, to_unit_range
 from genlib.training.device import Accelerator
@@ -118,15 +118,14 @@ def _to_pixels(x: torch.Tensor) -> np.ndarray:
     return to_pixels(x).numpy()
 
 
-class DiffusionFamily:
+class DiffusionFamily(FamilyBase):
     """Denoising diffusion models (Ho et al. 2020) sampled with DDPM or DDIM (Song et al. 2021)."""
 
     name = "diffusion"
+    settings_class = DiffusionSettings
     data_kinds = ("points", "images")
     loss_plots = {"loss": "diffusion loss"}
     loss_labels = {"loss": "denoising loss"}
-    state_columns: tuple[str, ...] = ()
-    training_inputs: dict[str, str] = {}
     sampling_overrides = ("sampler", "sampler_steps", "eta", "spacing")  # the sampler sweep's settings
     extra_pictures = {
         "forward": "forward noising of real images, x_0 to x_T",
@@ -142,9 +141,6 @@ class DiffusionFamily:
         **options: Any,
     ) -> TrainResult:
         return train_diffusion(settings, data, checkpoint_path, losses_path, **options)
-
-    def settings_of(self, checkpoint: dict[str, Any]) -> DiffusionSettings:
-        return from_dict(DiffusionSettings, checkpoint["settings"], where="checkpoint settings")
 
     def sampling_model(
         self,
@@ -213,9 +209,7 @@ class DiffusionFamily:
             states = [kept[t] for t in keep] + [final.cpu()]  # x_T ... x_0
             save_png(tile(_to_pixels(torch.stack(states, 1).flatten(0, 1)), columns), out)
         else:
-            raise ValueError(
-                f"the diffusion family draws no picture {name!r}; allowed values: {', '.join(self.extra_pictures)}"
-            )
+            raise self.unknown_picture(name)
 
 
 FAMILY = DiffusionFamily()

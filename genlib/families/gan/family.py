@@ -23,10 +23,10 @@ import torch
 from torch import nn
 
 from genlib.config.catalogue import DataSpec
-from genlib.config.settings import from_dict, to_dict
+from genlib.config.settings import to_dict
 from genlib.families.gan.networks import build_discriminator, build_generator
 from genlib.families.gan.settings import GANSettings, group_problem
-from genlib.families.interface import SamplingModel, TrainingData, sampled_weights
+from genlib.families.interface import FamilyBase, SamplingModel, TrainingData, sampled_weights
 from genlib.gan.batched import StackedAdversaries, StackedNetwork, StackedOptimizerView, StackedView
 from genlib.gan.diffusion_gan import diffused
 from genlib.gan.objectives import objective
@@ -420,17 +420,15 @@ def _sampling_model(generator: torch.nn.Module, settings: GANSettings, spec: Dat
     return SamplingModel(generator, (settings.latent_dim,), classes)
 
 
-class GANFamily:
+class GANFamily(FamilyBase):
     """Generative adversarial networks of every objective, plain or class-conditional."""
 
     name = "gan"
+    settings_class = GANSettings
     data_kinds = ("points", "images")
     loss_plots = {"d_loss": "discriminator loss", "g_loss": "generator loss"}
     loss_labels = {"d_loss": "D loss", "g_loss": "G loss", "penalty": "gradient penalty"}
     state_columns = DIFFUSION_COLUMNS  # Diffusion-GAN's p and T, drawn apart from the losses
-    extra_pictures: dict[str, str] = {}
-    training_inputs: dict[str, str] = {}
-    sampling_overrides: tuple[str, ...] = ()
 
     def train(
         self,
@@ -441,9 +439,6 @@ class GANFamily:
         **options: Any,
     ) -> TrainResult:
         return train_gan(settings, data, checkpoint_path, losses_path, **options)
-
-    def settings_of(self, checkpoint: dict[str, Any]) -> GANSettings:
-        return from_dict(GANSettings, checkpoint["settings"], where="checkpoint settings")
 
     def sampling_model(
         self,
@@ -464,11 +459,6 @@ class GANFamily:
 
     def identity(self, settings: dict[str, Any]) -> dict[str, Any]:
         return {"network": settings["network"], "conditioning": settings["conditioning"]}
-
-    def draw_picture(
-        self, name: str, checkpoint: dict[str, Any], data_dir: Path, out: Path, *, device: torch.device
-    ) -> None:
-        raise ValueError(f"the gan family draws no picture {name!r}")
 
 
 FAMILY = GANFamily()

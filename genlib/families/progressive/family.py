@@ -30,7 +30,7 @@ from torch import nn
 
 from genlib.config.catalogue import DataSpec
 from genlib.config.validation import from_dict
-from genlib.families.interface import SamplingModel, TrainingData, sampled_weights
+from genlib.families.interface import FamilyBase, SamplingModel, TrainingData, sampled_weights
 from genlib.families.progressive.networks import build_progressive_pair
 from genlib.families.progressive.settings import ProgressiveSettings
 from genlib.gan.objectives import gradient_penalty, wasserstein_critic_loss, wasserstein_generator_loss
@@ -216,10 +216,11 @@ def _sampling_model(generator: torch.nn.Module, settings: ProgressiveSettings) -
     return SamplingModel(generator, (settings.latent_dim,), 0)
 
 
-class ProgressiveFamily:
+class ProgressiveFamily(FamilyBase):
     """Progressive growing of GANs: 4 x 4 up to the data's resolution, WGAN-GP, EMA generator."""
 
     name = "progressive"
+    settings_class = ProgressiveSettings
     data_kinds = ("images",)
     loss_plots = {"d_loss": "critic loss (with penalty and drift)", "g_loss": "generator loss"}
     loss_labels = {
@@ -229,8 +230,6 @@ class ProgressiveFamily:
         "drift": "drift term E[D(x)^2]",
     }
     state_columns = ("resolution", "alpha")  # the growth, logged beside the losses
-    training_inputs: dict[str, str] = {}
-    sampling_overrides: tuple[str, ...] = ()
     extra_pictures = {"growth": "the EMA generator's images from fixed noise at the end of every phase of growth"}
 
     def train(
@@ -242,9 +241,6 @@ class ProgressiveFamily:
         **options: Any,
     ) -> TrainResult:
         return train_progressive(settings, data, checkpoint_path, losses_path, **options)
-
-    def settings_of(self, checkpoint: dict[str, Any]) -> ProgressiveSettings:
-        return from_dict(ProgressiveSettings, checkpoint["settings"], where="checkpoint settings")
 
     def sampling_model(
         self,
@@ -271,7 +267,7 @@ class ProgressiveFamily:
     ) -> None:
         """growth: one row per phase end, the same 16 noise vectors each time, labelled with the phase."""
         if name != "growth":
-            raise ValueError(f"the progressive family draws no picture {name!r}")
+            raise self.unknown_picture(name)
         from genlib.io.figures import plt, save_figure
         from genlib.io.mosaic import tile
 

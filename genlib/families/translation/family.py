@@ -24,9 +24,8 @@ import torch
 from torch import nn
 
 from genlib.config.catalogue import DataSpec
-from genlib.config.settings import from_dict
 from genlib.data.kinds import kind_of
-from genlib.families.interface import SamplingModel, TrainingData
+from genlib.families.interface import FamilyBase, SamplingModel, TrainingData
 from genlib.families.translation.networks import build_critic, build_translator
 from genlib.families.translation.settings import TranslationSettings
 from genlib.io.checkpoint import load_checkpoint
@@ -268,10 +267,11 @@ def held_out(data_dir: Path, *, reverse: bool = False) -> tuple[torch.Tensor, to
     return to_unit_range(torch.from_numpy(source)), torch.from_numpy(labels), targets, kind
 
 
-class TranslationFamily:
+class TranslationFamily(FamilyBase):
     """Image-to-image translation: pix2pix and SRGAN on pairs, CycleGAN on unpaired domains."""
 
     name = "translation"
+    settings_class = TranslationSettings
     data_kinds = ("paired", "unpaired")
     loss_plots = {"d_loss": "discriminator loss", "g_loss": "generator loss (all terms, weighted)"}
     loss_labels = {
@@ -283,12 +283,10 @@ class TranslationFamily:
         "g_identity": "G identity terms",
         "g_content": "G content term",
     }
-    state_columns: tuple[str, ...] = ()
     training_inputs = {
         "init_checkpoint": "the checkpoint whose generator starts the run (init_from: SRGAN from SRResNet)",
         "content_network": "the classifier checkpoint whose features make the content loss (content_loss: features)",
     }
-    sampling_overrides: tuple[str, ...] = ()
     extra_pictures = {
         "translations": "held-out inputs, their translations and targets; CycleGAN both ways with reconstructions; "
         "SRGAN beside bicubic upscaling, zoomed"
@@ -303,9 +301,6 @@ class TranslationFamily:
         **options: Any,
     ) -> TrainResult:
         return train_translator(settings, data, checkpoint_path, losses_path, **options)
-
-    def settings_of(self, checkpoint: dict[str, Any]) -> TranslationSettings:
-        return from_dict(TranslationSettings, checkpoint["settings"], where="checkpoint settings")
 
     def sampling_model(
         self,
@@ -357,7 +352,7 @@ class TranslationFamily:
         """translations: rows of input | output | target; CycleGAN adds the way back and the reconstruction
         (a, G(a), F(G(a)) | b, F(b), G(F(b))); SRGAN sets bicubic upscaling beside its output, zoomed."""
         if name != "translations":
-            raise ValueError(f"the translation family draws no picture {name!r}")
+            raise self.unknown_picture(name)
         from genlib.data.translation import bicubic_upscale
 
         settings = self.settings_of(checkpoint)

@@ -17,8 +17,7 @@ import torch
 from torch import nn
 
 from genlib.config.catalogue import DataSpec
-from genlib.config.validation import from_dict
-from genlib.families.interface import SamplingModel, TrainingData
+from genlib.families.interface import FamilyBase, SamplingModel, TrainingData
 from genlib.io.mosaic import save_png, tile
 from genlib.io.pixels import to_pixels
 from genlib.training.resumable import TrainResult
@@ -66,8 +65,9 @@ class MeanTraining(RunTraining):
         return self.net, lambda net: SamplingModel(net, (1,), 0), {"images": float(step * self.settings.batch_size)}
 
 
-class ConstantFamily:
+class ConstantFamily(FamilyBase):
     name = "constant"
+    settings_class = ConstantSettings
     data_kinds = ("images",)
     loss_plots = {"distance": "distance to the batch mean"}
     loss_labels = {"distance": "distance to the batch mean"}
@@ -81,9 +81,6 @@ class ConstantFamily:
         return train_resumably(
             CHECKPOINT, settings, data, checkpoint_path, losses_path, build, columns=LOSS_COLUMNS, **options
         )
-
-    def settings_of(self, checkpoint: dict[str, Any]) -> ConstantSettings:
-        return from_dict(ConstantSettings, checkpoint["settings"], where="checkpoint settings")
 
     def sampling_model(self, checkpoint, overrides=None, *, data_dir=None, use_ema: bool = True) -> SamplingModel:
         settings = dataclasses.replace(self.settings_of(checkpoint), **(overrides or {}))
@@ -100,7 +97,7 @@ class ConstantFamily:
 
     def draw_picture(self, name, checkpoint, data_dir, out, *, device) -> None:
         if name != "mean":
-            raise ValueError(f"the constant family draws no picture {name!r}; allowed values: mean")
+            raise self.unknown_picture(name)
         mean = to_pixels(checkpoint["generator"]["mean"])
         save_png(tile(mean.numpy()[None], 1), out, scale=4)
 
