@@ -22,7 +22,8 @@ import torch
 
 from genlib.config.catalogue import MODEL_CATALOGUE, point_spec
 from genlib.data.mixtures import ring8
-from genlib.families.gan.family import AdversarialTraining, GroupTraining
+from genlib.families.gan.batched import GroupTraining
+from genlib.families.gan.family import AdversarialTraining
 from genlib.families.gan.settings import GANSettings
 from genlib.families.interface import TrainingData
 from genlib.io.provenance import host_line

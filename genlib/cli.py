@@ -189,7 +189,7 @@ def cmd_train_group(args: argparse.Namespace) -> int:
     import contextlib
 
     from genlib.config import paths
-    from genlib.families.gan.family import train_gan_group
+    from genlib.families.gan.batched import train_gan_group
     from genlib.training.device import Accelerator
     from genlib.training.ownership import RunLock
 

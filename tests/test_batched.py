@@ -10,7 +10,8 @@ import torch
 
 from genlib.config.catalogue import MODEL_CATALOGUE, point_spec
 from genlib.data.mixtures import ring8
-from genlib.families.gan.family import FAMILY, train_gan, train_gan_group
+from genlib.families.gan.batched import train_gan_group
+from genlib.families.gan.family import FAMILY, train_gan
 from genlib.families.gan.settings import GANSettings
 from genlib.families.interface import TrainingData
 from genlib.io.checkpoint import load_checkpoint
@@ -121,7 +122,7 @@ def test_a_diverging_run_is_recorded_at_its_step_and_the_others_go_on(tmp_path, 
     group = group_settings(seeds)
     train_gan_group(group, data, *paths_for(tmp_path / "clean", seeds), progress=False)
 
-    import genlib.families.gan.family as gan_family
+    import genlib.families.gan.batched as gan_family
 
     real_view = gan_family.StackedView
 
