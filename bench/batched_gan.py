@@ -20,8 +20,9 @@ import time
 import numpy as np
 import torch
 
-from genlib.config.catalogue import MODEL_CATALOGUE, point_spec
+from genlib.config.catalogue import point_spec
 from genlib.data.mixtures import ring8
+from genlib.families.discovery import family_presets
 from genlib.families.gan.batched import GroupTraining
 from genlib.families.gan.family import AdversarialTraining
 from genlib.families.gan.settings import GANSettings
@@ -36,7 +37,7 @@ FULL_PROTOCOL_ITERATIONS = 400_000  # 400 epochs of 100,000 packed examples at b
 def settings(packing: int, seed: int) -> GANSettings:
     return GANSettings(
         **{
-            **MODEL_CATALOGUE["gan-nonsaturating"],
+            **family_presets()["gan-nonsaturating"],
             "dataset": "ring8",
             "model": f"pacgan{packing}",
             "seed": seed,

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import torch
 
-from genlib.config.catalogue import MODEL_CATALOGUE, DataSpec
+from genlib.config.catalogue import DataSpec
+from genlib.families.discovery import family_presets
 from genlib.families.gan.family import train_gan
 from genlib.families.gan.settings import GANSettings
 from genlib.families.interface import TrainingData
@@ -66,7 +67,7 @@ def main() -> None:
     print(f"DCGAN-28 training throughput, batch {args.batch_size}, {accelerator.describe()}, torch {torch.__version__}")
     for channels in args.channels:
         settings = GANSettings(
-            **MODEL_CATALOGUE["dcgan"],
+            **family_presets()["dcgan"],
             dataset="mnist",
             model="dcgan",
             seed=0,

@@ -108,6 +108,9 @@ def _train_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", type=Path, required=True, help="prepared dataset folder")
     p.add_argument("--checkpoint", type=Path, required=True, help="final checkpoint to write")
     p.add_argument("--losses", type=Path, required=True, help="loss log CSV to write")
+    p.add_argument(
+        "--curve", type=Path, help="CSV of the monitor's curve (FID over training) to write beside the loss log"
+    )
     p.add_argument("--backbone", choices=("classifier", "inception"), help="backbone of the FID-over-training monitor")
     p.add_argument("--backbone-weights", type=Path, help="its weights (classifier.pt or the Inception file)")
     p.add_argument("--reference", type=Path, help="reference statistics .npz of the monitor")
@@ -135,6 +138,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from genlib.config import paths
     from genlib.data.kinds import kind_of
     from genlib.families.registry import family
+    from genlib.io.loss_log import write_curve
     from genlib.training.device import Accelerator
     from genlib.training.ownership import RunLock
 
@@ -144,13 +148,17 @@ def cmd_train(args: argparse.Namespace) -> int:
     data = _training_data(settings, args.data)
     monitor = None
     if kind_of(settings.data_kind).images and settings.monitor_every and args.reference is not None:
-        from genlib.data.integrity import recorded_split_sha256
-        from genlib.evaluation.images import fid_monitor
-        from genlib.metrics.backbones import load_backbone, read_reference
+        from genlib.evaluation.images import fid_monitor_of_files
 
-        backbone = load_backbone(args.backbone, args.backbone_weights, device=accelerator.device)
-        reference = read_reference(args.reference, source_sha256=recorded_split_sha256(args.data, "test", "images"))
-        monitor = fid_monitor(backbone, reference, n_samples=settings.monitor_samples, seed=args.monitor_seed)
+        monitor = fid_monitor_of_files(
+            args.backbone,
+            args.backbone_weights,
+            args.reference,
+            args.data,
+            n_samples=settings.monitor_samples,
+            seed=args.monitor_seed,
+            device=accelerator.device,
+        )
     train = family(settings.family)
     inputs = _named_values(
         args.input, "--input", allowed=train.training_inputs, what=f"the {train.name} family's inputs"
@@ -167,6 +175,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             progress=not args.no_progress,
             **{name: Path(path) for name, path in inputs.items()},
         )
+    if args.curve is not None:
+        write_curve(args.curve, result.curve)  # a header only without the monitor
     print(f"{args.checkpoint}: {result.status} after {result.step} steps (resumed from step {result.resumed_from})")
     return 0
 
@@ -181,7 +191,8 @@ def _train_group_arguments(p: argparse.ArgumentParser) -> None:
 
 @verb(
     "train-group",
-    help="train the seeds of one 2-D GAN model as one batched computation (genlib.gan.batched)",
+    help="train the seeds of one model as one batched computation (families with a batched trainer: their "
+    "`train_group`, on the data kinds their settings' `batched_kinds` name)",
     arguments=_train_group_arguments,
     common=True,
 )
@@ -189,7 +200,7 @@ def cmd_train_group(args: argparse.Namespace) -> int:
     import contextlib
 
     from genlib.config import paths
-    from genlib.families.gan.batched import train_gan_group
+    from genlib.families.registry import family
     from genlib.training.device import Accelerator
     from genlib.training.ownership import RunLock
 
@@ -206,7 +217,7 @@ def cmd_train_group(args: argparse.Namespace) -> int:
     with contextlib.ExitStack() as locks:
         for checkpoint in args.checkpoints:
             locks.enter_context(RunLock(paths.run_at(Path(checkpoint).parent).train_lock, wait_seconds=args.lock_wait))
-        results = train_gan_group(
+        results = family(group[0].family).train_group(
             group, data, args.checkpoints, args.losses, accelerator=accelerator, progress=not args.no_progress
         )
     for settings, checkpoint, result in zip(group, args.checkpoints, results):
@@ -274,19 +285,12 @@ def _reference_arguments(p: argparse.ArgumentParser) -> None:
     common=True,
 )
 def cmd_reference(args: argparse.Namespace) -> int:
-    from genlib.data.integrity import recorded_split_sha256
-    from genlib.data.translation import load_target_images
-    from genlib.metrics.backbones import load_backbone, write_reference
+    from genlib.evaluation.run import reference_of_dataset
     from genlib.training.device import Accelerator
 
     _set_threads(args.threads)
-    backbone = load_backbone(
-        args.backbone, args.weights, device=Accelerator.choose(args.device).device, antialias=args.antialias
-    )
-    images, labels = load_target_images(args.data, "test")
-    write_reference(
-        args.out, backbone, images, labels, source_sha256=recorded_split_sha256(args.data, "test", "images")
-    )
+    device = Accelerator.choose(args.device).device
+    reference_of_dataset(args.data, args.backbone, args.weights, args.out, device=device, antialias=args.antialias)
     return 0
 
 
@@ -334,30 +338,24 @@ def _sample_arguments(p: argparse.ArgumentParser) -> None:
 def cmd_sample(args: argparse.Namespace) -> int:
     import yaml
 
-    from genlib.io.sample_archive import write_samples
-    from genlib.sampling.samples import draw_samples
+    from genlib.sampling.run import sample_run
     from genlib.training.device import Accelerator
     from genlib.training.resumable import release_final_state
 
     _set_threads(args.threads)
-    sampler = {key: yaml.safe_load(value) for key, value in _named_values(args.override, "--override").items()}
-    device = Accelerator.choose(args.device).device
-    run_settings = read_json(args.settings) if args.settings is not None else None
-    samples, labels, info, extras = draw_samples(
+    sample_run(
         args.checkpoint,
         args.n_samples,
         args.seed,
-        device=device,
-        sampler=sampler,
-        run_settings=run_settings,
+        args.out,
+        device=Accelerator.choose(args.device).device,
+        sampler={key: yaml.safe_load(value) for key, value in _named_values(args.override, "--override").items()},
+        run_settings=read_json(args.settings) if args.settings is not None else None,
         data_dir=args.data,
+        pictures=args.pictures,
+        grid_size=args.grid_size,
     )
-    write_samples(args.out, samples, info, labels=labels, extras=extras)
     release_final_state(args.checkpoint)  # the train job is recorded by the time its checkpoint is sampled
-    if args.pictures is not None:
-        from genlib.sampling.pictures import draw_run_pictures
-
-        draw_run_pictures(args.checkpoint, args.pictures, grid_size=args.grid_size, device=device, data_dir=args.data)
     return 0
 
 
@@ -432,9 +430,6 @@ def _evaluate_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--checkpoint", type=Path, help="the checkpoint the samples must have been drawn from (its SHA-256 is checked)"
     )
-    p.add_argument(
-        "--curve", type=Path, help="images: CSV of FID over training to write (a header only without the monitor)"
-    )
 
 
 @verb("evaluate", help="metrics (and a picture) of one run's samples", arguments=_evaluate_arguments, common=True)
@@ -453,7 +448,6 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         weights=args.weights,
         reference=args.reference,
         neighbours=args.neighbours,
-        curve=args.curve,
         threads=args.threads,
         device=args.device,
     )

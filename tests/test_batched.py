@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from genlib.config.catalogue import MODEL_CATALOGUE, point_spec
+from genlib.config.catalogue import point_spec
 from genlib.data.mixtures import ring8
+from genlib.families.discovery import family_presets
 from genlib.families.gan.batched import train_gan_group
 from genlib.families.gan.family import FAMILY, train_gan
 from genlib.families.gan.settings import GANSettings
@@ -25,7 +26,7 @@ def data() -> TrainingData:
 
 def group_settings(seeds, **overrides) -> list[GANSettings]:
     values = dict(
-        MODEL_CATALOGUE["gan-nonsaturating"],
+        family_presets()["gan-nonsaturating"],
         dataset="ring8",
         model="pacgan2",
         seed=0,
@@ -220,3 +221,21 @@ def test_at_the_authors_network_size_a_group_computes_what_single_runs_compute_i
                     torch.testing.assert_close(grouped[part][key], value, rtol=0, atol=1e-6, msg=f"{part}.{key}")
                 else:
                     assert torch.equal(grouped[part][key], value), f"{part}.{key}"
+
+
+def test_only_a_family_with_a_batched_trainer_for_the_data_kind_is_batched_and_others_refuse_the_group(tmp_path):
+    from genlib.experiment import seed_batching
+    from genlib.families.registry import family
+
+    config = {
+        "experiment": "e",
+        "datasets": ["ring8", "mnist"],
+        "models": ["gan-nonsaturating", "ddpm"],
+        "seeds": [0, 1],
+        "batch_seeds": True,
+    }
+    # the GAN family batches 2-D seeds only; the diffusion family has no batched trainer: not asked at all
+    assert seed_batching(config) == {("ring8", "gan-nonsaturating"): None}
+    assert seed_batching({**config, "batch_seeds": False}) == {}
+    with pytest.raises(ValueError, match="the diffusion family has no batched trainer; train its runs one per job"):
+        family("diffusion").train_group([], None, [], [])

@@ -8,11 +8,10 @@ import jsonschema
 import pytest
 import yaml
 
-from genlib.config.catalogue import MODEL_CATALOGUE
 from genlib.config.settings import EvaluationSettings, SettingsError, from_dict
 from genlib.experiment import ConfigError, RunKey, load_config, run_matrix, run_settings, validate_config
 from genlib.experiment.schema import config_schema
-from genlib.families.discovery import FAMILY_SETTINGS, tunable_run_fields
+from genlib.families.discovery import FAMILY_SETTINGS, family_presets, tunable_run_fields
 from genlib.families.gan.settings import GANSettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,7 +33,7 @@ def test_default_config_is_valid_and_has_the_full_matrix(config):
     validate_config(config, SCHEMA)
     runs = run_matrix(config)
     assert len(runs) == 7 * 2 * 3
-    gan_objectives = {m for m, v in MODEL_CATALOGUE.items() if "network" not in v and v["family"] == "gan"}
+    gan_objectives = {m for m, v in family_presets().items() if "network" not in v and v["family"] == "gan"}
     assert {r.model for r in runs} == gan_objectives | {"ddpm"}
 
 
@@ -233,15 +232,15 @@ def test_monitor_samples_below_two_is_refused_by_schema_and_settings_alike(confi
         )
 
 
-@pytest.mark.parametrize("model", sorted(m for m, v in MODEL_CATALOGUE.items() if v["family"] == "gan"))
+@pytest.mark.parametrize("model", sorted(m for m, v in family_presets().items() if v["family"] == "gan"))
 def test_catalogue_variants_are_valid_settings(model):
-    dataset = "mnist" if "network" in MODEL_CATALOGUE[model] else "ring8"
-    settings = from_dict(GANSettings, {**MODEL_CATALOGUE[model], "dataset": dataset, "model": model, "seed": 0})
+    dataset = "mnist" if "network" in family_presets()[model] else "ring8"
+    settings = from_dict(GANSettings, {**family_presets()[model], "dataset": dataset, "model": model, "seed": 0})
     assert settings.model == model
     assert settings.latent_dim == (100 if dataset == "mnist" else 2)
 
 
-@pytest.mark.parametrize("model", sorted(m for m, v in MODEL_CATALOGUE.items() if v.get("family") == "diffusion"))
+@pytest.mark.parametrize("model", sorted(m for m, v in family_presets().items() if v.get("family") == "diffusion"))
 def test_diffusion_variants_are_valid_settings_and_take_shared_training_keys(model):
     config = {
         "experiment": "d",
@@ -473,7 +472,7 @@ def test_an_unknown_dataset_with_a_data_section_is_named_as_unknown(config):
 
 def test_a_custom_model_may_not_take_a_catalogue_name(config):
     config["custom_models"] = {"wgan": {"objective": "hinge", "n_critic": 2}}
-    assert "custom_models.wgan: the catalogue already has a model of this name" in problems_of(config)
+    assert "custom_models.wgan: the gan family already has a preset of this name" in problems_of(config)
 
 
 def stacked_config(tmp_path, **data) -> dict:

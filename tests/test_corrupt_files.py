@@ -8,7 +8,8 @@ import torch
 from damaging import flip_a_data_byte
 
 from genlib import cli
-from genlib.config.catalogue import MODEL_CATALOGUE, point_spec
+from genlib.config.catalogue import point_spec
+from genlib.families.discovery import family_presets
 from genlib.families.gan.family import train_gan
 from genlib.families.gan.settings import GANSettings
 from genlib.families.interface import TrainingData
@@ -27,7 +28,7 @@ def truncate(path, keep: float = 0.5) -> None:
 def checkpoint(tmp_path):
     settings = GANSettings(
         **{
-            **MODEL_CATALOGUE["gan-nonsaturating"],
+            **family_presets()["gan-nonsaturating"],
             "dataset": "ring8",
             "model": "m",
             "seed": 0,
@@ -113,7 +114,7 @@ def test_a_truncated_prepared_dataset_says_to_prepare_it_anew(tmp_path, capsys):
     truncate(data / "train.npy", keep=0.3)
     write_json(
         tmp_path / "settings.json",
-        {**MODEL_CATALOGUE["gan-nonsaturating"], "dataset": "ring8", "model": "m", "seed": 0, "steps": 1},
+        {**family_presets()["gan-nonsaturating"], "dataset": "ring8", "model": "m", "seed": 0, "steps": 1},
     )
     status = cli.main(
         [

@@ -6,12 +6,13 @@ import numpy as np
 import pytest
 import torch
 
-from genlib.config.catalogue import MODEL_CATALOGUE, DataSpec, point_spec
+from genlib.config.catalogue import DataSpec, point_spec
 from genlib.config.settings import SettingsError, to_dict
 from genlib.diffusion.samplers import Guidance, ddim_sample, ddim_timesteps, ddpm_sample, predict_noise
 from genlib.diffusion.schedules import NoiseSchedule, q_sample
 from genlib.families.diffusion.family import train_diffusion
 from genlib.families.diffusion.settings import DiffusionSettings
+from genlib.families.discovery import family_presets
 from genlib.families.interface import TrainingData
 from genlib.networks.unet import UNet
 from genlib.training.resumable import resume_dir_for
@@ -299,7 +300,7 @@ def test_unet_predicts_noise_of_the_input_shape(shape):
 
 def tiny_diffusion(**overrides) -> DiffusionSettings:
     values = dict(
-        MODEL_CATALOGUE["ddpm"],
+        family_presets()["ddpm"],
         dataset="ring8",
         model="ddpm",
         seed=4,

@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 import torch
 
-from genlib.config.catalogue import MODEL_CATALOGUE, point_spec
+from genlib.config.catalogue import point_spec
 from genlib.data.mixtures import ring8
 from genlib.evaluation.points import evaluate_mixture_samples
+from genlib.families.discovery import family_presets
 from genlib.families.gan.family import train_gan
 from genlib.families.gan.settings import GANSettings
 from genlib.families.interface import TrainingData
@@ -18,7 +19,7 @@ from genlib.sampling.samples import draw_samples
 def train_tiny(tmp_path, model="gan-nonsaturating"):
     settings = GANSettings(
         **{
-            **MODEL_CATALOGUE[model],
+            **family_presets()[model],
             "dataset": "ring8",
             "model": model,
             "seed": 0,

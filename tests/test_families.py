@@ -25,13 +25,14 @@ from genlib.sampling.samples import draw_samples
 
 
 def _gan_checkpoint(tmp_path: Path) -> Path:
-    from genlib.config.catalogue import MODEL_CATALOGUE, point_spec
+    from genlib.config.catalogue import point_spec
+    from genlib.families.discovery import family_presets
     from genlib.families.gan.family import train_gan
     from genlib.families.gan.settings import GANSettings
 
     settings = GANSettings(
         **{
-            **MODEL_CATALOGUE["gan-nonsaturating"],
+            **family_presets()["gan-nonsaturating"],
             "dataset": "ring8",
             "model": "mine",
             "seed": 0,

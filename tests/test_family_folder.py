@@ -19,6 +19,8 @@ import yaml
 from mnist_mirror import MIRROR, needs_mnist
 from pipeline_helpers import make_workdir, snakemake
 
+from genlib.io.loss_log import read_curve
+
 pytestmark = pytest.mark.slow
 
 PLUGINS = Path(__file__).resolve().parent / "plugin_families"
@@ -33,7 +35,7 @@ def family_config(offset: Path) -> dict:
         "seeds": [0],
         "model_overrides": {"half-mean": {"offset": str(offset)}},
         "data": {"mnist": {"mirror": str(MIRROR), "split": "test", "holdout": 300, "max_train": 600}},
-        "training": {"steps": 30, "batch_size": 16, "checkpoint_every": 10},
+        "training": {"steps": 30, "batch_size": 16, "checkpoint_every": 10, "monitor_every": 10, "monitor_samples": 50},
         "evaluation": {"n_samples": 100, "classifier_epochs": 1, "kid_subsets": 5, "kid_subset_size": 50},
         "published": ["config/published/lucic2018.csv"],
         "device": "cpu",
@@ -97,7 +99,7 @@ def test_its_picture_loss_labels_and_state_column_reach_the_report(family_run):
     from PIL import Image
 
     from genlib.report.page import collect_runs
-    from genlib.report.pieces import loss_curves
+    from genlib.report.pieces import loss_curves, state_curve
 
     picture = family_run / RUN / "mean.png"
     assert Image.open(picture).size == (4 * 32, 4 * 32)  # 28 px + the mosaic's border, enlarged 4 times
@@ -108,8 +110,13 @@ def test_its_picture_loss_labels_and_state_column_reach_the_report(family_run):
     assert runs.loc[0, "state_columns"] == ("shrink",)
     legend = [text.get_text() for text in loss_curves("mnist", runs).axes[0].get_legend().get_texts()]
     assert legend == ["distance to the batch mean"]  # the state column is not drawn as a loss
+    (line,) = state_curve("shrink", runs).axes[0].get_lines()  # drawn apart, as its `state_plots` asks
+    assert list(line.get_xdata()) == list(range(1, 31)) and set(line.get_ydata()) == {0.5}
     page = (family_run / "results/family-folder/report/index.html").read_text()
     assert "the mean image it learnt, enlarged" in page
+    assert "mnist: the constant family&#x27;s shrink over training" in page
+    curve = read_curve(family_run / RUN / "fid_curve.csv")  # the monitor's curve, written beside the loss log
+    assert [row["step"] for row in curve] == [0, 10, 20, 30] and all(row["fid"] >= 0 for row in curve)
 
 
 def sample_with(run: Path, override: str, out: Path) -> subprocess.CompletedProcess:

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from genlib.config.catalogue import MODEL_CATALOGUE, DataSpec
+from genlib.config.catalogue import DataSpec
+from genlib.families.discovery import family_presets
 from genlib.families.gan.family import train_gan
 from genlib.families.gan.networks import build_discriminator, build_generator
 from genlib.families.gan.settings import GANSettings
@@ -53,12 +54,12 @@ def test_conditional_generator_output_depends_on_the_label():
 
 def test_gradient_penalised_dcgan_critic_has_no_batch_norm():
     settings = GANSettings(
-        **MODEL_CATALOGUE["dcgan-wgan-gp"], dataset="mnist", model="dcgan-wgan-gp", seed=0, d_channels=8
+        **family_presets()["dcgan-wgan-gp"], dataset="mnist", model="dcgan-wgan-gp", seed=0, d_channels=8
     )
     critic = build_discriminator(settings, DataSpec("images", (1, 28, 28), 10))
     assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in critic.modules())
     plain = build_discriminator(
-        GANSettings(**MODEL_CATALOGUE["dcgan"], dataset="mnist", model="dcgan", seed=0),
+        GANSettings(**family_presets()["dcgan"], dataset="mnist", model="dcgan", seed=0),
         DataSpec("images", (1, 28, 28), 10),
     )
     assert any(isinstance(m, torch.nn.BatchNorm2d) for m in plain.modules())
@@ -81,7 +82,7 @@ def test_every_image_model_trains_a_few_steps_with_finite_losses(model, tmp_path
     images = torch.randint(0, 256, (64, 1, 28, 28), dtype=torch.uint8)
     data = TrainingData(images, DataSpec("images", tuple(images.shape[1:]), 10), torch.arange(64) % 10)
     settings = GANSettings(
-        **MODEL_CATALOGUE[model],
+        **family_presets()[model],
         dataset="mnist",
         model=model,
         seed=0,

@@ -5,10 +5,11 @@ import pytest
 import torch
 from mnist_mirror import MIRROR, needs_mnist
 
-from genlib.config.catalogue import MODEL_CATALOGUE, DataSpec
+from genlib.config.catalogue import DataSpec
 from genlib.config.settings import ImageDatasetSettings
 from genlib.data.images import load_image_meta, load_images, prepare_images
 from genlib.evaluation.images import fid_monitor
+from genlib.families.discovery import family_presets
 from genlib.families.gan.family import train_gan
 from genlib.families.gan.networks import build_discriminator, build_generator
 from genlib.families.gan.settings import GANSettings
@@ -45,7 +46,7 @@ def digits(tmp_path_factory):
 def short_dcgan(model: str, **overrides) -> GANSettings:
     """500 steps of a 32-channel DCGAN at batch 32, with its FID measured at the start and the end."""
     values = dict(
-        MODEL_CATALOGUE["dcgan"],
+        family_presets()["dcgan"],
         dataset="mnist",
         model=model,
         seed=0,

@@ -11,7 +11,8 @@ import pytest
 import torch
 
 from genlib import cli
-from genlib.config.catalogue import MODEL_CATALOGUE, point_spec
+from genlib.config.catalogue import point_spec
+from genlib.families.discovery import family_presets
 from genlib.families.gan.family import train_gan
 from genlib.families.gan.settings import GANSettings
 from genlib.families.interface import TrainingData
@@ -70,7 +71,7 @@ def test_the_train_verb_refuses_a_run_another_trainer_holds_in_one_line(tmp_path
     run = tmp_path / "run"
     write_json(
         run / "settings.json",
-        {**MODEL_CATALOGUE["gan-nonsaturating"], "dataset": "ring8", "model": "m", "seed": 0, "steps": 2},
+        {**family_presets()["gan-nonsaturating"], "dataset": "ring8", "model": "m", "seed": 0, "steps": 2},
     )
     with open(run / "train.lock", "a+") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
@@ -110,7 +111,7 @@ class GoneAfter:
 def test_a_trainer_whose_snakemake_is_gone_saves_its_state_stops_and_resumes_exactly(tmp_path, monkeypatch):
     settings = GANSettings(
         **{
-            **MODEL_CATALOGUE["gan-nonsaturating"],
+            **family_presets()["gan-nonsaturating"],
             "dataset": "ring8",
             "model": "m",
             "seed": 1,

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from genlib.config.catalogue import MODEL_CATALOGUE, DataSpec, point_spec
+from genlib.config.catalogue import DataSpec, point_spec
 from genlib.config.settings import SettingsError, from_dict
 from genlib.data.mixtures import ring8
+from genlib.families.discovery import family_presets
 from genlib.families.gan.family import train_gan
 from genlib.families.gan.networks import build_discriminator, build_generator
 from genlib.families.gan.settings import GANSettings
@@ -19,7 +20,7 @@ from genlib.networks.pacgan import Maxout, MaxoutDiscriminator2D, PacGANGenerato
 
 
 def settings(**overrides) -> GANSettings:
-    values = dict(MODEL_CATALOGUE["gan-nonsaturating"], dataset="ring8", model="m", seed=0, steps=3, batch_size=12)
+    values = dict(family_presets()["gan-nonsaturating"], dataset="ring8", model="m", seed=0, steps=3, batch_size=12)
     values.update(overrides)
     return GANSettings(**values)
 
@@ -50,7 +51,7 @@ def test_a_packed_discriminator_scores_each_example_from_all_its_samples():
 @pytest.mark.parametrize("network", ["mlp", "dcgan"])
 def test_image_discriminators_take_packed_channels(network):
     spec = DataSpec("images", (1, 28, 28), 10)
-    overrides = dict(MODEL_CATALOGUE["dcgan" if network == "dcgan" else "gan-nonsaturating"])
+    overrides = dict(family_presets()["dcgan" if network == "dcgan" else "gan-nonsaturating"])
     s = GANSettings(
         **{
             **overrides,
@@ -97,7 +98,7 @@ def test_the_gradient_penalty_of_a_packed_critic_takes_one_norm_per_packed_examp
 )
 def test_bad_packing_is_refused_naming_the_key(overrides, message):
     values = {
-        **dict(MODEL_CATALOGUE["gan-nonsaturating"]),
+        **dict(family_presets()["gan-nonsaturating"]),
         "dataset": "ring8",
         "model": "m",
         "seed": 0,
@@ -109,7 +110,7 @@ def test_bad_packing_is_refused_naming_the_key(overrides, message):
 
 def test_packing_is_refused_with_class_conditioning():
     values = {
-        **dict(MODEL_CATALOGUE["dcgan"]),
+        **dict(family_presets()["dcgan"]),
         "dataset": "mnist",
         "model": "m",
         "seed": 0,
@@ -158,7 +159,7 @@ def test_network_pacgan_is_for_points_only():
     with pytest.raises(SettingsError, match="network pacgan is the PacGAN authors' 2-D pair; mnist holds images"):
         GANSettings(
             **{
-                **dict(MODEL_CATALOGUE["gan-nonsaturating"]),
+                **dict(family_presets()["gan-nonsaturating"]),
                 "dataset": "mnist",
                 "model": "m",
                 "seed": 0,
@@ -172,7 +173,7 @@ def test_every_objective_trains_packed_with_the_authors_networks(tmp_path, model
     data = TrainingData(torch.from_numpy(ring8().sample(256, np.random.default_rng(0))), point_spec())
     s = GANSettings(
         **{
-            **dict(MODEL_CATALOGUE[model]),
+            **dict(family_presets()[model]),
             "dataset": "ring8",
             "model": model,
             "seed": 0,

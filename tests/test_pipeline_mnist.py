@@ -14,6 +14,8 @@ from pipeline_helpers import (
     snakemake,
 )
 
+from genlib.io.loss_log import read_curve
+
 pytestmark = pytest.mark.slow
 
 
@@ -103,7 +105,8 @@ def test_mnist_pipeline_writes_image_metrics_with_their_backbone(finished_mnist_
         assert m["fid"] > 0 and 0 <= m["precision"] <= 1 and 0 <= m["recall"] <= 1
         assert 1 <= m["score_mean"] <= 10 and 1 <= m["classes_covered"] <= 10
         assert result["protocol"]["n_generated"] == 120 and result["protocol"]["n_reference"] == 300
-        assert [row["step"] for row in result["curve"]] == [0, 3, 6]
+        curve = read_curve(path.parent / "fid_curve.csv")  # written by training, beside the loss log
+        assert [row["step"] for row in curve] == [0, 3, 6] and all(row["fid"] > 0 for row in curve)
         for picture in ("grid.png", "classes.png", "interpolation.png", "neighbours.png"):
             assert (path.parent / picture).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     for conditional in ("cgan", "ddpm-cfg"):

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from genlib.config.catalogue import MODEL_CATALOGUE, point_spec
+from genlib.config.catalogue import point_spec
 from genlib.data.mixtures import ring8
+from genlib.families.discovery import family_presets
 from genlib.families.gan.family import train_gan
 from genlib.families.gan.settings import GANSettings
 from genlib.families.interface import TrainingData
@@ -20,7 +21,7 @@ from genlib.training.resumable import resume_dir_for
 
 def tiny_settings(model: str = "wgan-gp", **overrides) -> GANSettings:
     values = dict(
-        MODEL_CATALOGUE[model],
+        family_presets()[model],
         dataset="ring8",
         model=model,
         seed=3,

@@ -8,6 +8,8 @@ a run before any job starts; a family answers those that concern it and inherits
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from genlib.config.catalogue import DataKind, DataSpec, data_kind
 
 
@@ -18,6 +20,9 @@ class RunSettings:
     model: str
     seed: int
     family: str
+    # Data kinds on which the family can train all seeds of a model as one batched job (its FAMILY's
+    # `train_group`), when a config asks for `batch_seeds`; none by default.
+    batched_kinds: ClassVar[tuple[DataKind, ...]] = ()
 
     @property
     def data_kind(self) -> DataKind:
@@ -37,3 +42,8 @@ class RunSettings:
         """Why the run cannot start in a config of these `models` on data of `spec` (what it reads is missing),
         or None."""
         return None
+
+    @classmethod
+    def group_problem(cls, settings_list: list[Any]) -> str | None:
+        """Why these runs (one model's seeds, on one of `batched_kinds`) cannot train as one batched job, or None."""
+        return f"the {settings_list[0].family} family has no batched trainer; these runs train one per job"

@@ -7,6 +7,7 @@ weights hash, sample counts, reference set, library versions.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,19 @@ from genlib.metrics.swd import pyramid_resolutions, sliced_wasserstein_distance
 from genlib.sampling.samples import generate_images
 
 RoundTrip = tuple[np.ndarray, np.ndarray]  # uint8 inputs and their reconstructions F(G(a)), (N, C, H, W) each
+
+
+def fid_monitor_of_files(
+    backbone: str, weights: Path, reference: Path, data_dir: Path, *, n_samples: int, seed: int, device: torch.device
+) -> Monitor:
+    """The FID monitor of a training run from the files the train verb names: the backbone and its weights, the
+    reference statistics (checked against the prepared dataset's held-out split they were computed from)."""
+    from genlib.data.integrity import recorded_split_sha256
+    from genlib.metrics.backbones import load_backbone, read_reference
+
+    network = load_backbone(backbone, weights, device=device)
+    stats = read_reference(reference, source_sha256=recorded_split_sha256(data_dir, "test", "images"))
+    return fid_monitor(network, stats, n_samples=n_samples, seed=seed)
 
 
 def fid_monitor(backbone: Backbone, reference: Reference, *, n_samples: int, seed: int) -> Monitor:
@@ -77,7 +91,6 @@ def evaluate_image_samples(
         **run_identity(info),
         "backbone": backbone.name,
         "metrics": None,
-        "curve": info.get("curve", []),
         "protocol": {
             "backbone": backbone.name,
             "backbone_description": backbone.description,

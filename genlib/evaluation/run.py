@@ -1,8 +1,7 @@
 """Scoring one run: its samples against the real data, with the pictures only scoring has at hand.
 
 The data kind recorded in the samples decides how (genlib.data.kinds): 2-D points by their modes
-and a scatter plot, images (a translator's outputs too) by an image backbone, the FID-over-training
-curve the checkpoint carried and the nearest-training-neighbour panel. The metrics file gets its
+and a scatter plot, images (a translator's outputs too) by an image backbone and the nearest-training-neighbour panel. The metrics file gets its
 provenance: code, the run's settings file, devices and the checkpoint the samples came from.
 Scoring 2-D samples imports no torch.
 """
@@ -15,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from genlib.data.kinds import kind_of
-from genlib.io.atomic import read_json, write_json, write_text
+from genlib.io.atomic import read_json, write_json
 from genlib.io.provenance import file_sha256, provenance
 from genlib.io.sample_archive import read_samples
 
@@ -33,11 +32,10 @@ def score_run(
     weights: Path | None = None,
     reference: Path | None = None,
     neighbours: Path | None = None,
-    curve: Path | None = None,
     threads: int = 1,
     device: str = "cpu",
 ) -> dict[str, Any]:
-    """Score a run's samples and write its metrics file (and, for its data kind, its pictures and curve).
+    """Score a run's samples and write its metrics file (and, for its data kind, its pictures).
 
     `checkpoint`: the samples must have been drawn from it as it is now. `settings`: the run's settings
     file, hashed into the provenance. Images need `evaluation`, `backbone`, `weights` and `reference`.
@@ -56,8 +54,6 @@ def score_run(
             device=result.pop("scored_on"),
             train_device=info.get("train_device"),
         )
-        if curve is not None:
-            write_curve(curve, result.get("curve") or [])
         if neighbours is not None:
             _neighbour_panel(samples, result, data_dir, neighbours)
     else:
@@ -72,6 +68,20 @@ def score_run(
     return result
 
 
+def reference_of_dataset(
+    data_dir: Path, backbone: str, weights: Path, out: Path, *, device: Any, antialias: bool = False
+) -> None:
+    """The reference statistics of a prepared dataset's held-out split (its targets, for a translation set)
+    under one backbone, written to `out` with the split's checksum."""
+    from genlib.data.integrity import recorded_split_sha256
+    from genlib.data.translation import load_target_images
+    from genlib.metrics.backbones import load_backbone, write_reference
+
+    network = load_backbone(backbone, weights, device=device, antialias=antialias)
+    images, labels = load_target_images(data_dir, "test")
+    write_reference(out, network, images, labels, source_sha256=recorded_split_sha256(data_dir, "test", "images"))
+
+
 def check_drawn_from(samples_path: Path, info: dict[str, Any], checkpoint: Path) -> None:
     """Refuse samples that were not drawn from the checkpoint as it is now (it changed, or was damaged, since)."""
     recorded, current = info.get("checkpoint_sha256"), file_sha256(checkpoint)
@@ -80,13 +90,6 @@ def check_drawn_from(samples_path: Path, info: dict[str, Any], checkpoint: Path)
             f"samples {samples_path} were drawn from a checkpoint with SHA-256 {str(recorded)[:12]}, but {checkpoint} "
             f"now has {current[:12]}: it changed after sampling; delete {samples_path} and run snakemake again"
         )
-
-
-def write_curve(path: Path, rows: list[dict[str, float]]) -> None:
-    """The FID-over-training curve as CSV (a header only without the monitor), every column any row has."""
-    columns = list(dict.fromkeys(["step", "fid", *(key for row in rows for key in row)]))
-    lines = [",".join(columns)] + [",".join(repr(row[column]) for column in columns) for row in rows]
-    write_text(path, "\n".join(lines) + "\n")
 
 
 def _score_points(samples: np.ndarray, info: dict[str, Any], data_dir: Path, scatter: Path | None) -> dict[str, Any]:

@@ -1,8 +1,8 @@
 """The run matrix of a config: its runs, each run's settings (the dataclass of its family), and what it reads.
 
 A config names datasets, model variants and seeds (see config/config.yaml for every key). A model
-variant is a preset of the catalogue (genlib.config.catalogue), of a family folder
-(genlib.families.discovery) or of the config's `custom_models`; its family decides its settings.
+variant is a preset of a family folder (`PRESETS`, genlib.families.discovery) or of the config's
+`custom_models`; its family decides its settings.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from typing import Any
 
 from genlib.config.catalogue import (
     MIXTURE_NAMES,
-    MODEL_CATALOGUE,
     NAMED_IMAGE_DATASETS,
     TRANSLATION_SOURCES,
     DataSpec,
@@ -32,7 +31,6 @@ from genlib.config.settings import (
 )
 from genlib.data.kinds import kind_of
 from genlib.families.discovery import FAMILY_SETTINGS, family_fields, family_presets
-from genlib.families.gan.settings import group_problem
 
 
 @dataclass(frozen=True)
@@ -45,7 +43,7 @@ class RunKey:
 
 
 def model_names(config: dict[str, Any]) -> list[str]:
-    """Every model name a config may use: the catalogue's and its own custom models."""
+    """Every model name a config may use: the family folders' presets and its own custom models."""
     return sorted(set(model_variants(config)))
 
 
@@ -95,8 +93,8 @@ def image_datasets(config: dict[str, Any]) -> list[str]:
 
 
 def model_variants(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Every model variant a config may use, by name: the catalogue's, the family folders' and the config's own."""
-    return {**MODEL_CATALOGUE, **family_presets(), **(config.get("custom_models") or {})}
+    """Every model variant a config may use, by name: the family folders' presets and the config's own."""
+    return {**family_presets(), **(config.get("custom_models") or {})}
 
 
 def model_family(config: dict[str, Any], model: str) -> str:
@@ -132,17 +130,17 @@ def training_inputs(config: dict[str, Any], key: RunKey) -> dict[str, str]:
 
 
 def seed_batching(config: dict[str, Any]) -> dict[tuple[str, str], str | None]:
-    """With `batch_seeds`, every 2-D GAN (dataset, model) pair and why the batched trainer cannot take its seeds
-    (None: they train as one batched job, genlib.gan.batched); without it, no pair."""
+    """With `batch_seeds`, every (dataset, model) pair whose family can batch seeds on that data kind (its
+    settings' `batched_kinds`) and why its seeds cannot train as one batched job (None: they do, through the
+    family's `train_group`); without it, no pair."""
     if not config.get("batch_seeds"):
         return {}
     pairs = {}
     for dataset in config["datasets"]:
         for model in config["models"]:
-            if is_image_dataset(dataset) or model_family(config, model) != "gan":
-                continue
             group = [run_settings(config, RunKey(dataset, model, seed)) for seed in config["seeds"]]
-            pairs[(dataset, model)] = group_problem(group)
+            if group[0].data_kind in type(group[0]).batched_kinds:
+                pairs[(dataset, model)] = type(group[0]).group_problem(group)
     return pairs
 
 

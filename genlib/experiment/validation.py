@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import jsonschema
 
-from genlib.config.catalogue import MODEL_CATALOGUE, DataSpec
+from genlib.config.catalogue import DataSpec
 from genlib.config.loading import ConfigError
 from genlib.config.settings import SettingsError
 from genlib.data.images import digit_source_problem
@@ -33,7 +33,7 @@ from genlib.experiment.matrix import (
     sweep_runs,
 )
 from genlib.experiment.schema import config_schema
-from genlib.families.discovery import family_fields
+from genlib.families.discovery import family_fields, family_presets
 from genlib.report.reproduction import published_problems
 
 
@@ -110,10 +110,10 @@ def _name_problems(config: dict[str, Any]) -> list[str]:
         if name not in config["datasets"]:
             problems.append(f"data.{name}: not a dataset of this config; datasets: {', '.join(config['datasets'])}")
     for name in config.get("custom_models") or {}:
-        if name in MODEL_CATALOGUE:
+        if name in family_presets():
             problems.append(
-                f"custom_models.{name}: the catalogue already has a model of this name; choose another name, "
-                f"or change the catalogue model's settings under model_overrides.{name}"
+                f"custom_models.{name}: the {family_presets()[name]['family']} family already has a preset of this "
+                f"name; choose another name, or change the preset's settings under model_overrides.{name}"
             )
     for section in ("model_overrides", "reproduces"):
         for name in config.get(section) or {}:

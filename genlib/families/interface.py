@@ -88,6 +88,7 @@ class Family(Protocol):
     loss_plots: dict[str, str]  # loss-log columns worth a plot of their own, column -> title
     loss_labels: dict[str, str]  # loss-log columns -> their label in the report's loss curves
     state_columns: tuple[str, ...]  # loss-log columns that are training state, not losses (drawn apart or not at all)
+    state_plots: dict[str, str]  # state columns the report draws over training, column -> the figure's caption
     extra_pictures: dict[str, str]  # images only: picture name -> caption, drawn besides the common ones
     training_inputs: dict[str, str]  # files `train` takes besides the data (keyword -> what it is): `--input NAME=PATH`
     sampling_overrides: tuple[str, ...]  # settings a sampler may replace at sampling time: `--override KEY=VALUE`
@@ -138,13 +139,14 @@ class Family(Protocol):
 
 
 class FamilyBase:
-    """What a family inherits unless it says otherwise: no extra pictures, inputs, sampling overrides or state
-    columns; its settings read from a checkpoint as its `settings_class`; a picture it does not draw refused."""
+    """What a family inherits unless it says otherwise: no extra pictures, inputs, sampling overrides, state
+    columns or state plots; its settings read from a checkpoint as its `settings_class`; a picture it does not draw refused."""
 
     name: str
     settings_class: type  # the dataclass of its settings.py
     loss_labels: dict[str, str] = {}
     state_columns: tuple[str, ...] = ()
+    state_plots: dict[str, str] = {}
     extra_pictures: dict[str, str] = {}
     training_inputs: dict[str, str] = {}
     sampling_overrides: tuple[str, ...] = ()
@@ -152,6 +154,18 @@ class FamilyBase:
     def settings_of(self, checkpoint: dict[str, Any]) -> Any:
         """The settings dataclass stored in a checkpoint of this family."""
         return from_dict(self.settings_class, checkpoint["settings"], where="checkpoint settings")
+
+    def train_group(
+        self,
+        settings_list: list[Any],
+        data: TrainingData,
+        checkpoint_paths: list[str | Path],
+        losses_paths: list[str | Path],
+        **options: Any,
+    ) -> list[TrainResult]:
+        """Train runs that differ only in their seed as one batched job, each written as `train` writes it (a
+        family with a batched trainer says on which data kinds: its settings' `batched_kinds`)."""
+        raise ValueError(f"the {self.name} family has no batched trainer; train its runs one per job (train verb)")
 
     def draw_picture(
         self, name: str, checkpoint: dict[str, Any], data_dir: Path, out: Path, *, device: torch.device

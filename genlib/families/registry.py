@@ -78,5 +78,6 @@ def run_identity(info: dict[str, Any]) -> dict[str, Any]:
         "extra_pictures": dict(family.extra_pictures),  # the family's own pictures, name -> caption
         "loss_labels": dict(family.loss_labels),  # the report's labels of its loss-log columns
         "state_columns": list(family.state_columns),  # loss-log columns that are not losses
+        "state_plots": dict(family.state_plots),  # those drawn over training, column -> caption
         **family.identity(settings),
     }

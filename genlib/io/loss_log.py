@@ -1,4 +1,5 @@
-"""The per-step loss log of a training run: a CSV that survives interruption and resumption."""
+"""The per-step loss log of a training run (a CSV that survives interruption and resumption) and the curve
+of its monitor (FID over training), written beside it when training ends."""
 
 from __future__ import annotations
 
@@ -47,3 +48,21 @@ def append_loss_rows(path: Path, rows: list[dict[str, float]], columns: tuple[st
     """Append rows to the log."""
     with open(path, "a", newline="") as handle:
         csv.DictWriter(handle, fieldnames=columns).writerows(rows)
+
+
+def write_curve(path: Path, rows: list[dict[str, float]]) -> None:
+    """The monitor's curve (one row per monitored step: step, fid, ...) as CSV, every column any row has;
+    a header only when the run had no monitor."""
+    columns = list(dict.fromkeys(["step", "fid", *(key for row in rows for key in row)]))
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as handle:
+        handle.write(",".join(columns) + "\n")
+        handle.writelines(",".join(repr(row[column]) for column in columns) + "\n" for row in rows)
+
+
+def read_curve(path: Path) -> list[dict[str, float]]:
+    """The rows `write_curve` wrote (steps as int)."""
+    with open(path, newline="") as handle:
+        rows = [{key: float(value) for key, value in row.items()} for row in csv.DictReader(handle)]
+    for row in rows:
+        row["step"] = int(row["step"])
+    return rows

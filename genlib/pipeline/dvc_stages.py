@@ -69,6 +69,7 @@ def dvc_pipeline(config: dict[str, Any], config_path: str) -> dict[str, Any]:
         f
         for r in runs
         for f in (run_paths(config, r).settings, run_paths(config, r).checkpoint, run_paths(config, r).losses)
+        + ((run_paths(config, r).fid_curve,) if is_image_dataset(r.dataset) else ())  # the monitor's curve
     ]
     report = paths.experiment(experiment).report
     published = config.get("published", list(paths.DEFAULT_PUBLISHED))

@@ -16,7 +16,7 @@ import pandas as pd
 from genlib.config import paths
 from genlib.io.atomic import read_json
 from genlib.io.figures import plt
-from genlib.report.pieces import IMAGE_METRICS, data_uri, diffusion_chain_html, figure_html, loss_curves, step_range
+from genlib.report.pieces import IMAGE_METRICS, data_uri, figure_html, loss_curves, state_curves_html, step_range
 
 BAR_METRICS = ("fid", "kid_mean", "precision", "recall")
 
@@ -56,7 +56,7 @@ def image_dataset_section(dataset: str, runs: pd.DataFrame, summary: pd.DataFram
             loss_curves(dataset, these_runs),
             f"{dataset}: discriminator and generator losses per step, one line per seed",
         ),
-        diffusion_chain_html(dataset, these_runs),
+        state_curves_html(dataset, these_runs),
         _arithmetic_table(these_runs),
         _pictures(these_runs),
     ]
@@ -168,12 +168,11 @@ def _fid_curves(dataset: str, these_runs: pd.DataFrame, backbone: str) -> plt.Fi
     dotted lines where a family marks a landmark of training (its `curve_marks`, e.g. where a new resolution fades in)."""
     curves, marks = {}, {}
     for _, run in these_runs.iterrows():
-        result = run["result"]
-        curve = pd.DataFrame(result.get("curve") or [])
+        curve = pd.read_csv(paths.run_at(run["run_dir"]).fid_curve)  # written beside the loss log by training
         if not curve.empty and "fid" in curve:
             curves[run["run_dir"]] = (run["model"], curve)
             # a family's landmarks of training (its `curve_marks`), once per model
-            marks.setdefault(run["model"], result.get("curve_marks") or [])
+            marks.setdefault(run["model"], run["result"].get("curve_marks") or [])
     with_modes = any("classes_covered" in curve for _, curve in curves.values())
     figure, axes = plt.subplots(1, 2 if with_modes else 1, figsize=(11 if with_modes else 7, 3.6), squeeze=False)
     colours = dict(zip(dict.fromkeys(these_runs["model"]), plt.rcParams["axes.prop_cycle"].by_key()["color"] * 3))

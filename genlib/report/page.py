@@ -53,6 +53,7 @@ def collect_runs(run_dirs: list[Path]) -> pd.DataFrame:
         row["versions"] = source.get("versions") or {}
         row["loss_labels"] = result.get("loss_labels") or {}  # the family's, recorded at sampling time
         row["state_columns"] = tuple(result.get("state_columns") or ())
+        row["state_plots"] = result.get("state_plots") or {}
         row["result"] = result  # the whole metrics file, read once here for every section
         rows.append(row)
     return pd.DataFrame(rows)
@@ -134,7 +135,10 @@ def build_report(
     files = paths.report_at(out_dir)
     _write_csv(summary, files.summary_csv)
     write_json(files.summary_json, summary_metrics(summary))
-    _write_csv(runs.drop(columns=["run_dir", "versions", "loss_labels", "state_columns", "result"]), files.runs_csv)
+    _write_csv(
+        runs.drop(columns=["run_dir", "versions", "loss_labels", "state_columns", "state_plots", "result"]),
+        files.runs_csv,
+    )
     if not sweep.empty:
         _write_csv(summarise_sweep(sweep), files.sweep_csv)
     if not reproduced.empty:

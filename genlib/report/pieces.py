@@ -112,36 +112,37 @@ def loss_curves(dataset: str, these_runs: pd.DataFrame) -> plt.Figure:
     return figure
 
 
-def diffusion_chain_curves(dataset: str, these_runs: pd.DataFrame) -> plt.Figure | None:
-    """Diffusion-GAN's chain length T over training, one line per seed, one panel per model that logs it
-    (None when no run of the dataset does)."""
-    logged = {}
+def state_curve(column: str, these_runs: pd.DataFrame) -> plt.Figure | None:
+    """A training-state column of the loss logs (a family's `state_plots`, e.g. Diffusion-GAN's chain length T)
+    over training, one panel per model that logs it, one line per seed (None when no run does)."""
+    logged: dict[str, list[tuple[int, pd.DataFrame, str]]] = {}
     for _, run in these_runs.iterrows():
+        if column not in run["state_plots"]:
+            continue
         losses = pd.read_csv(paths.run_at(run["run_dir"]).losses)
-        if "diffusion_T" in losses.columns:
-            logged.setdefault(run["model"], []).append((run["seed"], losses))
+        if column in losses.columns:
+            logged.setdefault(run["model"], []).append((run["seed"], losses, run["loss_labels"].get(column, column)))
     if not logged:
         return None
     figure, axes = plt.subplots(1, len(logged), figsize=(4.2 * len(logged), 2.8), squeeze=False)
     for axis, (model, seeds) in zip(axes.ravel(), logged.items()):
-        for seed, losses in seeds:
-            axis.plot(losses["step"], losses["diffusion_T"], lw=0.8, alpha=0.8, label=f"seed {seed}")
+        for seed, losses, _ in seeds:
+            axis.plot(losses["step"], losses[column], lw=0.8, alpha=0.8, label=f"seed {seed}")
         axis.set_title(model, fontsize=9)
         axis.set_xlabel("training step", fontsize=8)
-        axis.set_ylabel("chain length T", fontsize=8)
+        axis.set_ylabel(seeds[0][2], fontsize=8)
         axis.tick_params(labelsize=7)
         axis.legend(fontsize=6)
     figure.tight_layout()
     return figure
 
 
-def diffusion_chain_html(dataset: str, these_runs: pd.DataFrame) -> str:
-    """The T(step) figure of `diffusion_chain_curves` with its caption, or nothing."""
-    figure = diffusion_chain_curves(dataset, these_runs)
-    if figure is None:
-        return ""
-    return figure_html(
-        figure,
-        f"{dataset}: Diffusion-GAN's chain length T over training, adapted toward r_d = E[sign D(real)] = target "
-        "(Wang et al. 2023)",
-    )
+def state_curves_html(dataset: str, these_runs: pd.DataFrame) -> str:
+    """Every training-state figure the runs' families ask for (their `state_plots`), with its caption."""
+    captions = {column: caption for plots in these_runs["state_plots"] for column, caption in plots.items()}
+    parts = []
+    for column, caption in captions.items():
+        figure = state_curve(column, these_runs)
+        if figure is not None:
+            parts.append(figure_html(figure, f"{dataset}: {caption}"))
+    return "".join(parts)

@@ -10,7 +10,7 @@ import pandas as pd
 
 from genlib.config import paths
 from genlib.io.figures import plt
-from genlib.report.pieces import POINT_METRICS, data_uri, diffusion_chain_html, figure_html, loss_curves, step_range
+from genlib.report.pieces import POINT_METRICS, data_uri, figure_html, loss_curves, state_curves_html, step_range
 
 
 def points_section(dataset: str, runs: pd.DataFrame, summary: pd.DataFrame, published: pd.DataFrame) -> str:
@@ -38,7 +38,7 @@ def points_section(dataset: str, runs: pd.DataFrame, summary: pd.DataFrame, publ
             f"{dataset}: discriminator and generator losses per step, one line per seed",
         )
     )
-    parts.append(diffusion_chain_html(dataset, these_runs))
+    parts.append(state_curves_html(dataset, these_runs))
     parts.append(_scatter_grid(these_runs))
     return "\n".join(parts)
 

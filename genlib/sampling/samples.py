@@ -54,7 +54,6 @@ def checkpoint_info(checkpoint: dict[str, Any], sampler: dict[str, Any] | None =
         "diverged_at_step": checkpoint.get("diverged_at_step"),
         "settings": {**checkpoint["settings"], **(sampler or {})},
         "data_spec": checkpoint["data_spec"],
-        "curve": checkpoint.get("curve", []),
     }
 
 

@@ -88,7 +88,7 @@ def run_paths(key):
     return paths.run(EXPERIMENT, key.dataset, key.model, key.seed)
 
 
-# Models whose seeds train as one batched job (config `batch_seeds`; genlib.gan.batched).
+# Models whose seeds train as one batched job (config `batch_seeds`; the family's `train_group`).
 BATCHING = seed_batching(config)
 GROUPED_MODELS = model_pattern(sorted({model for (_, model), reason in BATCHING.items() if reason is None}))
 # Said at every start (a dry run included): batch_seeds does not batch these.

@@ -50,7 +50,6 @@ rule evaluate_images:
             subcategory="{dataset}",
             labels=LABELS,
         ),
-        curve=RUN.fid_curve,
     log:
         RUN.log("evaluate"),
     wildcard_constraints:
@@ -65,7 +64,7 @@ rule evaluate_images:
         "{PYTHON} -m genlib evaluate --samples {input.samples} --checkpoint {input.checkpoint} --data {params.data}"
         " --metrics {output.metrics} --evaluation {input.evaluation} --backbone {params.backbone}"
         " --weights {input.weights} --reference {input.reference} --settings {input.settings}"
-        " --neighbours {output.neighbours} --curve {output.curve} --threads {threads} --device {DEVICE} > {log} 2>&1"
+        " --neighbours {output.neighbours} --threads {threads} --device {DEVICE} > {log} 2>&1"
 
 
 rule evaluate_sweep:

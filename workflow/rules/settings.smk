@@ -1,5 +1,6 @@
 # Settings files written from the validated config: the inputs that make a job rerun when its settings change.
-# Each is written by Snakemake itself (local rules: no job, no torch, no settings on a shell command line); the
+# Each is written by Snakemake itself (local rules; the profiles' force-use-threads runs them in a thread of the
+# Snakemake process: no job process, no torch, no settings on a shell command line); the
 # params, the settings as JSON, are what Snakemake compares to rerun a job whose settings changed.
 rule resolved_config:
     output:

@@ -29,6 +29,7 @@ rule train_images:
     output:
         checkpoint=RUN.checkpoint,
         losses=RUN.losses,
+        curve=RUN.fid_curve,  # the monitor's FID over training, beside the loss log
     log:
         RUN.log("train"),
     wildcard_constraints:
@@ -41,11 +42,12 @@ rule train_images:
         extra=train_args,
     shell:
         "{PYTHON} -m genlib train --settings {input.settings} --data {params.data}"
-        " --checkpoint {output.checkpoint} --losses {output.losses} {params.extra}"
+        " --checkpoint {output.checkpoint} --losses {output.losses} --curve {output.curve} {params.extra}"
         " --threads {threads} --device {DEVICE} > {log} 2>&1"
 
 
-# With `batch_seeds: true`, all seeds of a 2-D GAN model train in one job as one batched computation
+# With `batch_seeds: true`, all seeds of a 2-D model whose family has a batched trainer (the GAN family's) train
+# in one job as one batched computation
 # (on the GPU when the config's `device` allows: batched, the 2-D runs are large enough to gain from it);
 # every run still gets its own checkpoint, loss log and resume state.
 rule train_points_group:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from genlib.config.catalogue import MIXTURE_NAMES, DataKind, DataSpec, data_kind
 from genlib.config.run_settings import RunSettings
@@ -98,3 +98,24 @@ class DiffusionSettings(RunSettings):
 
 
 SETTINGS = DiffusionSettings
+
+
+# Named model variants of the diffusion family (a config may add its own or change any field).
+PRESETS: dict[str, dict[str, Any]] = {
+    # Ho et al. 2020: linear schedule, T = 1000, Adam 2e-4, EMA; sampled with DDIM, 50 steps, eta 0 (Song et al. 2021).
+    "ddpm": dict(schedule="linear", timesteps=1000, lr=2e-4, sampler="ddim", sampler_steps=50, eta=0.0),
+    # The same model sampled ancestrally over all T steps (Ho et al. 2020, Algorithm 2).
+    "ddpm-ancestral": dict(schedule="linear", timesteps=1000, lr=2e-4, sampler="ddpm", sampler_steps=None),
+    # Cosine schedule (Nichol & Dhariwal 2021).
+    "ddpm-cosine": dict(schedule="cosine", timesteps=1000, lr=2e-4, sampler="ddim", sampler_steps=50),
+    # Class-conditional with classifier-free guidance w = 1 (Ho & Salimans 2021).
+    "ddpm-cfg": dict(
+        schedule="linear",
+        timesteps=1000,
+        lr=2e-4,
+        conditional=True,
+        guidance=1.0,
+        sampler="ddim",
+        sampler_steps=50,
+    ),
+}

@@ -17,9 +17,9 @@ from typing import Any
 import torch
 
 from genlib.config.validation import to_dict
-from genlib.families.gan.family import CHECKPOINT, build_optimizer, loss_columns
 from genlib.families.gan.networks import build_discriminator, build_generator
-from genlib.families.gan.settings import GANSettings, group_problem
+from genlib.families.gan.run_parts import CHECKPOINT, build_optimizer, loss_columns
+from genlib.families.gan.settings import GANSettings
 from genlib.families.interface import TrainingData
 from genlib.gan.batched import StackedAdversaries, StackedNetwork, StackedOptimizerView, StackedView
 from genlib.gan.objectives import objective
@@ -71,7 +71,7 @@ def train_gan_group(
     A run that diverges gets its checkpoint at that step and drops out; the others go on. The group
     resumes when every run has a resume state of the same step, and starts afresh otherwise.
     """
-    problem = group_problem(settings_list)
+    problem = GANSettings.group_problem(settings_list)
     if problem:
         raise ValueError(problem)
     refuse_shared_folders(checkpoint_paths)

@@ -22,7 +22,9 @@ import torch
 from torch import nn
 
 from genlib.config.catalogue import DataSpec
+from genlib.families.gan.batched import train_gan_group
 from genlib.families.gan.networks import build_discriminator, build_generator
+from genlib.families.gan.run_parts import CHECKPOINT, DIFFUSION_COLUMNS, build_optimizer, loss_columns
 from genlib.families.gan.settings import GANSettings
 from genlib.families.interface import FamilyBase, SamplingModel, TrainingData, sampled_weights
 from genlib.gan.diffusion_gan import diffused
@@ -33,21 +35,9 @@ from genlib.training.ema import standing_statistics, update_ema
 from genlib.training.resumable import (
     TrainResult,
 )
-from genlib.training.template import CheckpointFormat, RunTraining, train_resumably
+from genlib.training.template import RunTraining, train_resumably
 
 log = logging.getLogger(__name__)
-
-LOSS_COLUMNS = ("step", "d_loss", "g_loss", "penalty")
-DIFFUSION_COLUMNS = ("diffusion_p", "diffusion_T")  # Diffusion-GAN's strength and chain length after each step
-CHECKPOINT = CheckpointFormat("gan", "genlib.gan/3")
-
-
-def build_optimizer(params: Any, settings: GANSettings, lr: float) -> torch.optim.Optimizer:
-    """Adam or RMSprop with the run's hyper-parameters."""
-    if settings.optimizer == "adam":
-        # The fused kernel updates all tensors at once: about 15% faster per step for the 2-D MLPs on CPU.
-        return torch.optim.Adam(params, lr=lr, betas=(settings.beta1, settings.beta2), fused=True)
-    return torch.optim.RMSprop(params, lr=lr)
 
 
 class AdversarialTraining(RunTraining):
@@ -179,10 +169,6 @@ class AdversarialTraining(RunTraining):
         self.sampled_network(step)  # the EMA generator's own batch-norm statistics, saved with it
 
 
-def loss_columns(settings: GANSettings) -> tuple[str, ...]:
-    return LOSS_COLUMNS + (DIFFUSION_COLUMNS if settings.diffusion_gan else ())
-
-
 def train_gan(
     settings: GANSettings,
     data: TrainingData,
@@ -212,8 +198,28 @@ class GANFamily(FamilyBase):
     settings_class = GANSettings
     data_kinds = ("points", "images")
     loss_plots = {"d_loss": "discriminator loss", "g_loss": "generator loss"}
-    loss_labels = {"d_loss": "D loss", "g_loss": "G loss", "penalty": "gradient penalty"}
+    loss_labels = {
+        "d_loss": "D loss",
+        "g_loss": "G loss",
+        "penalty": "gradient penalty",
+        "diffusion_p": "augmentation strength p",
+        "diffusion_T": "chain length T",
+    }
     state_columns = DIFFUSION_COLUMNS  # Diffusion-GAN's p and T, drawn apart from the losses
+    state_plots = {
+        "diffusion_T": "Diffusion-GAN's chain length T over training, adapted toward r_d = E[sign D(real)] = target "
+        "(Wang et al. 2023)"
+    }
+
+    def train_group(
+        self,
+        settings_list: list[GANSettings],
+        data: TrainingData,
+        checkpoint_paths: list[str | Path],
+        losses_paths: list[str | Path],
+        **options: Any,
+    ) -> list[TrainResult]:
+        return train_gan_group(settings_list, data, checkpoint_paths, losses_paths, **options)
 
     def train(
         self,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import Any, ClassVar, Literal, get_args
 
 from genlib.config.catalogue import DCGAN_SIZES, MIXTURE_NAMES, DataKind, DataSpec, data_kind
 from genlib.config.run_settings import RunSettings
@@ -23,8 +23,11 @@ OBJECTIVE_NAMES: tuple[str, ...] = get_args(Objective)
 class GANSettings(RunSettings):
     """Everything that determines one adversarial training run (dataset x model x seed); family "gan"."""
 
+    # the seeds of a 2-D model may train as one batched job (genlib.families.gan.batched)
+    batched_kinds: ClassVar[tuple[DataKind, ...]] = ("points",)
+
     dataset: str  # prepared dataset to train on
-    model: str  # name of the model variant (a key of MODEL_CATALOGUE or of the config)
+    model: str  # name of the model variant (a family preset or a config's custom model)
     seed: int  # seed of initialisation, batches and noise
     objective: Objective  # adversarial objective, see genlib.gan.objectives
     family: Literal["gan"] = "gan"  # the model family (genlib.families.gan)
@@ -181,31 +184,164 @@ class GANSettings(RunSettings):
             return f"conditioning {self.conditioning!r} needs class labels, but {self.dataset} has none"
         return None
 
-
-def group_problem(settings_list: list[Any]) -> str | None:
-    """Why these runs cannot be trained as one batched group (None when they can)."""
-    first = settings_list[0]
-    if any({**to_dict(s), "seed": 0} != {**to_dict(first), "seed": 0} for s in settings_list):
-        return "the runs of a group must differ in their seed only"
-    if len({s.seed for s in settings_list}) != len(settings_list):
-        return "the runs of a group need distinct seeds"
-    if kind_of(first.data_kind).images:
-        return "the batched trainer is for 2-D runs; image runs train one per job"
-    refused = {
-        "gradient_penalty": bool(first.gradient_penalty),
-        # spectral norm's power iteration writes its vectors in place, which vmap cannot batch
-        "spectral_norm": bool(first.spectral_norm),
-        "ema_decay": first.ema_decay is not None,
-        "monitor_every": bool(first.monitor_every),
-        "diffusion_gan": first.diffusion_gan,
-        "g_steps": first.g_steps > 1,
-    }
-    if any(refused.values()):
-        return (
-            f"the batched trainer takes no {', '.join(name for name, used in refused.items() if used)} "
-            f"(nor any of {', '.join(refused)}); these runs train one per job"
-        )
-    return None
+    @classmethod
+    def group_problem(cls, settings_list: list[Any]) -> str | None:
+        """Why these runs cannot be trained as one batched group by genlib.families.gan.batched (None when they can)."""
+        first = settings_list[0]
+        if any({**to_dict(s), "seed": 0} != {**to_dict(first), "seed": 0} for s in settings_list):
+            return "the runs of a group must differ in their seed only"
+        if len({s.seed for s in settings_list}) != len(settings_list):
+            return "the runs of a group need distinct seeds"
+        if kind_of(first.data_kind).images:
+            return "the batched trainer is for 2-D runs; image runs train one per job"
+        refused = {
+            "gradient_penalty": bool(first.gradient_penalty),
+            # spectral norm's power iteration writes its vectors in place, which vmap cannot batch
+            "spectral_norm": bool(first.spectral_norm),
+            "ema_decay": first.ema_decay is not None,
+            "monitor_every": bool(first.monitor_every),
+            "diffusion_gan": first.diffusion_gan,
+            "g_steps": first.g_steps > 1,
+        }
+        if any(refused.values()):
+            return (
+                f"the batched trainer takes no {', '.join(name for name, used in refused.items() if used)} "
+                f"(nor any of {', '.join(refused)}); these runs train one per job"
+            )
+        return None
 
 
 SETTINGS = GANSettings
+
+
+# Named model variants of the GAN family with the optimiser settings their papers publish (a config may add its
+# own under custom_models or change any field under model_overrides).
+PRESETS: dict[str, dict[str, Any]] = {
+    # Goodfellow et al. 2014, eq. 1, with Adam as in Radford et al. 2016 (DCGAN), Sec. 4.
+    "gan-minimax": dict(objective="minimax", optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999),
+    # Goodfellow et al. 2014, Sec. 3: G maximises log D(G(z)); same optimiser as above.
+    "gan-nonsaturating": dict(
+        objective="nonsaturating", optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999
+    ),
+    # Arjovsky et al. 2017, Algorithm 1: RMSprop, lr 5e-5, clip 0.01, n_critic 5.
+    "wgan": dict(objective="wasserstein", optimizer="rmsprop", lr_g=5e-5, lr_d=5e-5, n_critic=5, weight_clip=0.01),
+    # Gulrajani et al. 2017, Algorithm 1: Adam(1e-4, 0, 0.9), lambda 10, n_critic 5.
+    "wgan-gp": dict(
+        objective="wasserstein",
+        optimizer="adam",
+        lr_g=1e-4,
+        lr_d=1e-4,
+        beta1=0.0,
+        beta2=0.9,
+        n_critic=5,
+        gradient_penalty=10.0,
+    ),
+    # Mao et al. 2017, Sec. 4: Adam, lr 2e-4, beta1 0.5.
+    "lsgan": dict(objective="least-squares", optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999),
+    # Lim & Ye 2017 hinge loss with spectral norm, as in Miyato et al. 2018, Table 1 setting C.
+    "hinge-sn": dict(
+        objective="hinge",
+        spectral_norm=True,
+        optimizer="adam",
+        lr_g=2e-4,
+        lr_d=2e-4,
+        beta1=0.5,
+        beta2=0.999,
+    ),
+    # --- image networks ---
+    # The lecture's fully connected GAN (Goodfellow et al. 2014) with the non-saturating loss.
+    "mlp-gan": dict(
+        network="mlp",
+        objective="nonsaturating",
+        optimizer="adam",
+        lr_g=2e-4,
+        lr_d=2e-4,
+        beta1=0.5,
+        beta2=0.999,
+    ),
+    # Radford et al. 2016, Sec. 4: Adam, lr 2e-4, beta1 0.5, non-saturating loss.
+    "dcgan": dict(
+        network="dcgan",
+        objective="nonsaturating",
+        optimizer="adam",
+        lr_g=2e-4,
+        lr_d=2e-4,
+        beta1=0.5,
+        beta2=0.999,
+    ),
+    "dcgan-minimax": dict(
+        network="dcgan",
+        objective="minimax",
+        optimizer="adam",
+        lr_g=2e-4,
+        lr_d=2e-4,
+        beta1=0.5,
+        beta2=0.999,
+    ),
+    # Arjovsky et al. 2017 on the DCGAN pair (their experiments keep the DCGAN critic's batch norm).
+    "dcgan-wgan": dict(
+        network="dcgan",
+        objective="wasserstein",
+        optimizer="rmsprop",
+        lr_g=5e-5,
+        lr_d=5e-5,
+        n_critic=5,
+        weight_clip=0.01,
+    ),
+    # Gulrajani et al. 2017 on the DCGAN pair; the critic drops batch norm (d_batch_norm resolves to off).
+    "dcgan-wgan-gp": dict(
+        network="dcgan",
+        objective="wasserstein",
+        optimizer="adam",
+        lr_g=1e-4,
+        lr_d=1e-4,
+        beta1=0.0,
+        beta2=0.9,
+        n_critic=5,
+        gradient_penalty=10.0,
+    ),
+    "dcgan-lsgan": dict(
+        network="dcgan",
+        objective="least-squares",
+        optimizer="adam",
+        lr_g=2e-4,
+        lr_d=2e-4,
+        beta1=0.5,
+        beta2=0.999,
+    ),
+    # Miyato et al. 2018, Table 1 setting C, on the DCGAN pair (their "standard CNN").
+    "dcgan-hinge-sn": dict(
+        network="dcgan",
+        objective="hinge",
+        spectral_norm=True,
+        optimizer="adam",
+        lr_g=2e-4,
+        lr_d=2e-4,
+        beta1=0.5,
+        beta2=0.999,
+    ),
+    # Conditional GAN (Mirza & Osindero 2014): one-hot labels into G and D, DCGAN pair, DCGAN's optimiser.
+    "cgan": dict(
+        network="dcgan",
+        conditioning="concat",
+        objective="nonsaturating",
+        optimizer="adam",
+        lr_g=2e-4,
+        lr_d=2e-4,
+        beta1=0.5,
+        beta2=0.999,
+    ),
+    # Projection discriminator (Miyato & Koyama 2018, Sec. 5): hinge loss, spectral norm, Adam(2e-4, 0, 0.9), 5 D steps.
+    "cgan-projection": dict(
+        network="dcgan",
+        conditioning="projection",
+        objective="hinge",
+        spectral_norm=True,
+        optimizer="adam",
+        lr_g=2e-4,
+        lr_d=2e-4,
+        beta1=0.0,
+        beta2=0.9,
+        n_critic=5,
+    ),
+}

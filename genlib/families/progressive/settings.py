@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from genlib.config.catalogue import DataKind, DataSpec
 from genlib.config.run_settings import RunSettings
@@ -137,3 +137,11 @@ class ProgressiveSettings(RunSettings):
 
 
 SETTINGS = ProgressiveSettings
+
+
+# The progressive GAN's model variant (a config may add its own or change any field).
+PRESETS: dict[str, dict[str, Any]] = {
+    # Karras et al. 2018: progressive growing 4 px -> the data's size, WGAN-GP + drift, the authors' defaults
+    # (genlib.families.progressive.settings); resolutions must end at the dataset's image size.
+    "progressive": dict(),
+}
