@@ -21,7 +21,6 @@ from genlib.metrics.backbones import load_backbone, read_reference, train_classi
 @pytest.fixture(scope="module")
 def digits(tmp_path_factory):
     """8,000 real digits (3,000 kept for training), a classifier trained on them, and its reference statistics."""
-    torch.set_num_threads(2)
     tmp_path = tmp_path_factory.mktemp("digits")
     data_dir = tmp_path / "mnist"
     prepare_images(

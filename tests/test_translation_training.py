@@ -133,7 +133,6 @@ def test_a_run_interrupted_mid_way_resumes_bit_identically_with_its_pool_and_sch
 
 @needs_mnist
 def test_a_short_pix2pix_run_on_real_edges_makes_digits_the_classifier_reads_as_their_source(tmp_path, edges):
-    torch.set_num_threads(2)
     folder, data = edges
     test = load_translation(folder, "test")
     classifier = train_classifier(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -12,9 +13,11 @@ from genlib.config import paths
 from genlib.families.interface import SamplingModel
 from genlib.families.registry import family_of_checkpoint
 from genlib.io.checkpoint import load_checkpoint
-from genlib.io.figures import plt, save_figure
 from genlib.io.mosaic import save_png, tile
 from genlib.sampling.samples import generate_images, load_sampling_model, to_uint8
+
+if TYPE_CHECKING:  # matplotlib (genlib.io.figures) is imported by the neighbour panel only: sample jobs skip it
+    from genlib.io.figures import plt
 
 
 def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
@@ -48,6 +51,8 @@ def nearest_neighbours(samples: np.ndarray, training: np.ndarray, batch_size: in
 
 def neighbour_figure(samples: np.ndarray, training: np.ndarray, title: str) -> plt.Figure:
     """Samples (top row) over their nearest training images (bottom row), as in Goodfellow et al. 2014, Fig. 2."""
+    from genlib.io.figures import plt
+
     nearest = training[nearest_neighbours(samples, training)]
     columns = len(samples)
     figure, axes = plt.subplots(2, columns, figsize=(0.9 * columns, 2.2), squeeze=False)
@@ -67,6 +72,8 @@ def neighbour_figure(samples: np.ndarray, training: np.ndarray, title: str) -> p
 
 def save_neighbour_panel(samples: np.ndarray, training: np.ndarray, title: str, path: str | Path) -> None:
     """Write the nearest-training-neighbour panel of `samples` as PNG."""
+    from genlib.io.figures import save_figure
+
     save_figure(neighbour_figure(samples, training, title), path)
 
 

@@ -8,7 +8,6 @@ from typing import Any
 import torch
 
 from genlib.io.sample_archive import write_samples
-from genlib.sampling.pictures import draw_run_pictures
 from genlib.sampling.samples import draw_samples
 
 
@@ -32,4 +31,6 @@ def sample_run(
     )
     write_samples(out, samples, info, labels=labels, extras=extras)
     if pictures is not None:
+        from genlib.sampling.pictures import draw_run_pictures
+
         draw_run_pictures(checkpoint_path, pictures, grid_size=grid_size, device=device, data_dir=data_dir)
