@@ -200,6 +200,8 @@ def test_schema_and_settings_agree_on_every_value_of_every_run_field(family):
                 continue  # too few for the linear schedule: a cross-field rule, tested in test_diffusion.py
             if field.name in ("diffusion_t_min", "diffusion_t_max") and _crosses_default_t_range(field.name, value):
                 continue  # t_min < t_max is a cross-field rule: checked by the settings, tested below
+            if field.name == "per_slot_generation" and value is True:
+                continue  # needs packing > 1: a cross-field rule, tested in test_stacked_mnist.py
             if family == "progressive" and field.name == "images" and isinstance(value, int) and value > 0:
                 continue  # at least the growth's images: a cross-field rule, tested in test_progressive.py
             settings = _settings_accept(cls, base, field.name, value)

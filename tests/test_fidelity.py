@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from genlib.metrics.fidelity import luminance, psnr, ssim
+from genlib.metrics.fidelity import PSNR_CAP_DB, luminance, psnr, ssim
 
 
 def images(seed, shape=(3, 1, 24, 24)):
@@ -53,10 +53,14 @@ def test_ssim_matches_wang_et_al_written_out_with_a_gaussian_window():
     assert ssim(output, target, border=4) == pytest.approx(independent_ssim(output, target, 4), abs=1e-6)
 
 
-def test_identical_images_score_infinite_psnr_and_ssim_one_and_noise_lowers_both():
+def test_identical_images_score_the_capped_psnr_and_ssim_one_and_noise_lowers_both():
     output, target = images(2)
     assert ssim(target, target) == pytest.approx(1.0)
-    assert math.isinf(psnr(target, target))
+    assert psnr(target, target) == PSNR_CAP_DB == 100.0
+    # one exact image among others no longer makes the mean infinite: it counts as 100 dB
+    both = psnr(np.concatenate([target[:1], output[1:]]), target)
+    expected = (100.0 + len(target[1:]) * psnr(output[1:], target[1:])) / len(target)
+    assert math.isfinite(both) and both == pytest.approx(expected, rel=1e-9)
     noisier = np.clip(target.astype(int) + np.random.default_rng(3).integers(-60, 61, target.shape), 0, 255)
     assert psnr(noisier.astype(np.uint8), target) < psnr(output, target)
     assert ssim(noisier.astype(np.uint8), target) < ssim(output, target)

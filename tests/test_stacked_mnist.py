@@ -1,5 +1,7 @@
 """Stacked MNIST: the dataset, its channel-wise digit classifier and the 1,000-mode count."""
 
+import copy
+import dataclasses
 import math
 
 import numpy as np
@@ -175,3 +177,101 @@ def test_two_generator_steps_per_iteration_update_g_twice_on_one_noise_draw():
     torch.randn(8, 16, generator=rng)
     torch.randn(8, 16, generator=rng)
     assert torch.equal(rng.get_state(), training.rng.get_state())
+
+
+class RecordingGenerator(torch.nn.Module):
+    """The unrolled-DCGAN generator of `settings`, recording the noise of every call."""
+
+    def __init__(self, settings: GANSettings):
+        super().__init__()
+        self.net = build_generator(settings, DataSpec("images", (3, 28, 28), 1000))
+        self.calls: list[torch.Tensor] = []
+
+    def forward(self, noise, labels=None):
+        self.calls.append(noise.clone())
+        return self.net(noise, labels)
+
+
+def stacked_training(**overrides) -> AdversarialTraining:
+    settings = GANSettings(
+        **{
+            "dataset": "stacked-mnist", "model": "m", "seed": 0, "objective": "nonsaturating",
+            "network": "unrolled-dcgan", "latent_dim": 16, "d_channels": 2, "batch_size": 8, **overrides,
+        }
+    )  # fmt: skip
+    data = TrainingData(torch.zeros(20, 3, 28, 28, dtype=torch.uint8), DataSpec("images", (3, 28, 28), 1000))
+    training = AdversarialTraining(settings, data, Accelerator.choose("cpu"))
+    training.nets.generator = RecordingGenerator(settings)
+    return training
+
+
+def test_shared_noise_feeds_one_draw_to_the_d_step_and_both_g_steps_as_the_pacgan_authors_code():
+    shared = stacked_training(g_steps=2, shared_noise=True)
+    before = shared.rng.get_state()
+    shared.iteration(1)
+    d_call, *g_calls = shared.nets.generator.calls
+    assert len(g_calls) == 2 and all(torch.equal(d_call, g) for g in g_calls)  # one feed_dict_z for all three
+    rng = torch.Generator().set_state(before)
+    assert torch.equal(d_call, torch.randn(8, 16, generator=rng))  # drawn first, then the real batch
+    torch.randint(0, 20, (8,), generator=rng)
+    assert torch.equal(rng.get_state(), shared.rng.get_state())  # and nothing else
+    fresh = stacked_training(g_steps=2)
+    fresh.iteration(1)
+    d_call, *g_calls = fresh.nets.generator.calls
+    assert torch.equal(g_calls[0], g_calls[1]) and not torch.equal(d_call, g_calls[0])
+
+
+def test_per_slot_generation_calls_g_once_per_packed_slot_and_packs_the_ith_sample_of_every_call():
+    from genlib.gan.step import generate
+    from genlib.networks.pacgan import pack
+
+    training = stacked_training(packing=2, per_slot_generation=True)
+    nets, generator = training.nets, training.nets.generator
+    noise = torch.randn(8, 16, generator=torch.Generator().manual_seed(1))
+    fake = generate(nets, noise, None)
+    assert [tuple(call.shape) for call in generator.calls] == [(4, 16), (4, 16)]  # two calls of one slot each
+    first, second = generator.net(noise[:4]), generator.net(noise[4:])  # training-mode batch norm, per call
+    packed = pack(fake, 2)  # (4, 6, 28, 28): packed example i is (first[i], second[i]) on channels
+    assert torch.allclose(packed[:, :3], first, atol=1e-6) and torch.allclose(packed[:, 3:], second, atol=1e-6)
+    assert not torch.allclose(fake, generator.net(noise), atol=1e-3)  # one call of 8 normalises differently
+    training.iteration(1)
+    assert [tuple(call.shape) for call in generator.calls[2:]] == [(4, 16)] * 4  # the D step's two, the G step's two
+
+
+def test_batch_statistics_sampling_normalises_each_slot_sized_batch_alone_and_leaves_the_running_statistics():
+    from genlib.families.gan.family import _sampling_model
+
+    settings = GANSettings(
+        dataset="stacked-mnist", model="m", seed=0, objective="nonsaturating", network="unrolled-dcgan",
+        latent_dim=16, d_channels=2, batch_size=8, packing=2, sampling_batch_norm="batch",
+    )  # fmt: skip
+    spec = DataSpec("images", (3, 28, 28), 1000)
+    generator = build_generator(settings, spec)
+    with torch.no_grad():
+        generator.train()(torch.randn(64, 16))  # running statistics that differ from any one batch's
+    generator.eval()
+    running = {k: v.clone() for k, v in generator.state_dict().items()}
+    model = _sampling_model(generator, settings, spec)
+    noise = torch.randn(10, 16, generator=torch.Generator().manual_seed(2))
+    with torch.no_grad():
+        samples = model.generator(noise, None)
+        reference = copy.deepcopy(generator).train()
+        expected = torch.cat([reference(noise[:4]), reference(noise[4:8]), reference(noise[8:])])  # slots of 4
+    assert torch.allclose(samples, expected, atol=1e-6)
+    assert not generator.training and all(torch.equal(v, generator.state_dict()[k]) for k, v in running.items())
+    with torch.no_grad():
+        assert not torch.allclose(samples, generator(noise), atol=1e-3)  # running statistics give other images
+    plain = _sampling_model(generator, dataclasses.replace(settings, sampling_batch_norm="running"), spec)
+    assert plain.generator is generator
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"shared_noise": True, "n_critic": 2}, "shared_noise feeds one noise draw to the one D step and the G steps"),
+        ({"per_slot_generation": True}, "per_slot_generation calls G once per packed slot; with packing 1"),
+    ],
+)
+def test_the_authors_stacked_mnist_options_refuse_settings_they_cannot_take(overrides, message):
+    with pytest.raises(SettingsError, match=message):
+        stacked_training(**overrides)

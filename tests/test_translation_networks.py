@@ -69,3 +69,24 @@ def test_srresnet_upsamples_by_the_scale_and_its_discriminator_gives_one_score_p
 def test_srresnet_refuses_a_scale_that_is_not_a_power_of_two():
     with pytest.raises(ValueError, match="scale must be a power of two, got 7"):
         SRResNet(channels=1, scale=7)
+
+
+@pytest.mark.parametrize(
+    ("size", "levels", "expected"),
+    [(256, None, 3), (64, None, 1), (32, None, 0), (28, None, 0), (32, 3, 3), (28, 2, 2)],
+)
+def test_unet_dropout_sits_in_the_authors_blocks_or_the_levels_asked_with_rate_one_half(size, levels, expected):
+    unet = UNetGenerator(in_channels=1, out_channels=1, size=size, width=2, dropout_levels=levels)
+    dropouts = [m for m in unet.modules() if isinstance(m, torch.nn.Dropout)]
+    assert len(dropouts) == expected and all(m.p == 0.5 for m in dropouts)  # a rate, not True (p = 1)
+
+
+def test_a_cpu_sized_unet_with_dropout_levels_is_random_in_training_and_at_the_authors_test_time():
+    torch.manual_seed(0)
+    unet = UNetGenerator(in_channels=1, out_channels=1, size=28, width=4, dropout_levels=3)
+    x = torch.randn(1, 1, 28, 28)
+    with torch.no_grad():
+        assert not torch.equal(unet.train()(x), unet(x))  # pix2pix test.py keeps train mode (no --eval): noise
+        assert torch.equal(unet.eval()(x), unet(x))
+    with pytest.raises(ValueError, match="dropout_levels 4: the U-Net at 28 px has 3 decoder blocks"):
+        UNetGenerator(in_channels=1, out_channels=1, size=28, dropout_levels=4)

@@ -23,6 +23,9 @@ class RunSettings:
     # Data kinds on which the family can train all seeds of a model as one batched job (its FAMILY's
     # `train_group`), when a config asks for `batch_seeds`; none by default.
     batched_kinds: ClassVar[tuple[DataKind, ...]] = ()
+    # Pictures the family draws besides the common ones (images only), name -> caption: declared here, torch-free,
+    # so that the workflow plans their jobs without loading the family's code; its FAMILY draws them.
+    extra_pictures: ClassVar[dict[str, str]] = {}
 
     @property
     def data_kind(self) -> DataKind:

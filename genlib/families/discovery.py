@@ -104,6 +104,11 @@ def load_family(name: str) -> Any:
 FAMILY_SETTINGS: dict[str, type] = dict(family_settings())
 
 
+def all_extra_pictures() -> dict[str, str]:
+    """Every picture any family draws besides the common ones, name -> caption (from the settings classes: no torch)."""
+    return {name: caption for cls in FAMILY_SETTINGS.values() for name, caption in cls.extra_pictures.items()}
+
+
 def family_fields(family: str) -> tuple[str, ...]:
     """The settings keys of a model family."""
     return tuple(f.name for f in dataclasses.fields(FAMILY_SETTINGS[family]))

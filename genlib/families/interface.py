@@ -89,7 +89,7 @@ class Family(Protocol):
     loss_labels: dict[str, str]  # loss-log columns -> their label in the report's loss curves
     state_columns: tuple[str, ...]  # loss-log columns that are training state, not losses (drawn apart or not at all)
     state_plots: dict[str, str]  # state columns the report draws over training, column -> the figure's caption
-    extra_pictures: dict[str, str]  # images only: picture name -> caption, drawn besides the common ones
+    extra_pictures: dict[str, str]  # images only: picture name -> caption (its settings class declares them)
     training_inputs: dict[str, str]  # files `train` takes besides the data (keyword -> what it is): `--input NAME=PATH`
     sampling_overrides: tuple[str, ...]  # settings a sampler may replace at sampling time: `--override KEY=VALUE`
 
@@ -147,9 +147,13 @@ class FamilyBase:
     loss_labels: dict[str, str] = {}
     state_columns: tuple[str, ...] = ()
     state_plots: dict[str, str] = {}
-    extra_pictures: dict[str, str] = {}
     training_inputs: dict[str, str] = {}
     sampling_overrides: tuple[str, ...] = ()
+
+    @property
+    def extra_pictures(self) -> dict[str, str]:
+        """The pictures its settings class declares (torch-free, for the workflow), name -> caption."""
+        return self.settings_class.extra_pictures
 
     def settings_of(self, checkpoint: dict[str, Any]) -> Any:
         """The settings dataclass stored in a checkpoint of this family."""

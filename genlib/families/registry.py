@@ -56,11 +56,6 @@ def check_family(checkpoint: dict[str, Any], settings: dict[str, Any], path: Any
     return found
 
 
-def all_extra_pictures() -> dict[str, str]:
-    """Every extra picture any registered family draws, name -> caption."""
-    return {name: caption for f in all_families().values() for name, caption in f.extra_pictures.items()}
-
-
 def run_identity(info: dict[str, Any]) -> dict[str, Any]:
     """Which run (family, data kind, and for diffusion the sampler) a sample set came from, and how its training ended."""
     settings = info["settings"]

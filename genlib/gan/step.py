@@ -32,6 +32,8 @@ class Adversaries:
     penalty_weight: float = 0.0  # lambda of the WGAN-GP penalty (Gulrajani et al. 2017); 0: none
     weight_clip: float | None = None  # clip D's weights to [-c, c] after each step (Arjovsky et al. 2017)
     packing: int = 1  # samples per packed example of D (PacGAN, Lin et al. 2018)
+    # G calls per fake batch: 1, or `packing` (one per packed slot, as the PacGAN authors' code; see `generate`)
+    generator_slots: int = 1
     # Diffusion-GAN's D (genlib.gan.diffusion_gan), told every D step's real scores; None: no instance noise
     instance_noise: DiffusedDiscriminator | None = None
 
@@ -40,6 +42,18 @@ class Adversaries:
 
     def __post_init__(self) -> None:
         self.joint_batch = not any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in self.discriminator.modules())
+
+
+def generate(nets: Adversaries, noise: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+    """G's fake batch for `noise`: one call, or (generator_slots s > 1) s calls on consecutive equal parts of the
+    noise, interleaved so that packed example i (genlib.networks.pacgan.pack: s consecutive samples) holds the
+    i-th sample of every call, as the PacGAN authors concatenate their per-slot outputs on channels."""
+    if nets.generator_slots == 1:
+        return nets.generator(noise, labels)
+    parts = noise.chunk(nets.generator_slots)
+    label_parts = [None] * len(parts) if labels is None else labels.chunk(nets.generator_slots)
+    calls = [nets.generator(part, part_labels) for part, part_labels in zip(parts, label_parts)]
+    return torch.stack(calls, dim=1).flatten(0, 1)
 
 
 def score_real_and_fake(
@@ -64,14 +78,18 @@ def discriminator_step(
     *,
     rng: torch.Generator,
     accelerator: Accelerator,
+    noise: torch.Tensor | None = None,
 ) -> tuple[float, float]:
-    """One update of D on a real batch and a fresh fake batch (fakes share the real batch's labels).
+    """One update of D on a real batch and a fake batch from `noise`, or fresh noise (fakes share the real batch's
+    labels).
 
     Returns the discriminator's loss and the gradient penalty (0 without one).
     """
     batch, device = real.shape[0], real.device
+    if noise is None:
+        noise = torch.randn(batch, nets.latent_dim, generator=rng, device=device)
     with torch.no_grad(), accelerator.autocast():
-        fake = nets.generator(torch.randn(batch, nets.latent_dim, generator=rng, device=device), labels)
+        fake = generate(nets, noise, labels)
     fake = fake.to(real.dtype)
     with accelerator.autocast():
         real_scores, fake_scores = score_real_and_fake(nets, real, fake, labels)
@@ -110,7 +128,7 @@ def generator_step(
     if noise is None:
         noise = torch.randn(batch, nets.latent_dim, generator=rng, device=device)
     with accelerator.autocast():
-        fake = nets.generator(noise, labels)
+        fake = generate(nets, noise, labels)
         g_loss = nets.objective.generator_loss(nets.discriminator(fake, labels).float())
     nets.opt_g.zero_grad(set_to_none=True)
     g_loss.backward()
@@ -132,7 +150,7 @@ def simultaneous_step(
     2018 trained PacGAN). Returns the discriminator's and the generator's loss."""
     batch, device = real.shape[0], real.device
     with accelerator.autocast():
-        fake = nets.generator(torch.randn(batch, nets.latent_dim, generator=rng, device=device), labels).to(real.dtype)
+        fake = generate(nets, torch.randn(batch, nets.latent_dim, generator=rng, device=device), labels).to(real.dtype)
         real_scores, fake_scores = score_real_and_fake(nets, real, fake, labels)
         d_loss = nets.objective.discriminator_loss(real_scores, fake_scores)
         g_loss = nets.objective.generator_loss(fake_scores)

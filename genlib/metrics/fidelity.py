@@ -17,6 +17,9 @@ import torch
 # (it pulls in every image metric and torchvision's operators), which only translators' evaluations need.
 
 BORDER = 4  # pixels removed from each side before scoring (Ledig et al. 2017)
+# An image equal to its target has MSE 0 and an infinite PSNR, which would make the mean infinite: each image's
+# PSNR is capped at 100 dB (an MSE of 255^2 / 1e10), the cap many super-resolution evaluation scripts use.
+PSNR_CAP_DB = 100.0
 
 
 def luminance(images: np.ndarray) -> torch.Tensor:
@@ -34,13 +37,14 @@ def _cropped(images: np.ndarray, border: int) -> torch.Tensor:
 
 
 def psnr(outputs: np.ndarray, targets: np.ndarray, *, border: int = BORDER) -> float:
-    """Mean over images of the PSNR (dB) of uint8 outputs against their targets (N, C, H, W)."""
+    """Mean over images of the PSNR (dB, each capped at PSNR_CAP_DB) of uint8 outputs against their targets (N, C,
+    H, W)."""
     from torchmetrics.functional.image import peak_signal_noise_ratio
 
     _check(outputs, targets)
     x, y = _cropped(outputs, border), _cropped(targets, border)
     per_image = peak_signal_noise_ratio(x, y, data_range=255.0, reduction="none", dim=(1, 2, 3))
-    return float(per_image.mean())
+    return float(per_image.clamp(max=PSNR_CAP_DB).mean())
 
 
 def ssim(outputs: np.ndarray, targets: np.ndarray, *, border: int = BORDER) -> float:

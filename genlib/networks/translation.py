@@ -2,7 +2,9 @@
 
 - U-Net generator (pix2pix; Isola et al. 2017, Sec. 3.2.1 and App. 6.1.1; Ronneberger et al. 2015):
   4 x 4 convolutions of stride 2 down to 1 x 1, mirrored back up, each level's encoder features
-  concatenated onto its decoder's; dropout 0.5 in the innermost decoder blocks is the only noise.
+  concatenated onto its decoder's; dropout 0.5 in the decoder blocks just above the innermost is the
+  only noise: in the authors' 512-channel blocks (num_downs - 5 of them: 3 at 256 px, 1 at 64 px, none
+  at 32 px), or in `dropout_levels` blocks counted from the innermost.
 - ResNet-block generator (CycleGAN; Zhu et al. 2017, App. 7.2, after Johnson et al. 2016): c7s1-64,
   d128, d256, residual blocks, u128, u64, c7s1-C, reflection padding, instance norm.
 - PatchGAN discriminator (Isola et al. 2017, Sec. 3.2.2): a fully convolutional classifier of
@@ -87,6 +89,20 @@ class UNetBlock(nn.Module):
         return self.model(x) if self.outermost else torch.cat([x, self.model(x)], 1)
 
 
+def unet_dropout_levels(size: int, levels: int | None) -> int:
+    """Decoder blocks with dropout of the U-Net for `size` px: `levels` counted from the innermost, or (None) the
+    authors' rule, their 512-channel blocks: num_downs - 5 (3 at 256 px, 2 at 128, 1 at 64, 0 at 32 and 28)."""
+    downs = math.ceil(math.log2(size))
+    if levels is None:
+        return max(downs - 5, 0)
+    if not 0 <= levels <= downs - 2:
+        raise ValueError(
+            f"dropout_levels {levels}: the U-Net at {size} px has {downs - 2} decoder blocks between its innermost "
+            f"and outermost; set 0 to {downs - 2}"
+        )
+    return levels
+
+
 class UNetGenerator(nn.Module):
     """Images (B, C_in, S, S) -> images (B, C_out, S, S) in [-1, 1]; pix2pix's generator (ngf 64 in the paper)."""
 
@@ -98,19 +114,25 @@ class UNetGenerator(nn.Module):
         size: int,
         width: int = 64,
         norm: Norm = "batch",
-        dropout: bool = True,
+        dropout: float = 0.5,
+        dropout_levels: int | None = None,
     ):
         super().__init__()
         self.size, self.padded = size, 1 << math.ceil(math.log2(size))
         downs = int(math.log2(self.padded))  # down to 1 x 1: 8 levels at 256 px, 5 at 32 (and 28, padded)
         if downs < 5:
             raise ValueError(f"the U-Net needs images of at least 32 px (5 levels), got {size}")
+        levels = unet_dropout_levels(size, dropout_levels)
+        # the blocks between the innermost and the outermost, from the inside out: (outer, inner) channels
+        middle = [(width * 8, width * 8)] * (downs - 5) + [
+            (width * 4, width * 8),
+            (width * 2, width * 4),
+            (width, width * 2),
+        ]
         block = UNetBlock(width * 8, width * 8, innermost=True, norm=norm)
-        for _ in range(downs - 5):  # the 512-channel levels, with dropout (the authors' `use_dropout`)
-            block = UNetBlock(width * 8, width * 8, submodule=block, norm=norm, dropout=dropout)
-        block = UNetBlock(width * 4, width * 8, submodule=block, norm=norm)
-        block = UNetBlock(width * 2, width * 4, submodule=block, norm=norm)
-        block = UNetBlock(width, width * 2, submodule=block, norm=norm)
+        for level, (outer, inner) in enumerate(middle):
+            rate = dropout if level < levels else 0.0  # the authors' `use_dropout` blocks
+            block = UNetBlock(outer, inner, submodule=block, norm=norm, dropout=rate)
         self.model = UNetBlock(out_channels, width, fan_in=in_channels, submodule=block, outermost=True, norm=norm)
         self.apply(init_normal)
 

@@ -30,7 +30,7 @@ from genlib.experiment import (
 )
 from genlib.config.settings import to_dict
 from genlib.data.kinds import kind_of
-from genlib.families.registry import all_extra_pictures, family
+from genlib.families.discovery import FAMILY_SETTINGS, all_extra_pictures
 from genlib.io.atomic import write_settings
 from genlib.io.damage import damaged_files, damaged_files_message
 from genlib.pipeline.resources import resource_problems
@@ -177,7 +177,7 @@ def run_files(key):
     files = [run.metrics, run.losses, run.settings]
     if not kind_of(data_kind(key.dataset)).images:
         return files + [run.scatter]
-    pictures = [*paths.RUN_PICTURES, *family(model_family(config, key.model)).extra_pictures]
+    pictures = [*paths.RUN_PICTURES, *FAMILY_SETTINGS[model_family(config, key.model)].extra_pictures]
     if key in ARITHMETIC_RUNS:
         files += [run.arithmetic, run.picture("arithmetic")]
     return files + [run.picture(name) for name in pictures] + [run.neighbours, run.fid_curve]

@@ -127,10 +127,6 @@ class DiffusionFamily(FamilyBase):
     loss_plots = {"loss": "diffusion loss"}
     loss_labels = {"loss": "denoising loss"}
     sampling_overrides = ("sampler", "sampler_steps", "eta", "spacing")  # the sampler sweep's settings
-    extra_pictures = {
-        "forward": "forward noising of real images, x_0 to x_T",
-        "trajectory": "the sampler's states, x_T to x_0",
-    }
 
     def train(
         self,

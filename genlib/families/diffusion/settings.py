@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from genlib.config.catalogue import MIXTURE_NAMES, DataKind, DataSpec, data_kind
 from genlib.config.run_settings import RunSettings
@@ -14,6 +14,11 @@ from genlib.data.kinds import kind_of
 @dataclass(frozen=True)
 class DiffusionSettings(RunSettings):
     """Everything that determines one diffusion run (dataset x model x seed) and how it is sampled."""
+
+    extra_pictures: ClassVar[dict[str, str]] = {
+        "forward": "forward noising of real images, x_0 to x_T",
+        "trajectory": "the sampler's states, x_T to x_0",
+    }
 
     dataset: str  # prepared dataset to train on
     model: str  # name of the model variant

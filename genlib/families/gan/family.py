@@ -30,6 +30,7 @@ from genlib.families.interface import FamilyBase, SamplingModel, TrainingData, s
 from genlib.gan.diffusion_gan import diffused
 from genlib.gan.objectives import objective
 from genlib.gan.step import Adversaries, discriminator_step, generator_step, simultaneous_step
+from genlib.networks.batch_statistics import BatchStatisticsSampler
 from genlib.training.device import Accelerator
 from genlib.training.ema import standing_statistics, update_ema
 from genlib.training.resumable import (
@@ -64,6 +65,7 @@ class AdversarialTraining(RunTraining):
             penalty_weight=settings.gradient_penalty,
             weight_clip=settings.weight_clip,
             packing=settings.packing,
+            generator_slots=settings.packing if settings.per_slot_generation else 1,
             instance_noise=self.instance_noise,
         )
         self.ema = copy.deepcopy(generator).requires_grad_(False) if settings.ema_decay is not None else None
@@ -101,14 +103,18 @@ class AdversarialTraining(RunTraining):
                 update_ema(self.ema, self.nets.generator, settings.ema_decay)
             row = {"step": step, "d_loss": d_loss, "g_loss": g_loss, "penalty": 0.0}
             return self.with_diffusion(row), {"d": f"{d_loss:.3f}", "g": f"{g_loss:.3f}"}
+        # shared_noise: one draw for the D step and the G steps, as the PacGAN authors' Stacked MNIST code
+        shared = None
+        if settings.shared_noise:
+            shared = torch.randn(settings.batch_size, settings.latent_dim, generator=rng, device=self.device)
         d_results = [
-            discriminator_step(self.nets, *self.real_batch(), rng=rng, accelerator=accelerator)
+            discriminator_step(self.nets, *self.real_batch(), rng=rng, accelerator=accelerator, noise=shared)
             for _ in range(settings.n_critic)
         ]
         labels = self.generator_labels()
         # More than one generator step reuses one noise batch, as the PacGAN authors' Table 2 code does.
-        noise = None
-        if settings.g_steps > 1:
+        noise = shared
+        if noise is None and settings.g_steps > 1:
             noise = torch.randn(settings.batch_size, settings.latent_dim, generator=rng, device=self.device)
         for _ in range(settings.g_steps):
             g_loss = generator_step(
@@ -187,7 +193,11 @@ def train_gan(
 
 
 def _sampling_model(generator: torch.nn.Module, settings: GANSettings, spec: DataSpec) -> SamplingModel:
+    """The generator as a sampling model; with sampling_batch_norm "batch", normalised by each sampling batch's
+    own statistics in batches of one slot (batch_size / packing), as the PacGAN authors' Table 3 sampler."""
     classes = spec.num_classes if settings.conditioning != "none" else 0
+    if settings.sampling_batch_norm == "batch":
+        generator = BatchStatisticsSampler(generator, settings.batch_size // settings.packing)
     return SamplingModel(generator, (settings.latent_dim,), classes)
 
 

@@ -41,6 +41,10 @@ class GANSettings(RunSettings):
     # PacGAN (Lin et al. 2018): D judges `packing` samples at once, concatenated (features of 2-D points,
     # channels of images); every batch holds batch_size / packing packed examples; 1: an ordinary D
     packing: int = bounded(1, minimum=1)
+    # packing > 1: G is called once per packed slot (`packing` calls of batch_size / packing noise vectors, so its
+    # training-mode batch norm sees one slot's samples per call) and packed example i takes the i-th sample of
+    # every call, as the PacGAN authors' code does (`G_sep`, concatenated on channels); False: one call for all
+    per_slot_generation: bool = False
     latent_dim: int | None = bounded(
         None, minimum=1
     )  # dimension of the generator's Gaussian noise; None: 2 for 2-D data, 100 for images
@@ -82,6 +86,10 @@ class GANSettings(RunSettings):
     # generator steps per iteration, on the same noise; the PacGAN authors' Table 2 code runs two "to make
     # sure that d_loss does not go to zero"
     g_steps: int = bounded(1, minimum=1)
+    # one noise draw per iteration, fed to the D step and to every G step of that iteration (the PacGAN authors'
+    # Stacked MNIST code feeds one `feed_dict_z` to all of them); False: fresh noise for each D step and one draw
+    # shared by the G steps. Needs n_critic 1 and alternating updates
+    shared_noise: bool = False
     # alternating: n_critic D steps, then a G step on fresh noise (Goodfellow et al. 2014, Algorithm 1);
     # simultaneous: one batch, both gradients at the same parameters, both applied (the ALI code base
     # the PacGAN authors trained with, `ali_algorithm`)
@@ -103,6 +111,10 @@ class GANSettings(RunSettings):
     # images: FID over training on a small sample (same backbone as the final FID)
     monitor_every: int = bounded(0, minimum=0)  # compute it every this many generator steps; 0: off
     monitor_samples: int = bounded(1000, minimum=2)  # generated images per point of the curve
+    # batch norm of the generator when sampling (and in the FID monitor): "running" statistics (eval mode), or
+    # each sampling batch's own statistics ("batch", batches of batch_size / packing noise vectors, one slot's:
+    # the PacGAN authors' Table 3 sampler never sets train=False; their Table 2 sampler uses running statistics)
+    sampling_batch_norm: Literal["running", "batch"] = "running"
 
     def __post_init__(self) -> None:
         if self.latent_dim is None:
@@ -118,6 +130,17 @@ class GANSettings(RunSettings):
             raise SettingsError(
                 f"g_steps {self.g_steps} takes one discriminator step per iteration and alternating updates; "
                 "set n_critic 1 and updates alternating, or g_steps 1"
+            )
+        if self.shared_noise and (self.updates == "simultaneous" or self.n_critic > 1):
+            raise SettingsError(
+                f"shared_noise feeds one noise draw to the one D step and the G steps of an iteration; it needs "
+                f"n_critic 1 and updates alternating (got n_critic {self.n_critic}, updates {self.updates}): set "
+                "those, or shared_noise false"
+            )
+        if self.per_slot_generation and self.packing == 1:
+            raise SettingsError(
+                "per_slot_generation calls G once per packed slot; with packing 1 there is one slot: set packing "
+                "to 2 or more, or per_slot_generation false"
             )
         if self.updates == "simultaneous" and (self.n_critic != 1 or self.gradient_penalty or self.weight_clip):
             raise SettingsError(
@@ -202,6 +225,8 @@ class GANSettings(RunSettings):
             "monitor_every": bool(first.monitor_every),
             "diffusion_gan": first.diffusion_gan,
             "g_steps": first.g_steps > 1,
+            "shared_noise": first.shared_noise,
+            "per_slot_generation": first.per_slot_generation,
         }
         if any(refused.values()):
             return (

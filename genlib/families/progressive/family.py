@@ -230,7 +230,6 @@ class ProgressiveFamily(FamilyBase):
         "drift": "drift term E[D(x)^2]",
     }
     state_columns = ("resolution", "alpha")  # the growth, logged beside the losses
-    extra_pictures = {"growth": "the EMA generator's images from fixed noise at the end of every phase of growth"}
 
     def train(
         self,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from genlib.config.catalogue import DataKind, DataSpec
 from genlib.config.run_settings import RunSettings
@@ -23,6 +23,10 @@ Phase = tuple[int, float]  # (level: index into the resolutions, alpha: how far 
 @dataclass(frozen=True)
 class ProgressiveSettings(RunSettings):
     """Everything that determines one progressive GAN run (dataset x model x seed); family "progressive"."""
+
+    extra_pictures: ClassVar[dict[str, str]] = {
+        "growth": "the EMA generator's images from fixed noise at the end of every phase of growth"
+    }
 
     dataset: str  # prepared image dataset of square images whose side is the last resolution
     model: str  # name of the model variant

@@ -287,10 +287,6 @@ class TranslationFamily(FamilyBase):
         "init_checkpoint": "the checkpoint whose generator starts the run (init_from: SRGAN from SRResNet)",
         "content_network": "the classifier checkpoint whose features make the content loss (content_loss: features)",
     }
-    extra_pictures = {
-        "translations": "held-out inputs, their translations and targets; CycleGAN both ways with reconstructions; "
-        "SRGAN beside bicubic upscaling, zoomed"
-    }
 
     def train(
         self,

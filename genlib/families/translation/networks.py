@@ -36,6 +36,7 @@ def build_translator(settings: TranslationSettings, spec: DataSpec, *, reverse: 
             width=settings.g_channels,
             norm=settings.norm,
             dropout=settings.dropout,
+            dropout_levels=settings.dropout_levels,
         )
     return ResNetGenerator(
         in_channels=source[0],

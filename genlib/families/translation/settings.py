@@ -8,9 +8,10 @@ Every loss term has its own weight, so the papers' ablations are configs: pix2pi
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 from genlib.config import paths
 from genlib.config.catalogue import DataKind, DataSpec
@@ -40,6 +41,11 @@ METHOD_DEFAULTS: dict[str, dict[str, object]] = {
 class TranslationSettings(RunSettings):
     """Everything that determines one image-to-image training run (dataset x model x seed); family "translation"."""
 
+    extra_pictures: ClassVar[dict[str, str]] = {
+        "translations": "held-out inputs, their translations and targets; CycleGAN both ways with reconstructions; "
+        "SRGAN beside bicubic upscaling, zoomed"
+    }
+
     dataset: str  # prepared image-to-image dataset (genlib.data.translation)
     model: str  # name of the model variant
     seed: int  # seed of initialisation, batches, dropout and the history pool
@@ -51,6 +57,9 @@ class TranslationSettings(RunSettings):
     norm: NormKind | None = None  # normalisation of G and the PatchGAN; None: batch (pix2pix), instance (cyclegan)
     dropout: float = bounded(0.5, minimum=0.0, exclusive_maximum=1.0)  # U-Net: dropout in the inner decoder levels,
     # pix2pix's only noise (0.5); 0: none
+    # U-Net: decoder blocks with that dropout, counted from the innermost; None: the authors' rule, their
+    # 512-channel blocks (num_downs - 5: 3 at 256 px, 1 at 64 px, none at 28 and 32 px, where dropout does nothing)
+    dropout_levels: int | None = bounded(None, minimum=0)
     resnet_blocks: int = bounded(9, minimum=0)  # ResNet generator: residual blocks (9 at 256 px, 6 at 128)
     sr_blocks: int = bounded(16, minimum=0)  # SRResNet: residual blocks (the paper's B = 16)
     patch_layers: int | None = bounded(None, minimum=1)  # PatchGAN stride-2 layers; None: 3 from 256 px (70 x 70
@@ -177,6 +186,12 @@ class TranslationSettings(RunSettings):
             )
         if self.generator == "unet" and side < 28:
             return f"the U-Net needs images of at least 28 px; {self.dataset} has {side}"
+        middle = math.ceil(math.log2(side)) - 2  # the U-Net's decoder blocks between innermost and outermost
+        if self.generator == "unet" and self.dropout_levels is not None and self.dropout_levels > middle:
+            return (
+                f"dropout_levels {self.dropout_levels}: the U-Net at {side} px ({self.dataset}) has {middle} decoder "
+                f"blocks between its innermost and outermost; set 0 to {middle}"
+            )
         return None
 
 

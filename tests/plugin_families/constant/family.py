@@ -73,7 +73,6 @@ class ConstantFamily(FamilyBase):
     loss_labels = {"distance": "distance to the batch mean"}
     state_columns = ("shrink",)
     state_plots = {"shrink": "the constant family's shrink over training"}
-    extra_pictures = {"mean": "the mean image it learnt, enlarged"}
     training_inputs = {"offset": "an image (.npy, C x H x W in [-1, 1]) the samples are shrunk toward"}
     sampling_overrides = ("shrink",)
 

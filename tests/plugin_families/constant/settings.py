@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 from genlib.config.catalogue import DataSpec
 from genlib.config.run_settings import RunSettings
@@ -18,6 +18,8 @@ from genlib.config.validation import bounded, check_bounds
 @dataclass(frozen=True)
 class ConstantSettings(RunSettings):
     """A running mean of training batches, drawn back as every sample (shrunk toward mid-grey)."""
+
+    extra_pictures: ClassVar[dict[str, str]] = {"mean": "the mean image it learnt, enlarged"}
 
     dataset: str
     model: str
