@@ -157,7 +157,7 @@ class MeanPixel(torch.nn.Module):
         return torch.stack([features[:, 0], -features[:, 0]], 1)
 
 
-def evaluated(images, real, **settings):
+def evaluated(images, real, train=None, **settings):
     from genlib.config.settings import EvaluationSettings
     from genlib.evaluation.images import evaluate_image_samples
     from genlib.metrics.backbones import Backbone, Reference
@@ -174,7 +174,9 @@ def evaluated(images, real, **settings):
         "family": "gan", "data_kind": "images", "status": "completed", "step": 1,
     }  # fmt: skip
     evaluation = EvaluationSettings(kid_subsets=2, kid_subset_size=10, **settings)
-    return evaluate_image_samples(images, None, info, backbone, reference, evaluation, "test", real_images=real)
+    return evaluate_image_samples(
+        images, None, info, backbone, reference, evaluation, "test", real_images=real, train_images=train
+    )
 
 
 def test_every_image_evaluation_scores_the_swd_against_a_seeded_draw_of_held_out_images():
@@ -190,3 +192,13 @@ def test_every_image_evaluation_scores_the_swd_against_a_seeded_draw_of_held_out
     assert "swd" not in evaluated(generated, real, swd_images=0)["metrics"]
     small = smooth_images(2, n=20, size=8)
     assert "swd" not in evaluated(small, small)["metrics"]  # below 16 px: no pyramid level to score
+
+
+def test_the_real_against_real_floor_is_the_swd_of_as_many_training_images_against_the_same_held_out_ones():
+    real, train, generated = smooth_images(0, n=40), smooth_images(3, n=50), smooth_images(1, n=30, sigma=2.5)
+    result = evaluated(generated, real, train, swd_images=20, sample_seed=7)
+    chosen = real[np.random.default_rng(7).permutation(40)[:20]]
+    floor = sliced_wasserstein_distance(chosen, train[np.random.default_rng(8).permutation(50)[:20]], seed=7)
+    assert result["protocol"]["swd_real_floor"] == pytest.approx(floor.average)
+    assert f"20 training images against the same held-out ones: {floor.average:.2f}" in result["protocol"]["swd"]
+    assert 0 < floor.average < result["metrics"]["swd"]  # two real sets of one distribution: above 0, below a blur

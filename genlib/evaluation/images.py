@@ -76,8 +76,12 @@ def evaluate_image_samples(
     round_trip: RoundTrip | None = None,
     targets: np.ndarray | None = None,
     real_images: np.ndarray | None = None,
+    train_images: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Metrics of uint8 images (N, C, H, W) generated for `labels` (-1 or None: unconditional).
+
+    `real_images` (held-out) are the reference of the sliced Wasserstein distance; with `train_images` too, the
+    SWD of as many training images against them is the floor a perfect generator would reach (protocol card).
 
     A translator's samples also come with `targets` (paired data: the true output of each sample's
     input; PSNR and SSIM then score them) and, for CycleGAN, a `round_trip` (the inputs and their
@@ -170,6 +174,14 @@ def evaluate_image_samples(
         swd = sliced_wasserstein_distance(real, images[:count], seed=settings.sample_seed)
         metrics.update(swd=swd.average, swd_per_level=dict(zip(map(str, swd.resolutions), swd.per_level)))
         result["protocol"]["swd"] = f"{SWD_PROTOCOL}; {count} generated against {count} held-out real images"
+        if train_images is not None and len(train_images) >= count:
+            # Two real sets do not score 0 (new patches and projections per set): this is the floor to read against.
+            chosen = np.random.default_rng(settings.sample_seed + 1).permutation(len(train_images))[:count]
+            floor = sliced_wasserstein_distance(real, train_images[chosen], seed=settings.sample_seed)
+            result["protocol"]["swd_real_floor"] = floor.average
+            result["protocol"]["swd"] += (
+                f"; {count} training images against the same held-out ones: {floor.average:.2f}"
+            )
     if round_trip is not None:
         inputs, reconstructions = round_trip
         # mean |F(G(a)) - a| in the [-1, 1] units of the cycle loss (Zhu et al. 2017, eq. 2)

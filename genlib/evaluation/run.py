@@ -156,6 +156,7 @@ def _score_images(
         targets=extras.get("targets"),
         round_trip=(extras["inputs"], extras["reconstructions"]) if "reconstructions" in extras else None,
         real_images=load_target_images(data_dir, "test")[0] if settings.swd_images else None,
+        train_images=load_target_images(data_dir, "train")[0] if settings.swd_images else None,
     )
     result["scored_on"] = accelerator.describe()
     return result

@@ -78,6 +78,8 @@ def family_settings() -> dict[str, type]:
                 f"family folder {folder}: settings.py's SETTINGS must be a dataclass whose `family` field defaults to "
                 f"{name!r}, the folder's name"
             )
+        if not (folder / "family.py").is_file():  # checked at start-up, though family.py is loaded only when used
+            raise FamilyFolderError(f"family folder {folder} has no family.py: it must define FAMILY, {FAMILY_PIECE}")
         classes[name] = cls
     return classes
 
@@ -95,9 +97,12 @@ def family_presets() -> dict[str, dict[str, Any]]:
     return presets
 
 
+FAMILY_PIECE = "the object that trains, samples and draws for the family"
+
+
 def load_family(name: str) -> Any:
     """The `FAMILY` object of the folder `name` (imports its code: torch and networks)."""
-    return _piece(name, "family", "FAMILY", "the object that trains, samples and draws for the family")
+    return _piece(name, "family", "FAMILY", FAMILY_PIECE)
 
 
 # The settings class of each model family, by the `family` key of a model variant (`register` adds to it).

@@ -271,6 +271,8 @@ class SRResNet(nn.Module):
         upsampling: list[nn.Module] = []
         for _ in range(int(math.log2(scale))):  # each: conv to 4x the channels, pixel shuffle to 2x the side
             upsampling += [nn.Conv2d(width, 4 * width, 3, padding=1), nn.PixelShuffle(2), nn.PReLU()]
+        # The tanh keeps outputs in the data's [-1, 1] as every generator here; Ledig et al.'s Fig. 4 ends at the
+        # last convolution (a difference stated in the README's SRGAN section).
         self.tail = nn.Sequential(*upsampling, nn.Conv2d(width, channels, 9, padding=4), nn.Tanh())
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -35,8 +35,14 @@ def image_dataset_section(dataset: str, runs: pd.DataFrame, summary: pd.DataFram
         f"{protocol['n_reference']} images; {protocol['n_generated']} generated images per run. Models are ranked by "
         f"mean {html.escape(backbone)} FID over completed seeds (&plusmn; standard deviation); best mean per column in bold. "
         + (
-            f"The real reference images score {protocol['reference_score']:.2f} (the ceiling of the score column)."
+            f"The real reference images score {protocol['reference_score']:.2f} (the ceiling of the score column). "
             if "reference_score" in protocol
+            else ""
+        )
+        + (
+            f"Real training images against the held-out ones have SWD x1e3 {protocol['swd_real_floor']:.2f}: the "
+            "floor of the SWD column (two real sets do not score 0)."
+            if "swd_real_floor" in protocol
             else ""
         )
         + "</p>",
