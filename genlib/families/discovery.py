@@ -3,11 +3,13 @@
 A family folder holds (as junyanz/pytorch-CycleGAN-and-pix2pix finds `models/<name>_model.py`):
   __init__.py   may be empty
   settings.py   torch-free: `SETTINGS`, the settings dataclass (its `family` field defaults to the
-                folder's name), and optionally `PRESETS`, model variants by name (dicts of settings)
+                folder's name; its class attributes declare the family's pictures and batched
+                trainer, genlib.config.run_settings), and optionally `PRESETS`, model variants by
+                name (dicts of settings)
   family.py     `FAMILY`, the object the pipeline asks (genlib.families.interface.Family)
 Folders named in the environment variable GENLIB_FAMILY_DIRS (separated like PATH) are searched
 too, for families kept outside the package. Reading the settings imports no torch, so the config
-checks run before any job without it. A folder that lacks a piece fails at start-up, naming the
+checks and the Snakemake workflow run without it. A folder that lacks a piece fails at start-up, naming the
 folder and the piece.
 """
 
