@@ -239,69 +239,52 @@ class GANSettings(RunSettings):
 SETTINGS = GANSettings
 
 
+# The optimisers the presets share: Radford et al. 2016, Sec. 4 (Adam 2e-4, beta1 0.5), and Gulrajani et al.
+# 2017, Algorithm 1 (Adam 1e-4, betas (0, 0.9)).
+DCGAN_ADAM = dict(optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999)
+WGAN_GP_ADAM = dict(optimizer="adam", lr_g=1e-4, lr_d=1e-4, beta1=0.0, beta2=0.9)
+
 # Named model variants of the GAN family with the optimiser settings their papers publish (a config may add its
 # own under custom_models or change any field under model_overrides).
 PRESETS: dict[str, dict[str, Any]] = {
     # Goodfellow et al. 2014, eq. 1, with Adam as in Radford et al. 2016 (DCGAN), Sec. 4.
-    "gan-minimax": dict(objective="minimax", optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999),
+    "gan-minimax": dict(objective="minimax", **DCGAN_ADAM),
     # Goodfellow et al. 2014, Sec. 3: G maximises log D(G(z)); same optimiser as above.
-    "gan-nonsaturating": dict(
-        objective="nonsaturating", optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999
-    ),
+    "gan-nonsaturating": dict(objective="nonsaturating", **DCGAN_ADAM),
     # Arjovsky et al. 2017, Algorithm 1: RMSprop, lr 5e-5, clip 0.01, n_critic 5.
     "wgan": dict(objective="wasserstein", optimizer="rmsprop", lr_g=5e-5, lr_d=5e-5, n_critic=5, weight_clip=0.01),
     # Gulrajani et al. 2017, Algorithm 1: Adam(1e-4, 0, 0.9), lambda 10, n_critic 5.
     "wgan-gp": dict(
         objective="wasserstein",
-        optimizer="adam",
-        lr_g=1e-4,
-        lr_d=1e-4,
-        beta1=0.0,
-        beta2=0.9,
+        **WGAN_GP_ADAM,
         n_critic=5,
         gradient_penalty=10.0,
     ),
     # Mao et al. 2017, Sec. 4: Adam, lr 2e-4, beta1 0.5.
-    "lsgan": dict(objective="least-squares", optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999),
+    "lsgan": dict(objective="least-squares", **DCGAN_ADAM),
     # Lim & Ye 2017 hinge loss with spectral norm, as in Miyato et al. 2018, Table 1 setting C.
     "hinge-sn": dict(
         objective="hinge",
         spectral_norm=True,
-        optimizer="adam",
-        lr_g=2e-4,
-        lr_d=2e-4,
-        beta1=0.5,
-        beta2=0.999,
+        **DCGAN_ADAM,
     ),
     # --- image networks ---
     # The lecture's fully connected GAN (Goodfellow et al. 2014) with the non-saturating loss.
     "mlp-gan": dict(
         network="mlp",
         objective="nonsaturating",
-        optimizer="adam",
-        lr_g=2e-4,
-        lr_d=2e-4,
-        beta1=0.5,
-        beta2=0.999,
+        **DCGAN_ADAM,
     ),
     # Radford et al. 2016, Sec. 4: Adam, lr 2e-4, beta1 0.5, non-saturating loss.
     "dcgan": dict(
         network="dcgan",
         objective="nonsaturating",
-        optimizer="adam",
-        lr_g=2e-4,
-        lr_d=2e-4,
-        beta1=0.5,
-        beta2=0.999,
+        **DCGAN_ADAM,
     ),
     "dcgan-minimax": dict(
         network="dcgan",
         objective="minimax",
-        optimizer="adam",
-        lr_g=2e-4,
-        lr_d=2e-4,
-        beta1=0.5,
-        beta2=0.999,
+        **DCGAN_ADAM,
     ),
     # Arjovsky et al. 2017 on the DCGAN pair (their experiments keep the DCGAN critic's batch norm).
     "dcgan-wgan": dict(
@@ -317,44 +300,28 @@ PRESETS: dict[str, dict[str, Any]] = {
     "dcgan-wgan-gp": dict(
         network="dcgan",
         objective="wasserstein",
-        optimizer="adam",
-        lr_g=1e-4,
-        lr_d=1e-4,
-        beta1=0.0,
-        beta2=0.9,
+        **WGAN_GP_ADAM,
         n_critic=5,
         gradient_penalty=10.0,
     ),
     "dcgan-lsgan": dict(
         network="dcgan",
         objective="least-squares",
-        optimizer="adam",
-        lr_g=2e-4,
-        lr_d=2e-4,
-        beta1=0.5,
-        beta2=0.999,
+        **DCGAN_ADAM,
     ),
     # Miyato et al. 2018, Table 1 setting C, on the DCGAN pair (their "standard CNN").
     "dcgan-hinge-sn": dict(
         network="dcgan",
         objective="hinge",
         spectral_norm=True,
-        optimizer="adam",
-        lr_g=2e-4,
-        lr_d=2e-4,
-        beta1=0.5,
-        beta2=0.999,
+        **DCGAN_ADAM,
     ),
     # Conditional GAN (Mirza & Osindero 2014): one-hot labels into G and D, DCGAN pair, DCGAN's optimiser.
     "cgan": dict(
         network="dcgan",
         conditioning="concat",
         objective="nonsaturating",
-        optimizer="adam",
-        lr_g=2e-4,
-        lr_d=2e-4,
-        beta1=0.5,
-        beta2=0.999,
+        **DCGAN_ADAM,
     ),
     # Projection discriminator (Miyato & Koyama 2018, Sec. 5): hinge loss, spectral norm, Adam(2e-4, 0, 0.9), 5 D steps.
     "cgan-projection": dict(
